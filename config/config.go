@@ -1,0 +1,318 @@
+// Package config owns escalationd's configuration file: its plain types, the
+// strict YAML loader, defaults, secret resolution and validation.
+//
+// Loading is strict: an unknown key is an error naming the file and line, and
+// Validate reports every problem at once (errors.Join), each with the line of
+// the offending key, so an operator fixes a broken file in one pass.
+//
+// The package imports no other escalationd package; everything above it
+// (router, sla, inbound, outbound, engine, app) is built from these values.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	// Database is the SQLite file holding cases, mail and the outbox.
+	Database string `yaml:"database"`
+	// Gateway describes the daemon's own identity on the mail system.
+	Gateway Gateway `yaml:"gateway"`
+	// Mailboxes are the IMAP mailboxes watched for escalations.
+	Mailboxes []Mailbox `yaml:"mailboxes"`
+	// SMTP is the submission server routed mail leaves through.
+	SMTP SMTP `yaml:"smtp"`
+	// Templates optionally overrides the embedded mail templates.
+	Templates Templates `yaml:"templates"`
+	// Limits bound what the parser accepts from hostile mail.
+	Limits Limits `yaml:"limits"`
+	// Senders says who may escalate.
+	Senders Senders `yaml:"senders"`
+	// Teams are the named groups of people routes point at.
+	Teams []Team `yaml:"teams"`
+	// Rotations are weekly on-call schedules teams can resolve to.
+	Rotations []Rotation `yaml:"rotations"`
+	// Categories are detected from mailbox, template and keywords; each may
+	// carry the flags of a special process (confidential, ...).
+	Categories []Category `yaml:"categories"`
+	// Routes is the routing tree, evaluated depth-first, first match wins
+	// unless a route says continue.
+	Routes []Route `yaml:"routes"`
+	// SLA holds response times, follow-up rhythm and the escalation chain.
+	SLA SLA `yaml:"sla"`
+	// Outbox tunes delivery retries.
+	Outbox Outbox `yaml:"outbox"`
+	// RateLimits bound automatic answers (rejection replies).
+	RateLimits RateLimits `yaml:"rate_limits"`
+
+	// Path is the file the config was loaded from ("" when built in code).
+	Path string `yaml:"-"`
+	// pos maps a key path such as "mailboxes[0].password_file" to its line.
+	pos positions
+}
+
+// Gateway is the daemon's identity.
+type Gateway struct {
+	// Domain is used for the Message-IDs of outbound mail; replies that
+	// reference an id in this domain belong to a case. Default: the domain of
+	// smtp.from.
+	Domain string `yaml:"domain"`
+	// LoopHeader is the header stamped on every mail the gateway sends; mail
+	// carrying it with the gateway's domain as value is ignored. Default
+	// X-Escalation-Loop.
+	LoopHeader string `yaml:"loop_header"`
+	// ShutdownTimeout bounds how long SIGTERM waits for in-flight work.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+}
+
+// TLS modes for IMAP and SMTP connections.
+const (
+	TLSImplicit = "implicit"
+	TLSStartTLS = "starttls"
+	TLSNone     = "none"
+)
+
+// Mailbox kinds.
+const (
+	MailboxEscalations = "escalations"
+	MailboxSecurity    = "security"
+)
+
+// Mailbox is one watched IMAP mailbox.
+type Mailbox struct {
+	Name    string `yaml:"name"`
+	Address string `yaml:"address"`
+	// Kind is "escalations" (default) or "security": in a security mailbox,
+	// mail that follows no template becomes a security_report case.
+	Kind string `yaml:"kind"`
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	// TLS is implicit (default), starttls or none; none must be explicit.
+	TLS string `yaml:"tls"`
+	// TLSSkipVerify disables certificate verification for this server only.
+	TLSSkipVerify bool `yaml:"tls_skip_verify"`
+	// TLSCAFile adds a PEM CA bundle trusted for this server.
+	TLSCAFile string `yaml:"tls_ca_file"`
+	Username  string `yaml:"username"`
+	SecretRef `yaml:",inline"`
+	// Folder is watched (default INBOX); handled mail moves to
+	// ProcessedFolder or RejectedFolder, both created when missing.
+	Folder          string   `yaml:"folder"`
+	ProcessedFolder string   `yaml:"processed_folder"`
+	RejectedFolder  string   `yaml:"rejected_folder"`
+	PollInterval    Duration `yaml:"poll_interval"`
+}
+
+// SMTP is the submission server.
+type SMTP struct {
+	Host          string `yaml:"host"`
+	Port          int    `yaml:"port"`
+	TLS           string `yaml:"tls"`
+	TLSSkipVerify bool   `yaml:"tls_skip_verify"`
+	TLSCAFile     string `yaml:"tls_ca_file"`
+	Username      string `yaml:"username"`
+	SecretRef     `yaml:",inline"`
+	// From is the From header of every mail the gateway sends.
+	From string `yaml:"from"`
+	// HELO is the name announced to the server (default: the gateway domain).
+	HELO string `yaml:"helo"`
+	// Timeout bounds one SMTP conversation.
+	Timeout Duration `yaml:"timeout"`
+}
+
+// SecretRef names where a password comes from. Exactly one source may be
+// set; Password is accepted but discouraged because it puts the secret in the
+// config file.
+type SecretRef struct {
+	Password     Secret `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	PasswordEnv  string `yaml:"password_env"`
+	// PasswordCredential names a systemd credential (LoadCredential=), read
+	// from $CREDENTIALS_DIRECTORY.
+	PasswordCredential string `yaml:"password_credential"`
+}
+
+// Templates points at an optional override directory.
+type Templates struct {
+	// Dir holds *.tmpl files that replace the embedded ones by name.
+	Dir string `yaml:"dir"`
+}
+
+// Limits bound the work one message can cause.
+type Limits struct {
+	MaxMessageSize ByteSize `yaml:"max_message_size"`
+	MaxMIMEDepth   int      `yaml:"max_mime_depth"`
+	MaxParts       int      `yaml:"max_parts"`
+	MaxHeaderLine  ByteSize `yaml:"max_header_line"`
+	MaxTextSize    ByteSize `yaml:"max_text_size"`
+}
+
+// Senders restricts who may escalate. Empty lists allow everyone.
+type Senders struct {
+	AllowDomains   []string `yaml:"allow_domains"`
+	AllowAddresses []string `yaml:"allow_addresses"`
+	// TrustedAuthservIDs are the authserv-ids of Authentication-Results
+	// headers added by the receiving server; headers with any other id are
+	// ignored because a sender can forge them.
+	TrustedAuthservIDs []string `yaml:"trusted_authserv_ids"`
+}
+
+// Team is a named group of recipients. A team either lists addresses or
+// resolves to whoever is on call in a rotation. With Hours set, the team is
+// only reachable in its working hours; outside them mail goes to AfterHours.
+type Team struct {
+	Name       string   `yaml:"name"`
+	Addresses  []string `yaml:"addresses"`
+	Rotation   string   `yaml:"rotation"`
+	Hours      *Hours   `yaml:"hours"`
+	AfterHours string   `yaml:"after_hours"`
+}
+
+// Hours are weekly working hours in a time zone.
+type Hours struct {
+	// Days like [mon, tue, wed, thu, fri] or [mon-fri].
+	Days     []string `yaml:"days"`
+	Start    string   `yaml:"start"` // "09:00"
+	End      string   `yaml:"end"`   // "18:00"
+	Timezone string   `yaml:"timezone"`
+}
+
+// Rotation is a weekly on-call schedule: people take turns in order, each
+// for one week, handing off at HandoffDay/HandoffTime local time.
+type Rotation struct {
+	Name     string `yaml:"name"`
+	Timezone string `yaml:"timezone"`
+	// Start is the local date (YYYY-MM-DD) on which People[0] takes the
+	// first shift; it must fall on HandoffDay.
+	Start       string     `yaml:"start"`
+	HandoffDay  string     `yaml:"handoff_day"`
+	HandoffTime string     `yaml:"handoff_time"`
+	People      []Person   `yaml:"people"`
+	Overrides   []Override `yaml:"overrides"`
+}
+
+// Person is someone who can be on call.
+type Person struct {
+	Name    string `yaml:"name"`
+	Address string `yaml:"address"`
+}
+
+// Override replaces the rotation between Start and End (local times,
+// "YYYY-MM-DD HH:MM") with one person, for swaps and holidays.
+type Override struct {
+	Start  string `yaml:"start"`
+	End    string `yaml:"end"`
+	Person string `yaml:"person"` // a name from People, or an address
+	Reason string `yaml:"reason"`
+}
+
+// Flags are the case flags a special process sets.
+type Flags struct {
+	// Confidential: the customer is never contacted by the gateway.
+	Confidential bool `yaml:"confidential"`
+	// ApprovalRequired: management must approve customer communication.
+	ApprovalRequired bool `yaml:"approval_required"`
+	// SuspendAccount: the team is asked to consider suspending the account.
+	SuspendAccount bool `yaml:"suspend_account"`
+}
+
+// Category is a special kind of case (security, legal, media, fraud, ...)
+// recognised from its mailbox, template fields or keywords.
+type Category struct {
+	Name       string   `yaml:"name"`
+	Mailboxes  []string `yaml:"mailboxes"`
+	Kinds      []string `yaml:"kinds"`
+	IssueTypes []string `yaml:"issue_types"`
+	Keywords   []string `yaml:"keywords"`
+	Flags      Flags    `yaml:"flags"`
+	Notes      []string `yaml:"notes"`
+}
+
+// Route is one node of the routing tree.
+type Route struct {
+	Name  string `yaml:"name"`
+	Match Match  `yaml:"match"`
+	// To and Cc are team names.
+	To []string `yaml:"to"`
+	Cc []string `yaml:"cc"`
+	// Incident names teams that get a separate incident notice.
+	Incident []string `yaml:"incident"`
+	Flags    Flags    `yaml:"flags"`
+	Notes    []string `yaml:"notes"`
+	Actions  []string `yaml:"actions"`
+	// Continue keeps evaluating sibling routes after this one matched.
+	Continue bool    `yaml:"continue"`
+	Routes   []Route `yaml:"routes"`
+}
+
+// Match is a route's matchers. Every non-empty list must match (AND); within
+// a list any value matches (OR).
+type Match struct {
+	Kind      []string `yaml:"kind"`
+	Urgency   []string `yaml:"urgency"`
+	Mailbox   []string `yaml:"mailbox"`
+	IssueType []string `yaml:"issue_type"`
+	Category  []string `yaml:"category"`
+	// Sender matches an address or "@domain".
+	Sender   []string `yaml:"sender"`
+	Keywords []string `yaml:"keywords"`
+}
+
+// SLA is the response-time policy.
+type SLA struct {
+	// Urgencies maps low, medium, high and critical to their clocks.
+	Urgencies map[string]UrgencySLA `yaml:"urgencies"`
+	// TopReminders is how many reminders the top of the chain gets, one per
+	// response window, before the gateway stops (default 3).
+	TopReminders int `yaml:"top_reminders"`
+	// CustomerUpdates is "agent" (remind the escalating agent, default) or
+	// "customer" (mail the customer directly; never for confidential cases).
+	CustomerUpdates string `yaml:"customer_updates"`
+	// QuietHours, when set, holds status checks until the hours start.
+	QuietHours *Hours `yaml:"quiet_hours"`
+}
+
+// UrgencySLA is one urgency's clock.
+type UrgencySLA struct {
+	Response       Duration `yaml:"response"`
+	StatusCheck    Duration `yaml:"status_check"`
+	CustomerUpdate Duration `yaml:"customer_update"`
+	// Chain is the teams a breach escalates to, one step per missed window.
+	Chain []string `yaml:"chain"`
+}
+
+// Outbox tunes delivery.
+type Outbox struct {
+	RetryInitial Duration `yaml:"retry_initial"`
+	RetryMax     Duration `yaml:"retry_max"`
+	GiveUpAfter  Duration `yaml:"give_up_after"`
+}
+
+// RateLimits bound automatic rejection replies.
+type RateLimits struct {
+	// RejectionsPerSender per Window; beyond it the sender gets no reply.
+	RejectionsPerSender int `yaml:"rejections_per_sender"`
+	// RejectionsGlobal per Window across all senders.
+	RejectionsGlobal int      `yaml:"rejections_global"`
+	Window           Duration `yaml:"window"`
+	// FloodAlert is the team told when a sender exceeds its limit.
+	FloodAlert string `yaml:"flood_alert"`
+}
+
+// Urgencies in ascending order.
+var Urgencies = []string{"low", "medium", "high", "critical"}
+
+// Defaults used when a key is absent.
+const (
+	DefaultFolder          = "INBOX"
+	DefaultProcessedFolder = "Processed"
+	DefaultRejectedFolder  = "Rejected"
+	DefaultPollInterval    = 30 * time.Second
+	DefaultLoopHeader      = "X-Escalation-Loop"
+	DefaultMaxMessageSize  = 25 << 20
+	DefaultMaxMIMEDepth    = 20
+	DefaultMaxParts        = 256
+	DefaultMaxHeaderLine   = 64 << 10
+	DefaultMaxTextSize     = 2 << 20
+)

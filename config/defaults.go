@@ -1,0 +1,183 @@
+package config
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// ApplyDefaults fills every absent key with its documented default. It is
+// idempotent.
+func (c *Config) ApplyDefaults() {
+	for i := range c.Mailboxes {
+		m := &c.Mailboxes[i]
+		if m.Kind == "" {
+			m.Kind = MailboxEscalations
+		}
+		if m.TLS == "" {
+			m.TLS = TLSImplicit
+		}
+		if m.Port == 0 {
+			m.Port = map[string]int{TLSImplicit: 993, TLSStartTLS: 143, TLSNone: 143}[m.TLS]
+		}
+		if m.Folder == "" {
+			m.Folder = DefaultFolder
+		}
+		if m.ProcessedFolder == "" {
+			m.ProcessedFolder = DefaultProcessedFolder
+		}
+		if m.RejectedFolder == "" {
+			m.RejectedFolder = DefaultRejectedFolder
+		}
+		if m.PollInterval == 0 {
+			m.PollInterval = Duration(DefaultPollInterval)
+		}
+		m.Address = strings.ToLower(strings.TrimSpace(m.Address))
+	}
+	s := &c.SMTP
+	if s.TLS == "" {
+		s.TLS = TLSStartTLS
+	}
+	if s.Port == 0 {
+		s.Port = map[string]int{TLSImplicit: 465, TLSStartTLS: 587, TLSNone: 25}[s.TLS]
+	}
+	if s.Timeout == 0 {
+		s.Timeout = Duration(30 * time.Second)
+	}
+	if c.Gateway.Domain == "" {
+		c.Gateway.Domain = domainOf(s.From)
+	}
+	if s.HELO == "" {
+		s.HELO = c.Gateway.Domain
+	}
+	if c.Gateway.LoopHeader == "" {
+		c.Gateway.LoopHeader = DefaultLoopHeader
+	}
+	if c.Gateway.ShutdownTimeout == 0 {
+		c.Gateway.ShutdownTimeout = Duration(30 * time.Second)
+	}
+	l := &c.Limits
+	if l.MaxMessageSize == 0 {
+		l.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if l.MaxMIMEDepth == 0 {
+		l.MaxMIMEDepth = DefaultMaxMIMEDepth
+	}
+	if l.MaxParts == 0 {
+		l.MaxParts = DefaultMaxParts
+	}
+	if l.MaxHeaderLine == 0 {
+		l.MaxHeaderLine = DefaultMaxHeaderLine
+	}
+	if l.MaxTextSize == 0 {
+		l.MaxTextSize = DefaultMaxTextSize
+	}
+	c.applySLADefaults()
+	o := &c.Outbox
+	if o.RetryInitial == 0 {
+		o.RetryInitial = Duration(30 * time.Second)
+	}
+	if o.RetryMax == 0 {
+		o.RetryMax = Duration(30 * time.Minute)
+	}
+	if o.GiveUpAfter == 0 {
+		o.GiveUpAfter = Duration(24 * time.Hour)
+	}
+	r := &c.RateLimits
+	if r.Window == 0 {
+		r.Window = Duration(time.Hour)
+	}
+	if r.RejectionsPerSender == 0 {
+		r.RejectionsPerSender = 5
+	}
+	if r.RejectionsGlobal == 0 {
+		r.RejectionsGlobal = 100
+	}
+}
+
+// DefaultSLA is the helpdesk reference's response times and rhythm.
+var DefaultSLA = map[string]UrgencySLA{
+	"critical": {Response: Duration(15 * time.Minute), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+	"high":     {Response: Duration(30 * time.Minute), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+	"medium":   {Response: Duration(2 * time.Hour), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+	"low":      {Response: Duration(24 * time.Hour), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+}
+
+func (c *Config) applySLADefaults() {
+	if c.SLA.Urgencies == nil {
+		c.SLA.Urgencies = map[string]UrgencySLA{}
+	}
+	for name, def := range DefaultSLA {
+		u := c.SLA.Urgencies[name]
+		if u.Response == 0 {
+			u.Response = def.Response
+		}
+		if u.StatusCheck == 0 {
+			u.StatusCheck = def.StatusCheck
+		}
+		if u.CustomerUpdate == 0 {
+			u.CustomerUpdate = def.CustomerUpdate
+		}
+		c.SLA.Urgencies[name] = u
+	}
+	if c.SLA.TopReminders == 0 {
+		c.SLA.TopReminders = 3
+	}
+	if c.SLA.CustomerUpdates == "" {
+		c.SLA.CustomerUpdates = "agent"
+	}
+}
+
+// domainOf returns the lowercased domain of an RFC 5322 address, "" when
+// it has none.
+func domainOf(addr string) string {
+	if a, err := mail.ParseAddress(addr); err == nil {
+		addr = a.Address
+	}
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.ToLower(addr[i+1:])
+	}
+	return ""
+}
+
+// WatchedAddresses are the addresses of every watched mailbox, lowercased:
+// routing mail to any of them would be a loop.
+func (c *Config) WatchedAddresses() []string {
+	var out []string
+	for _, m := range c.Mailboxes {
+		if m.Address != "" {
+			out = append(out, m.Address)
+		}
+	}
+	return out
+}
+
+// OwnAddresses are the watched addresses plus the From address: mail from
+// any of them is the gateway's own.
+func (c *Config) OwnAddresses() []string {
+	out := c.WatchedAddresses()
+	if a, err := mail.ParseAddress(c.SMTP.From); err == nil {
+		out = append(out, strings.ToLower(a.Address))
+	}
+	return out
+}
+
+// Mailbox returns the mailbox with the given name.
+func (c *Config) Mailbox(name string) (Mailbox, bool) {
+	for _, m := range c.Mailboxes {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Mailbox{}, false
+}
+
+// Team returns the team with the given name.
+func (c *Config) Team(name string) (Team, bool) {
+	for _, t := range c.Teams {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Team{}, false
+}

@@ -1,0 +1,206 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Env looks up an environment variable; it is a parameter so tests and the
+// fuzzer never depend on the real environment.
+type Env func(name string) (string, bool)
+
+// Options tune loading. The zero value resolves secrets from the process
+// environment.
+type Options struct {
+	// Env looks up password_env and CREDENTIALS_DIRECTORY; nil means
+	// os.LookupEnv.
+	Env Env
+	// SkipSecrets leaves passwords unresolved: for commands that only use
+	// the policy (parse, route, oncall, simulate) on a machine without the
+	// daemon's secret files.
+	SkipSecrets bool
+}
+
+// Load reads, decodes, defaults, resolves secrets for and validates the file
+// at path. The returned error lists every problem found, each prefixed with
+// "path:line:". On error the Config is still returned when the file could be
+// decoded, so callers can report partial results.
+func Load(path string, opts Options) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(data, path, opts)
+}
+
+// Parse is Load for bytes already read; path is used in messages and to
+// resolve relative file names.
+func Parse(data []byte, path string, opts Options) (*Config, error) {
+	cfg, err := decode(data, path)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ApplyDefaults()
+	var problems []error
+	if !opts.SkipSecrets {
+		env := opts.Env
+		if env == nil {
+			env = os.LookupEnv
+		}
+		problems = append(problems, cfg.resolveSecrets(env)...)
+	}
+	problems = append(problems, cfg.validate()...)
+	return cfg, errors.Join(problems...)
+}
+
+// decode is the strict YAML step: unknown keys and type mismatches are
+// errors with the file's line numbers.
+func decode(data []byte, path string) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(path, err, nil)
+	}
+	cfg := &Config{Path: path, pos: indexPositions(&root)}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: config file is empty", path)
+		}
+		return nil, yamlError(path, err, cfg.pos)
+	}
+	return cfg, nil
+}
+
+var (
+	yamlLineRe    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	yamlUnknownRe = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+)
+
+// yamlError rewrites yaml.v3's "line N: ..." messages as "file:N: ...", one
+// per problem, naming unknown keys plainly.
+func yamlError(path string, err error, pos positions) error {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	var out []error
+	for _, m := range msgs {
+		m = strings.TrimPrefix(m, "yaml: ")
+		sm := yamlLineRe.FindStringSubmatch(m)
+		if sm == nil {
+			out = append(out, fmt.Errorf("%s: %s", path, m))
+			continue
+		}
+		line, _ := strconv.Atoi(sm[1])
+		msg := sm[2]
+		// Our own UnmarshalYAML errors carry "line N: " a second time.
+		if inner := yamlLineRe.FindStringSubmatch(msg); inner != nil {
+			msg = inner[2]
+		}
+		if u := yamlUnknownRe.FindStringSubmatch(msg); u != nil {
+			msg = fmt.Sprintf("unknown key %q", u[1])
+			if parent := pos.pathAt(line); parent != "" {
+				msg = fmt.Sprintf("unknown key %q in %s", u[1], parentPath(parent))
+			}
+		}
+		out = append(out, fmt.Errorf("%s:%d: %s", path, line, msg))
+	}
+	return errors.Join(out...)
+}
+
+// resolveSecrets reads every password from its source into Password.
+func (c *Config) resolveSecrets(env Env) []error {
+	var problems []error
+	for i := range c.Mailboxes {
+		p := fmt.Sprintf("mailboxes[%d]", i)
+		if err := c.Mailboxes[i].resolve(c.dir(), env, true); err != nil {
+			problems = append(problems, c.Problem(c.Mailboxes[i].keyPath(p), "%v", err))
+		}
+	}
+	if err := c.SMTP.resolve(c.dir(), env, c.SMTP.Username != ""); err != nil {
+		problems = append(problems, c.Problem(c.SMTP.keyPath("smtp"), "%v", err))
+	}
+	return problems
+}
+
+// keyPath is the path of the key that set the secret, so a problem points at
+// the line to fix.
+func (s *SecretRef) keyPath(parent string) string {
+	switch {
+	case s.PasswordFile != "":
+		return parent + ".password_file"
+	case s.PasswordEnv != "":
+		return parent + ".password_env"
+	case s.PasswordCredential != "":
+		return parent + ".password_credential"
+	case s.Password != "":
+		return parent + ".password"
+	}
+	return parent
+}
+
+func (c *Config) dir() string {
+	if c.Path == "" {
+		return "."
+	}
+	return filepath.Dir(c.Path)
+}
+
+// resolve reads the secret from the one configured source.
+func (s *SecretRef) resolve(dir string, env Env, required bool) error {
+	sources := 0
+	for _, set := range []bool{s.Password != "", s.PasswordFile != "", s.PasswordEnv != "", s.PasswordCredential != ""} {
+		if set {
+			sources++
+		}
+	}
+	switch {
+	case sources > 1:
+		return errors.New("set only one of password, password_file, password_env, password_credential")
+	case sources == 0 && required:
+		return errors.New("missing password: set password_file, password_env or password_credential")
+	case s.PasswordFile != "":
+		f := s.PasswordFile
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(dir, f)
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("cannot read the password: %w", err)
+		}
+		s.Password = Secret(strings.TrimRight(string(b), "\r\n"))
+	case s.PasswordEnv != "":
+		v, ok := env(s.PasswordEnv)
+		if !ok || v == "" {
+			return fmt.Errorf("environment variable %s is not set", s.PasswordEnv)
+		}
+		s.Password = Secret(v)
+	case s.PasswordCredential != "":
+		d, ok := env("CREDENTIALS_DIRECTORY")
+		if !ok || d == "" {
+			return fmt.Errorf("CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit)")
+		}
+		b, err := os.ReadFile(filepath.Join(d, s.PasswordCredential))
+		if err != nil {
+			return fmt.Errorf("cannot read the credential: %w", err)
+		}
+		s.Password = Secret(strings.TrimRight(string(b), "\r\n"))
+	}
+	if sources > 0 && s.Password == "" {
+		return errors.New("password is empty")
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package mailparse
+
+// Dispositions: what the gateway does with a mail.
+const (
+	// DispositionCase is a valid new escalation.
+	DispositionCase = "case"
+	// DispositionReply is mail in the thread of an existing case.
+	DispositionReply = "reply"
+	// DispositionRejected looks like an escalation but misses or has invalid
+	// required fields; Errors names every one and the sender gets one reply.
+	DispositionRejected = "rejected"
+	// DispositionIgnored is never answered: auto-replies, bounces, lists,
+	// the gateway's own mail, unknown senders, mail that is no escalation.
+	DispositionIgnored = "ignored"
+)
+
+// Kinds of escalation, one per template of the helpdesk reference, plus
+// security_report for untemplated mail to a security mailbox.
+const (
+	KindEscalation     = "escalation"
+	KindSeniorSupport  = "senior_support"
+	KindEngineering    = "engineering"
+	KindManagement     = "management"
+	KindSecurityReport = "security_report"
+)
+
+// Reasons for rejected and ignored mail: short machine words.
+const (
+	ReasonMissingFields    = "missing-fields"
+	ReasonInvalidFields    = "invalid-fields"
+	ReasonAutoReply        = "auto-reply"
+	ReasonBounce           = "bounce"
+	ReasonMailingList      = "mailing-list"
+	ReasonLoop             = "loop"
+	ReasonNotEscalation    = "not-escalation"
+	ReasonTooLarge         = "too-large"
+	ReasonSenderNotAllowed = "sender-not-allowed"
+	ReasonSpoofed          = "spoofed"
+)
+
+// GatewayIDPrefix starts the local part of every Message-ID the gateway
+// generates ("escalationd.<case>.<n>.<random>@<gateway domain>"), so a reply
+// can be recognised as belonging to a case from its References alone.
+const GatewayIDPrefix = "escalationd."
+
+// Options configure one parse. The zero value parses with DefaultLimits in
+// an escalations mailbox, allowing every sender.
+type Options struct {
+	// MailboxKind is "escalations" (default) or "security".
+	MailboxKind string
+	// Limits bound the work done on hostile input; zero fields take the
+	// DefaultLimits values.
+	Limits Limits
+	// OwnAddresses are the gateway's addresses (watched mailboxes, From);
+	// mail from them is the gateway's own and is ignored as a loop.
+	OwnAddresses []string
+	// GatewayDomain is the domain of the gateway's Message-IDs.
+	GatewayDomain string
+	// LoopHeader is the header the gateway stamps on everything it sends
+	// (default X-Escalation-Loop); mail carrying it is ignored as a loop.
+	LoopHeader string
+	// AllowDomains and AllowAddresses restrict who may escalate; both empty
+	// allows everyone.
+	AllowDomains   []string
+	AllowAddresses []string
+	// TrustedAuthservIDs name the Authentication-Results headers to believe.
+	TrustedAuthservIDs []string
+}
+
+// Limits bound the work one message can cause.
+type Limits struct {
+	MaxMessageSize int64 // bytes of raw message; over it: rejected, too-large
+	MaxMIMEDepth   int   // nesting of multiparts and message/rfc822
+	MaxParts       int   // MIME parts visited
+	MaxHeaderLine  int   // bytes of one (unfolded) header field
+	MaxTextSize    int   // bytes of decoded text kept per message
+}
+
+// Result is the outcome of parsing one mail. Its JSON form is the contract
+// of `escalationd parse`; fields that do not apply are omitted.
+type Result struct {
+	Disposition   string         `json:"disposition"`
+	Reason        string         `json:"reason,omitempty"`
+	Kind          string         `json:"kind,omitempty"`
+	Ticket        string         `json:"ticket,omitempty"`
+	Customer      string         `json:"customer,omitempty"`
+	Urgency       string         `json:"urgency,omitempty"`
+	UsersAffected *int           `json:"users_affected,omitempty"`
+	IssueType     string         `json:"issue_type,omitempty"`
+	Fields        map[string]any `json:"fields,omitempty"`
+	Errors        []FieldError   `json:"errors,omitempty"`
+	From          string         `json:"from,omitempty"`
+	Subject       string         `json:"subject,omitempty"`
+	MessageID     string         `json:"message_id,omitempty"`
+
+	// Command is the reply command on the first non-empty line of a reply.
+	Command *Command `json:"command,omitempty"`
+	// InReplyTo and References are the thread's Message-IDs, without <>.
+	InReplyTo  []string `json:"in_reply_to,omitempty"`
+	References []string `json:"references,omitempty"`
+	// Attachments lists attached files; their bytes stay in the stored mail.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// Warnings note limits hit and parts skipped while reading.
+	Warnings []string `json:"warnings,omitempty"`
+
+	// FromName is the sender's display name.
+	FromName string `json:"-"`
+	// Text is the newest part's plain text, the one fields were read from;
+	// routing keywords and reply notes use it.
+	Text string `json:"-"`
+}
+
+// FieldError names one missing or invalid template field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Command is a reply command such as ACK or RESOLVED <note>.
+type Command struct {
+	Name     string `json:"name"` // upper case: ACK, RESOLVED, NOTE, URGENCY, REASSIGN, REOPEN
+	Argument string `json:"argument,omitempty"`
+}
+
+// Attachment describes an attached file.
+type Attachment struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+}

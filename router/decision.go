@@ -1,0 +1,61 @@
+package router
+
+// Input is what routing looks at: the parsed case and where it came from.
+// It is plain data so the router stays independent of the parser.
+type Input struct {
+	Kind        string // escalation, senior_support, engineering, management, security_report
+	Urgency     string // low, medium, high, critical ("" when unknown)
+	Mailbox     string // name of the watched mailbox the mail arrived in
+	MailboxKind string // escalations or security
+	IssueType   string // management template: legal, media, security, major_outage
+	Sender      string // lowercased address of the escalating agent
+	Subject     string
+	Text        string // the newest part's text, for keyword matching
+}
+
+// Decision is where a case goes and why. It is computed once, when the case
+// opens, and stored with it.
+type Decision struct {
+	// To and Cc are the resolved addresses (deduplicated; an address in To is
+	// not repeated in Cc).
+	To []string `json:"to"`
+	Cc []string `json:"cc"`
+	// Teams are the team names behind To and Cc, in order of first mention.
+	Teams []string `json:"teams"`
+	// Recipients say, per address, which team and why (after hours, ...).
+	Recipients []Recipient `json:"recipients,omitempty"`
+	// Incident are the addresses that get a separate incident notice.
+	Incident []string `json:"incident,omitempty"`
+	// Rule names the matched routes, outermost first, joined by " > " for
+	// nesting and ", " for continued siblings.
+	Rule string `json:"rule"`
+	// Explain is a human-readable account of the decision, one reason a line.
+	Explain string `json:"explain"`
+	// Categories detected, each with the evidence that triggered it.
+	Categories []Category `json:"categories"`
+	Flags      Flags      `json:"flags"`
+	Notes      []string   `json:"notes"`
+	Actions    []string   `json:"actions"`
+}
+
+// Recipient is one resolved address.
+type Recipient struct {
+	Address string `json:"address"`
+	Name    string `json:"name,omitempty"`
+	Team    string `json:"team"`
+	Field   string `json:"field"` // to, cc or incident
+	Why     string `json:"why"`
+}
+
+// Category is a detected special category.
+type Category struct {
+	Name     string   `json:"name"`
+	Evidence []string `json:"evidence"` // e.g. `keyword "lawsuit" in text`, `mailbox security`
+}
+
+// Flags are the case flags the outbound and SLA code enforce.
+type Flags struct {
+	Confidential     bool `json:"confidential"`
+	ApprovalRequired bool `json:"approval_required"`
+	SuspendAccount   bool `json:"suspend_account"`
+}
