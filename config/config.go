@@ -162,8 +162,11 @@ type Senders struct {
 // resolves to whoever is on call in a rotation. With Hours set, the team is
 // only reachable in its working hours; outside them mail goes to AfterHours.
 type Team struct {
-	Name       string   `yaml:"name"`
-	Addresses  []string `yaml:"addresses"`
+	Name      string   `yaml:"name"`
+	Addresses []string `yaml:"addresses"`
+	// Members are the people behind a list address: their replies to a
+	// case's mail count as the team's (ACK, RESOLVED, ...).
+	Members    []string `yaml:"members"`
 	Rotation   string   `yaml:"rotation"`
 	Hours      *Hours   `yaml:"hours"`
 	AfterHours string   `yaml:"after_hours"`
@@ -269,8 +272,10 @@ type SLA struct {
 	// CustomerUpdates is "agent" (remind the escalating agent, default) or
 	// "customer" (mail the customer directly; never for confidential cases).
 	CustomerUpdates string `yaml:"customer_updates"`
-	// QuietHours, when set, holds status checks until the hours start.
-	QuietHours *Hours `yaml:"quiet_hours"`
+	// StatusCheckHours, when set, are the only hours status checks go out;
+	// one falling due outside them waits for the next start (quiet hours).
+	// Breaches are never held.
+	StatusCheckHours *Hours `yaml:"status_check_hours"`
 }
 
 // UrgencySLA is one urgency's clock.

@@ -144,6 +144,11 @@ func (v *validator) teams() {
 		for j, a := range t.Addresses {
 			v.recipient(fmt.Sprintf("%s.addresses[%d]", p, j), a)
 		}
+		for j, a := range t.Members {
+			if !validAddress(a) {
+				v.add(fmt.Sprintf("%s.members[%d]", p, j), "invalid address %q", a)
+			}
+		}
 		if t.Rotation != "" && !rotations[t.Rotation] {
 			v.add(p+".rotation", "unknown rotation %q", t.Rotation)
 		}
@@ -308,8 +313,8 @@ func (v *validator) sla() {
 	if v.c.SLA.TopReminders < 0 {
 		v.add("sla.top_reminders", "top_reminders must not be negative")
 	}
-	if q := v.c.SLA.QuietHours; q != nil {
-		v.hours("sla.quiet_hours", *q)
+	if q := v.c.SLA.StatusCheckHours; q != nil {
+		v.hours("sla.status_check_hours", *q)
 	}
 }
 

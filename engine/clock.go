@@ -1,0 +1,270 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"escalationd/sla"
+	"escalationd/store"
+	"escalationd/templates"
+)
+
+// epochSize separates timer step numbers of one clock run from the next:
+// step = epoch*epochSize + n. Reopening a case or changing its urgency
+// starts a new epoch, so the (case, kind, step) uniqueness that makes every
+// step fire once still holds across restarts of the clock.
+const epochSize = 1_000_000
+
+func (e *Engine) policy() sla.Policy { return sla.NewPolicy(e.cfg) }
+
+// startClock schedules a case's first SLA steps: the breach at respond-by,
+// the first status check and the first customer update. It returns whether
+// any timer was added.
+func (e *Engine) startClock(tx *store.Tx, c *store.Case, now time.Time) (bool, error) {
+	epoch, err := e.nextEpoch(tx, c.ID)
+	if err != nil {
+		return false, err
+	}
+	p := e.policy()
+	added := false
+	add := func(kind string, due time.Time) error {
+		ok, err := tx.AddTimer(store.Timer{CaseID: c.ID, Kind: kind, Step: epoch*epochSize + 1, DueAt: due})
+		added = added || ok
+		return err
+	}
+	if c.AcknowledgedAt.IsZero() {
+		if err := add(sla.KindBreach, c.RespondBy); err != nil {
+			return false, err
+		}
+	}
+	if iv := p.StatusCheck(c.Urgency); iv > 0 {
+		if err := add(sla.KindStatusCheck, now.Add(iv)); err != nil {
+			return false, err
+		}
+	}
+	if iv := p.CustomerUpdate(c.Urgency); iv > 0 && !c.Confidential {
+		if err := add(sla.KindCustomerUpdate, now.Add(iv)); err != nil {
+			return false, err
+		}
+	}
+	return added, nil
+}
+
+// nextEpoch is one more than the highest epoch of the case's timers.
+func (e *Engine) nextEpoch(tx *store.Tx, caseID int64) (int, error) {
+	steps, err := tx.MaxTimerStep(caseID)
+	if err != nil {
+		return 0, err
+	}
+	if steps == 0 {
+		return 0, nil
+	}
+	return steps/epochSize + 1, nil
+}
+
+// WakeTimers interrupts RunTimers' sleep after timers changed.
+func (e *Engine) WakeTimers() {
+	select {
+	case e.timerWake <- struct{}{}:
+	default:
+	}
+}
+
+// RunTimers fires SLA steps as they fall due until ctx ends. It sleeps
+// until the earliest pending step (or a wake-up), never on a coarse tick.
+func (e *Engine) RunTimers(ctx context.Context) error {
+	for {
+		if _, err := e.FireDue(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("firing SLA steps failed", "err", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := time.Hour
+		if next, ok, err := e.st.NextTimerDue(ctx); err != nil {
+			e.log.Error("reading next SLA step failed", "err", err)
+			wait = 10 * time.Second
+		} else if ok {
+			wait = min(wait, max(next.Sub(e.clock.Now()), 0))
+		}
+		if wait == 0 {
+			continue
+		}
+		t := e.clock.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-e.timerWake:
+			t.Stop()
+		case <-t.C():
+		}
+	}
+}
+
+// FireDue fires every step due now, each in its own transaction, and
+// returns how many fired.
+func (e *Engine) FireDue(ctx context.Context) (int, error) {
+	fired := 0
+	for ctx.Err() == nil {
+		now := e.clock.Now()
+		due, err := e.st.DueTimers(ctx, now, 100)
+		if err != nil {
+			return fired, err
+		}
+		if len(due) == 0 {
+			return fired, nil
+		}
+		for _, t := range due {
+			mails := 0
+			err := e.st.InTx(ctx, func(tx *store.Tx) error {
+				ok, err := tx.FireTimer(t.ID, now)
+				if err != nil || !ok {
+					return err
+				}
+				c, err := tx.Case(t.CaseID)
+				if err != nil {
+					return err
+				}
+				mails, err = e.fire(tx, c, t, now)
+				return err
+			})
+			if err != nil {
+				return fired, fmt.Errorf("fire %s step %d of case %d: %w", t.Kind, t.Step, t.CaseID, err)
+			}
+			fired++
+			if mails > 0 {
+				e.wake()
+			}
+		}
+	}
+	return fired, nil
+}
+
+// fire runs one SLA step and schedules the next one of its kind.
+func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time) (int, error) {
+	if !c.IsOpen() {
+		return 0, nil
+	}
+	p := e.policy()
+	n := t.Step % epochSize
+	base := t.Step - n
+	log := e.log.With("case", c.ID, "ticket", c.Ticket, "step", n)
+	next := func(interval time.Duration) error {
+		if interval <= 0 {
+			return nil
+		}
+		_, due := sla.NextBoundary(t.DueAt, interval, 1, now)
+		_, err := tx.AddTimer(store.Timer{CaseID: c.ID, Kind: t.Kind, Step: t.Step + 1, DueAt: due})
+		return err
+	}
+	switch t.Kind {
+	case sla.KindBreach:
+		if !c.AcknowledgedAt.IsZero() {
+			return 0, nil
+		}
+		step, ok := p.Breach(c.Urgency, n)
+		if !ok {
+			return 0, nil
+		}
+		sent, err := e.breach(tx, c, step, base, now)
+		if err != nil {
+			return 0, err
+		}
+		log.Warn("SLA breached", "urgency", c.Urgency, "escalated_to", step.Team, "reminder", step.Reminder)
+		if _, more := p.Breach(c.Urgency, n+1); more {
+			return sent, next(p.Response(c.Urgency))
+		}
+		return sent, nil
+	case sla.KindStatusCheck:
+		sent, err := e.followUp(tx, c, "status-check", t.Step, n, p.StatusCheck(c.Urgency), now)
+		if err != nil {
+			return 0, err
+		}
+		return sent, next(p.StatusCheck(c.Urgency))
+	case sla.KindCustomerUpdate:
+		if c.Confidential {
+			return 0, nil
+		}
+		sent, err := e.followUp(tx, c, "customer-update", t.Step, n, p.CustomerUpdate(c.Urgency), now)
+		if err != nil {
+			return 0, err
+		}
+		return sent, next(p.CustomerUpdate(c.Urgency))
+	}
+	return 0, fmt.Errorf("unknown timer kind %q", t.Kind)
+}
+
+// breach queues the breach mail of one chain step: to the assigned team and
+// the step's chain team (later steps: to the chain team, copying the
+// assigned team).
+func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, base int, now time.Time) (int, error) {
+	assigned, err := e.teamAddresses(c, c.Team, now)
+	if err != nil {
+		return 0, err
+	}
+	var up []string
+	if step.Team != "" {
+		if up, err = e.teamAddresses(c, step.Team, now); err != nil {
+			return 0, err
+		}
+	}
+	to, cc := assigned, []string(nil)
+	switch {
+	case step.Level == 1:
+		to = append(append([]string{}, assigned...), up...)
+	case len(up) > 0:
+		to, cc = up, assigned
+	}
+	data := e.caseData(c, nil, nil, now)
+	data.Breach = templatesBreach(step, now.Sub(c.RespondBy))
+	err = e.enqueue(tx, c, outMail{event: "breach", dedup: fmt.Sprintf("case:%d:breach:%d", c.ID, base+step.Level), to: dedupe(to), cc: minus(cc, to), data: data}, now)
+	if err != nil {
+		return 0, err
+	}
+	detail := fmt.Sprintf("no acknowledgement %s after respond-by; escalated to %s", now.Sub(c.RespondBy).Round(time.Second), orDefault(step.Team, c.Team))
+	if step.Reminder > 0 {
+		detail = fmt.Sprintf("reminder %d of %d to %s", step.Reminder, step.Of, orDefault(step.Team, c.Team))
+	}
+	return 1, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "breach", Detail: detail})
+}
+
+// followUp queues a status check (to the assigned team) or a customer
+// update (a reminder to the agent, or the customer directly when the policy
+// says so and the case is not confidential).
+func (e *Engine) followUp(tx *store.Tx, c *store.Case, event string, step, n int, interval time.Duration, now time.Time) (int, error) {
+	data := e.caseData(c, nil, nil, now)
+	data.FollowUp.Number, data.FollowUp.Interval = n, interval
+	m := outMail{event: event, dedup: fmt.Sprintf("case:%d:%s:%d", c.ID, event, step), data: data}
+	switch {
+	case event == "status-check":
+		to, err := e.teamAddresses(c, c.Team, now)
+		if err != nil {
+			return 0, err
+		}
+		m.to = to
+	case e.policy().DirectCustomerUpdates && !c.Confidential && c.Customer != "" && isAddress(c.Customer):
+		m.template, m.to = "customer-update-direct", []string{c.Customer}
+	default:
+		m.to = []string{c.Agent}
+	}
+	if len(m.to) == 0 {
+		return 0, nil
+	}
+	if err := e.enqueue(tx, c, m, now); err != nil {
+		return 0, err
+	}
+	return 1, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: event, Detail: fmt.Sprintf("#%d to %v", n, m.to)})
+}
+
+func templatesBreach(s sla.BreachStep, overdue time.Duration) templates.Breach {
+	return templates.Breach{Step: s.Level, Overdue: overdue, Team: s.Team, Reminder: s.Reminder, Of: s.Of}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}

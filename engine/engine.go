@@ -1,0 +1,196 @@
+// Package engine is escalationd's case state machine. It turns a stored
+// mail into its consequences in one SQLite transaction: the parse result,
+// the case and its routing decision, the audit events, the outbox rows of
+// every mail to send and the SLA timers; and it fires due SLA timers.
+//
+// Everything the engine decides is recorded before anything leaves the
+// process: the inbound poller acknowledges a mail on the IMAP server only
+// after Process committed, and the outbound worker sends only rows the
+// engine committed. Process is idempotent per stored message, so a crash at
+// any point is repaired by running it again.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"escalationd/config"
+	"escalationd/internal/clock"
+	"escalationd/mailparse"
+	"escalationd/router"
+	"escalationd/store"
+	"escalationd/templates"
+)
+
+// Options configure an Engine; all fields but Wake are required.
+type Options struct {
+	Config    *config.Config
+	Store     *store.Store
+	Router    *router.Router
+	Templates *templates.Set
+	Clock     clock.Clock
+	Logger    *slog.Logger
+	// Wake is called after a commit that queued mail (the outbound worker's
+	// Wake).
+	Wake func()
+}
+
+// Engine handles stored mail and SLA timers.
+type Engine struct {
+	cfg   *config.Config
+	st    *store.Store
+	rt    *router.Router
+	tpl   *templates.Set
+	clock clock.Clock
+	log   *slog.Logger
+	wake  func()
+	// timerWake interrupts the timer loop's sleep when a new timer may be
+	// due earlier than the one it sleeps for.
+	timerWake chan struct{}
+}
+
+// New checks the options.
+func New(o Options) (*Engine, error) {
+	if o.Config == nil || o.Store == nil || o.Router == nil || o.Templates == nil || o.Clock == nil || o.Logger == nil {
+		return nil, errors.New("engine: Config, Store, Router, Templates, Clock and Logger are required")
+	}
+	wake := o.Wake
+	if wake == nil {
+		wake = func() {}
+	}
+	return &Engine{cfg: o.Config, st: o.Store, rt: o.Router, tpl: o.Templates, clock: o.Clock,
+		log: o.Logger.With("component", "engine"), wake: wake, timerWake: make(chan struct{}, 1)}, nil
+}
+
+// ParseOptions are the parser options for a mailbox of cfg.
+func ParseOptions(cfg *config.Config, mailbox string) mailparse.Options {
+	o := mailparse.Options{
+		MailboxKind:   config.MailboxEscalations,
+		OwnAddresses:  cfg.OwnAddresses(),
+		GatewayDomain: cfg.Gateway.Domain,
+		LoopHeader:    cfg.Gateway.LoopHeader,
+		Limits: mailparse.Limits{
+			MaxMessageSize: int64(cfg.Limits.MaxMessageSize),
+			MaxMIMEDepth:   cfg.Limits.MaxMIMEDepth,
+			MaxParts:       cfg.Limits.MaxParts,
+			MaxHeaderLine:  int(cfg.Limits.MaxHeaderLine),
+			MaxTextSize:    int(cfg.Limits.MaxTextSize),
+		},
+		AllowDomains:       cfg.Senders.AllowDomains,
+		AllowAddresses:     cfg.Senders.AllowAddresses,
+		TrustedAuthservIDs: cfg.Senders.TrustedAuthservIDs,
+	}
+	if mb, ok := cfg.Mailbox(mailbox); ok {
+		o.MailboxKind = mb.Kind
+	}
+	return o
+}
+
+// Process handles one stored message; see inbound.Processor. It returns
+// store.OutcomeProcessed for cases and replies, store.OutcomeRejected for
+// everything else.
+func (e *Engine) Process(ctx context.Context, messageID int64) (string, error) {
+	msg, err := e.st.Message(ctx, messageID)
+	if err != nil {
+		return "", err
+	}
+	if msg.State != store.MessageNew {
+		return msg.Outcome, nil
+	}
+	res := mailparse.Parse(msg.Raw, ParseOptions(e.cfg, msg.Mailbox))
+	now := e.clock.Now()
+	log := e.log.With("message", msg.ID, "mailbox", msg.Mailbox, "message_id", res.MessageID)
+	var h handled
+	err = e.st.InTx(ctx, func(tx *store.Tx) error {
+		// Re-read inside the transaction: another pass may have won.
+		cur, err := tx.Message(messageID)
+		if err != nil {
+			return err
+		}
+		if cur.State != store.MessageNew {
+			h = handled{outcome: cur.Outcome, already: true}
+			return nil
+		}
+		h, err = e.dispatch(tx, msg, res, now)
+		if err != nil {
+			return err
+		}
+		return tx.MarkHandled(msg.ID, h.disposition, h.reason, h.outcome, h.caseID, now)
+	})
+	if err != nil {
+		return "", fmt.Errorf("handle message %d: %w", messageID, err)
+	}
+	if !h.already {
+		log.Info("message handled", "disposition", h.disposition, "reason", h.reason, "case", h.caseID,
+			"ticket", res.Ticket, "mails", h.mails)
+		if h.mails > 0 {
+			e.wake()
+		}
+		if h.timers {
+			e.WakeTimers()
+		}
+	}
+	return h.outcome, nil
+}
+
+// handled is what dispatch did with a message.
+type handled struct {
+	disposition, reason, outcome string
+	caseID                       int64
+	mails                        int  // outbox rows queued
+	timers                       bool // timers changed
+	already                      bool
+}
+
+// dispatch decides by disposition. A mail that threads to a known case is a
+// reply whatever its content, so a reply that quotes the template never
+// opens a second case.
+func (e *Engine) dispatch(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, now time.Time) (handled, error) {
+	if res.Disposition != mailparse.DispositionIgnored || res.Reason == mailparse.ReasonNotEscalation {
+		c, err := e.threadCase(tx, res)
+		if err != nil {
+			return handled{}, err
+		}
+		if c != nil {
+			return e.reply(tx, msg, res, c, now)
+		}
+	}
+	switch res.Disposition {
+	case mailparse.DispositionCase:
+		return e.open(tx, msg, res, now)
+	case mailparse.DispositionReply:
+		// Looks like a reply but matches no case we know.
+		return e.ignore(tx, msg, res, "unknown-case", now)
+	case mailparse.DispositionRejected:
+		return e.reject(tx, msg, res, now)
+	default:
+		return e.ignore(tx, msg, res, res.Reason, now)
+	}
+}
+
+// threadCase finds the case a mail belongs to: by its References and
+// In-Reply-To, else, for a reply, by the ticket in its subject.
+func (e *Engine) threadCase(tx *store.Tx, res *mailparse.Result) (*store.Case, error) {
+	ids := append(append([]string{}, res.InReplyTo...), res.References...)
+	c, err := tx.CaseByThread(ids)
+	if err != nil || c != nil {
+		return c, err
+	}
+	if res.Disposition == mailparse.DispositionReply && res.Ticket != "" {
+		return tx.LatestCaseByTicket(res.Ticket)
+	}
+	return nil, nil
+}
+
+// ignore records mail that gets no answer.
+func (e *Engine) ignore(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, reason string, now time.Time) (handled, error) {
+	err := tx.AddEvent(store.Event{At: now, Type: "ignored", Actor: res.From, Message: msg.ID,
+		Detail: fmt.Sprintf("%s: %s", reason, oneLine(res.Subject))})
+	return handled{disposition: mailparse.DispositionIgnored, reason: reason, outcome: store.OutcomeRejected}, err
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

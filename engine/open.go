@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"escalationd/mailparse"
+	"escalationd/router"
+	"escalationd/store"
+	"escalationd/templates"
+)
+
+// defaultUrgency applies to kinds whose template carries no level (outside
+// security reports, management mail whose Urgency is a sentence).
+const defaultUrgency = "high"
+
+// RouterInput builds the router's input from a parse result.
+func RouterInput(res *mailparse.Result, mailbox, mailboxKind string) router.Input {
+	return router.Input{
+		Kind: res.Kind, Urgency: caseUrgency(res), Mailbox: mailbox, MailboxKind: mailboxKind,
+		IssueType: res.IssueType, Sender: strings.ToLower(res.From), Subject: res.Subject, Text: res.Text,
+	}
+}
+
+func caseUrgency(res *mailparse.Result) string {
+	if res.Urgency != "" {
+		return res.Urgency
+	}
+	return defaultUrgency
+}
+
+// open creates a case for a valid escalation: routes it, stores it with its
+// events, queues the routed mail (and incident notice) and starts its SLA
+// clock, all in tx. A second escalation of a ticket that already has an
+// open case does not open another: it is recorded on the open case.
+func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, now time.Time) (handled, error) {
+	if existing, err := tx.OpenCaseByTicket(res.Ticket); err != nil {
+		return handled{}, err
+	} else if existing != nil {
+		err := tx.AddEvent(store.Event{CaseID: existing.ID, At: now, Type: "duplicate-escalation", Actor: res.From, Message: msg.ID,
+			Detail: "another escalation of this ticket arrived while the case is open; not routed again"})
+		return handled{disposition: mailparse.DispositionCase, reason: "duplicate", outcome: store.OutcomeProcessed, caseID: existing.ID}, err
+	}
+	mb, _ := e.cfg.Mailbox(msg.Mailbox)
+	in := RouterInput(res, msg.Mailbox, mb.Kind)
+	dec := e.rt.Route(in, now)
+	parseJSON, _ := json.Marshal(res)
+	decJSON, _ := json.Marshal(dec)
+	urgency := in.Urgency
+	c := &store.Case{
+		Ticket: res.Ticket, Kind: res.Kind, Mailbox: msg.Mailbox, State: store.CaseOpen, Urgency: urgency,
+		Customer: res.Customer, Agent: strings.ToLower(res.From), Subject: res.Subject, Summary: summary(res),
+		Team: firstTeam(dec), Confidential: dec.Flags.Confidential, ApprovalRequired: dec.Flags.ApprovalRequired,
+		SuspendAccount: dec.Flags.SuspendAccount, ParseJSON: string(parseJSON), DecisionJSON: string(decJSON),
+		SourceMessage: msg.ID, SourceMessageID: res.MessageID, OpenedAt: now, RespondBy: now.Add(e.responseTime(urgency)),
+	}
+	if c.Ticket == "" {
+		// Outside security reports carry no ticket: the stored mail names it.
+		c.Ticket = fmt.Sprintf("SEC-%d", msg.ID)
+	}
+	if err := tx.InsertCase(c); err != nil {
+		return handled{}, err
+	}
+	h := handled{disposition: mailparse.DispositionCase, outcome: store.OutcomeProcessed, caseID: c.ID}
+	detail, _ := json.Marshal(map[string]any{"kind": c.Kind, "urgency": c.Urgency, "customer": c.Customer, "rule": dec.Rule,
+		"categories": categoryNames(dec), "flags": dec.Flags})
+	if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "opened", Actor: c.Agent, Message: msg.ID, Detail: string(detail)}); err != nil {
+		return h, err
+	}
+	for _, n := range dec.Notes {
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "note", Detail: n}); err != nil {
+			return h, err
+		}
+	}
+	if len(dec.To)+len(dec.Cc) == 0 {
+		// A policy that routes a case nowhere is a config gap; the case is
+		// kept and visible, and the SLA chain still escalates it.
+		e.log.Error("case routed to nobody", "case", c.ID, "ticket", c.Ticket, "rule", dec.Rule)
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "unrouted", Detail: "no route gave recipients: " + dec.Explain}); err != nil {
+			return h, err
+		}
+	} else {
+		c.ThreadID = e.newMessageID(c.ID, "routed")
+		data := e.caseData(c, res, &dec, now)
+		m := outMail{
+			event: "routed", dedup: fmt.Sprintf("case:%d:routed", c.ID), messageID: c.ThreadID,
+			to: dec.To, cc: dec.Cc, data: data, attachOriginal: msg.Raw,
+		}
+		if res.MessageID != "" {
+			m.references = []string{res.MessageID}
+			m.inReplyTo = res.MessageID
+		}
+		if err := e.enqueue(tx, c, m, now); err != nil {
+			return h, err
+		}
+		h.mails++
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "routed", Detail: routedDetail(dec)}); err != nil {
+			return h, err
+		}
+	}
+	if len(dec.Incident) > 0 {
+		data := e.caseData(c, res, &dec, now)
+		if err := e.enqueue(tx, c, outMail{event: "incident", dedup: fmt.Sprintf("case:%d:incident", c.ID), to: dec.Incident, data: data}, now); err != nil {
+			return h, err
+		}
+		h.mails++
+	}
+	if err := tx.UpdateCase(c, now); err != nil {
+		return h, err
+	}
+	timers, err := e.startClock(tx, c, now)
+	if err != nil {
+		return h, err
+	}
+	h.timers = timers
+	return h, nil
+}
+
+// responseTime is the urgency's response target.
+func (e *Engine) responseTime(urgency string) time.Duration {
+	if u, ok := e.cfg.SLA.Urgencies[urgency]; ok && u.Response > 0 {
+		return u.Response.D()
+	}
+	return 24 * time.Hour
+}
+
+func firstTeam(d router.Decision) string {
+	for _, r := range d.Recipients {
+		if r.Field == "to" {
+			return r.Team
+		}
+	}
+	if len(d.Teams) > 0 {
+		return d.Teams[0]
+	}
+	return ""
+}
+
+func categoryNames(d router.Decision) []string {
+	out := make([]string, 0, len(d.Categories))
+	for _, c := range d.Categories {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func routedDetail(d router.Decision) string {
+	b, _ := json.Marshal(map[string]any{"to": d.To, "cc": d.Cc, "teams": d.Teams, "rule": d.Rule})
+	return string(b)
+}
+
+// summary is the issue in one line, from whichever field the template has.
+func summary(res *mailparse.Result) string {
+	for _, k := range []string{"issue", "brief_description", "summary", "description", "subject"} {
+		if v, ok := res.Fields[k].(string); ok && strings.TrimSpace(v) != "" {
+			return truncate(oneLine(v), 120)
+		}
+	}
+	return truncate(oneLine(res.Subject), 120)
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// caseData is the template data for a case mail.
+func (e *Engine) caseData(c *store.Case, res *mailparse.Result, dec *router.Decision, now time.Time) templates.Data {
+	d := templates.Data{
+		Now: now, Mailbox: e.replyAddress(c.Mailbox),
+		Case: templates.Case{
+			ID: c.ID, Ticket: c.Ticket, Kind: c.Kind, Urgency: c.Urgency, Customer: c.Customer, Agent: c.Agent,
+			Subject: c.Subject, Summary: c.Summary, Team: c.Team, State: c.State, OpenedAt: c.OpenedAt,
+			RespondBy: c.RespondBy, ResponseTime: e.responseTime(c.Urgency), AcknowledgedAt: c.AcknowledgedAt,
+			AcknowledgedBy: c.AcknowledgedBy, Confidential: c.Confidential, ApprovalRequired: c.ApprovalRequired,
+			SuspendAccount: c.SuspendAccount,
+		},
+	}
+	if res != nil {
+		d.Fields = templateFields(res)
+	}
+	if dec != nil {
+		d.Routing = templates.Routing{Teams: dec.Teams, To: dec.To, Cc: dec.Cc, Rule: dec.Rule, Explain: dec.Explain,
+			Categories: categoryNames(*dec), Notes: dec.Notes, Actions: dec.Actions}
+	}
+	return d
+}

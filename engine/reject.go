@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"escalationd/mailparse"
+	"escalationd/store"
+	"escalationd/templates"
+)
+
+// reject answers an escalation that misses or has invalid fields: one reply
+// to its sender naming every problem, with the template pre-filled with
+// what was understood. Replies are rate limited per sender and overall; a
+// sender over the limit gets nothing more and the flood-alert team is told
+// once per window.
+func (e *Engine) reject(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, now time.Time) (handled, error) {
+	h := handled{disposition: mailparse.DispositionRejected, reason: res.Reason, outcome: store.OutcomeRejected}
+	sender := strings.ToLower(res.From)
+	detail, _ := json.Marshal(map[string]any{"reason": res.Reason, "errors": res.Errors, "subject": oneLine(res.Subject)})
+	if err := tx.AddEvent(store.Event{At: now, Type: "rejected", Actor: sender, Message: msg.ID, Detail: string(detail)}); err != nil {
+		return h, err
+	}
+	if sender == "" {
+		return h, nil
+	}
+	rl := e.cfg.RateLimits
+	since := now.Add(-rl.Window.D())
+	perSender, err := tx.CountEvents("rejection-reply", sender, since)
+	if err != nil {
+		return h, err
+	}
+	global, err := tx.CountEvents("rejection-reply", "", since)
+	if err != nil {
+		return h, err
+	}
+	if perSender >= rl.RejectionsPerSender || global >= rl.RejectionsGlobal {
+		e.log.Warn("rejection reply suppressed by rate limit", "sender", sender, "sender_count", perSender, "global_count", global)
+		if err := tx.AddEvent(store.Event{At: now, Type: "rejection-suppressed", Actor: sender, Message: msg.ID,
+			Detail: fmt.Sprintf("%d replies to this sender and %d overall in the last %s", perSender, global, rl.Window.D())}); err != nil {
+			return h, err
+		}
+		if perSender >= rl.RejectionsPerSender {
+			queued, err := e.floodAlert(tx, sender, perSender+1, now)
+			if err != nil {
+				return h, err
+			}
+			h.mails += queued
+		}
+		return h, nil
+	}
+	errs := make([]templates.FieldError, len(res.Errors))
+	for i, fe := range res.Errors {
+		errs[i] = templates.FieldError{Field: fe.Field, Message: fe.Message}
+	}
+	data := templates.Data{Now: now, Mailbox: e.replyAddress(msg.Mailbox), Rejection: templates.Rejection{
+		Subject: oneLine(res.Subject), Reason: res.Reason, Errors: errs, Template: res.Template(),
+	}}
+	m := outMail{event: "rejection", dedup: fmt.Sprintf("message:%d:rejection", msg.ID), to: []string{sender}, data: data,
+		nullSender: true, messageRow: msg.ID}
+	if res.MessageID != "" {
+		m.inReplyTo, m.references = res.MessageID, []string{res.MessageID}
+	}
+	if err := e.enqueue(tx, nil, m, now); err != nil {
+		return h, err
+	}
+	h.mails++
+	return h, tx.AddEvent(store.Event{At: now, Type: "rejection-reply", Actor: sender, Message: msg.ID})
+}
+
+// floodAlert tells the configured team, once per window and sender, that a
+// sender is flooding the mailbox.
+func (e *Engine) floodAlert(tx *store.Tx, sender string, count int, now time.Time) (int, error) {
+	rl := e.cfg.RateLimits
+	if rl.FloodAlert == "" {
+		return 0, nil
+	}
+	recips, err := e.rt.ResolveTeam(rl.FloodAlert, now)
+	if err != nil {
+		return 0, err
+	}
+	var to []string
+	for _, r := range recips {
+		to = append(to, r.Address)
+	}
+	if len(to) == 0 {
+		return 0, nil
+	}
+	window := rl.Window.D()
+	bucket := now.Truncate(window).Unix()
+	data := templates.Data{Now: now, Flood: templates.Flood{Sender: sender, Count: count, Window: window}}
+	m := outMail{event: "flood-alert", dedup: fmt.Sprintf("flood:%s:%d", sender, bucket), to: to, data: data}
+	before, err := tx.CountEvents("flood", sender, now.Add(-window))
+	if err != nil || before > 0 {
+		return 0, err
+	}
+	if err := e.enqueue(tx, nil, m, now); err != nil {
+		return 0, err
+	}
+	return 1, tx.AddEvent(store.Event{At: now, Type: "flood", Actor: sender, Detail: fmt.Sprintf("%d unaccepted mails within %s", count, window)})
+}

@@ -1,0 +1,199 @@
+// Package inbound watches one IMAP mailbox per Poller and hands every new
+// message to the rest of the gateway without ever losing one.
+//
+// The algorithm, per connection:
+//
+//  1. Connect (implicit TLS, STARTTLS or, only when configured, plain),
+//     log in, create the processed and rejected folders when missing, and
+//     SELECT the watched folder. A UIDVALIDITY different from the stored one
+//     resets the cursor: the folder is rescanned, and the store's
+//     deduplication by Message-ID keeps cases from being opened twice.
+//  2. Finish what an earlier run left: stored messages not yet handled are
+//     handed over again; handled ones not yet moved are moved.
+//  3. Fetch every message whose UID is above the cursor, oldest first. Each
+//     one's raw bytes and the advanced cursor are committed to SQLite
+//     before anything changes on the server; then the Processor handles it
+//     from the stored row; then it is flagged \Seen and moved to the
+//     processed or rejected folder (MOVE, or COPY + \Deleted + UID EXPUNGE
+//     where MOVE is missing). Mail is never deleted otherwise.
+//  4. Wait with IDLE for new mail (or sleep where IDLE is missing), waking
+//     at least every poll interval as a safety net, and go to 2.
+//
+// Any connection error ends the session; the Poller reconnects with capped,
+// jittered exponential backoff and resumes from the stored cursor.
+package inbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"escalationd/config"
+	"escalationd/internal/clock"
+	"escalationd/store"
+)
+
+// Processor handles a stored message. It must be idempotent: called again
+// for a message it already handled, it returns the recorded outcome
+// (store.OutcomeProcessed or store.OutcomeRejected) and does nothing else.
+type Processor interface {
+	Process(ctx context.Context, messageID int64) (outcome string, err error)
+}
+
+// Options configure a Poller. Mailbox, Store, Processor, Clock and Logger
+// are required.
+type Options struct {
+	Mailbox   config.Mailbox
+	Store     *store.Store
+	Processor Processor
+	Clock     clock.Clock
+	Logger    *slog.Logger
+	// BackoffInitial and BackoffMax bound reconnect delays (1s, 1m).
+	BackoffInitial time.Duration
+	BackoffMax     time.Duration
+	// MaxAttempts is how often handling a message may fail before it is
+	// parked in the rejected folder for the operator (default 5).
+	MaxAttempts int
+	// CommandTimeout bounds each IMAP round trip (default 2m).
+	CommandTimeout time.Duration
+	// FetchBatch is how many messages one FETCH asks for (default 20).
+	FetchBatch int
+}
+
+// Poller watches one mailbox.
+type Poller struct {
+	opt Options
+	log *slog.Logger
+
+	mu     sync.Mutex
+	status Status
+}
+
+// Status is a poller's health, for readiness checks and `status`.
+type Status struct {
+	Mailbox     string    `json:"mailbox"`
+	Connected   bool      `json:"connected"`
+	LastSuccess time.Time `json:"last_success,omitempty"`
+	LastError   string    `json:"last_error,omitempty"`
+	Failures    int       `json:"consecutive_failures"`
+}
+
+// New checks the options.
+func New(o Options) (*Poller, error) {
+	if o.Store == nil || o.Processor == nil || o.Clock == nil || o.Logger == nil || o.Mailbox.Name == "" {
+		return nil, errors.New("inbound: Mailbox, Store, Processor, Clock and Logger are required")
+	}
+	if o.BackoffInitial <= 0 {
+		o.BackoffInitial = time.Second
+	}
+	if o.BackoffMax < o.BackoffInitial {
+		o.BackoffMax = max(time.Minute, o.BackoffInitial)
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.CommandTimeout <= 0 {
+		o.CommandTimeout = 2 * time.Minute
+	}
+	if o.FetchBatch <= 0 {
+		o.FetchBatch = 20
+	}
+	return &Poller{
+		opt:    o,
+		log:    o.Logger.With("component", "inbound", "mailbox", o.Mailbox.Name),
+		status: Status{Mailbox: o.Mailbox.Name},
+	}, nil
+}
+
+// Status returns the current health.
+func (p *Poller) Status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.status
+}
+
+func (p *Poller) setStatus(f func(*Status)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(&p.status)
+}
+
+// Run watches the mailbox until ctx ends. It returns nil on cancellation;
+// connection failures are retried forever with backoff.
+func (p *Poller) Run(ctx context.Context) error {
+	failures := 0
+	for ctx.Err() == nil {
+		s, err := p.connect(ctx)
+		if err == nil {
+			p.setStatus(func(st *Status) { st.Connected = true; st.LastError = ""; st.Failures = 0 })
+			failures = 0
+			err = s.run(ctx)
+			s.close()
+		}
+		p.setStatus(func(st *Status) { st.Connected = false })
+		if ctx.Err() != nil {
+			return nil
+		}
+		failures++
+		delay := p.backoff(failures)
+		p.setStatus(func(st *Status) { st.LastError = err.Error(); st.Failures = failures })
+		p.log.Warn("mailbox connection failed, retrying", "err", err, "retry_in", delay.Round(time.Millisecond), "failures", failures)
+		t := p.opt.Clock.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C():
+		}
+	}
+	return nil
+}
+
+// backoff is exponential from BackoffInitial, capped at BackoffMax, with
+// ±20% jitter so several gateways do not hammer a recovering server at once.
+func (p *Poller) backoff(failures int) time.Duration {
+	d := p.opt.BackoffInitial
+	for i := 1; i < failures && d < p.opt.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, p.opt.BackoffMax)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// handle runs one stored message through the Processor and, when that
+// fails, counts the attempt; after MaxAttempts the message is parked as
+// rejected so it cannot stall the mailbox.
+func (p *Poller) handle(ctx context.Context, id int64) (outcome string, ok bool) {
+	outcome, err := p.opt.Processor.Process(ctx, id)
+	if err == nil {
+		return outcome, true
+	}
+	if ctx.Err() != nil {
+		return "", false
+	}
+	parked, merr := p.opt.Store.MarkAttemptFailed(ctx, id, err, p.opt.MaxAttempts)
+	if merr != nil {
+		p.log.Error("handling message failed; recording the failure failed too", "message", id, "err", err, "record_err", merr)
+		return "", false
+	}
+	if parked {
+		p.log.Error("handling message keeps failing; parking it in the rejected folder", "message", id, "err", err)
+		return store.OutcomeRejected, true
+	}
+	p.log.Warn("handling message failed; will retry", "message", id, "err", err)
+	return "", false
+}
+
+func (p *Poller) folderFor(outcome string) (string, error) {
+	switch outcome {
+	case store.OutcomeProcessed:
+		return p.opt.Mailbox.ProcessedFolder, nil
+	case store.OutcomeRejected:
+		return p.opt.Mailbox.RejectedFolder, nil
+	}
+	return "", fmt.Errorf("unknown outcome %q", outcome)
+}

@@ -1,0 +1,408 @@
+package inbound
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"mime"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message/charset"
+
+	"escalationd/config"
+	"escalationd/store"
+)
+
+// session is one logged-in connection with the watched folder selected.
+type session struct {
+	p       *Poller
+	c       *imapclient.Client
+	conn    net.Conn
+	updates chan struct{}
+
+	uidValidity     uint32
+	warnedNoUIDPlus bool
+	stopWatch       func() bool
+}
+
+// connect dials, logs in, prepares the folders and selects the watched one.
+func (p *Poller) connect(ctx context.Context) (*session, error) {
+	mb := p.opt.Mailbox
+	s := &session{p: p, updates: make(chan struct{}, 1)}
+	opts := &imapclient.Options{
+		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			// Runs on the reader goroutine: never block, never issue commands.
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case s.updates <- struct{}{}:
+					default:
+					}
+				}
+			},
+			Fetch: func(m *imapclient.FetchMessageData) { _, _ = m.Collect() },
+		},
+	}
+	addr := net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port))
+	dialer := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	s.conn = conn
+	// A dead server must not hang us: every exchange runs under a deadline.
+	s.deadline(p.opt.CommandTimeout)
+	tlsConf, err := tlsConfig(mb)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	switch mb.TLS {
+	case config.TLSImplicit:
+		tc := tls.Client(conn, tlsConf)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
+		}
+		s.c = imapclient.New(tc, opts)
+	case config.TLSStartTLS:
+		opts.TLSConfig = tlsConf
+		if s.c, err = imapclient.NewStartTLS(conn, opts); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("starttls with %s: %w", addr, err)
+		}
+	default:
+		s.c = imapclient.New(conn, opts)
+	}
+	// When ctx ends, the message in hand may finish (its store and move
+	// take milliseconds) but nothing may hang: whatever still waits on the
+	// server after a short grace fails its read.
+	s.stopWatch = context.AfterFunc(ctx, func() { s.deadline(shutdownGrace) })
+	fail := func(err error) (*session, error) {
+		s.stopWatch()
+		s.c.Close()
+		return nil, err
+	}
+	if err := s.c.WaitGreeting(); err != nil {
+		return fail(fmt.Errorf("greeting from %s: %w", addr, err))
+	}
+	if err := s.c.Login(mb.Username, mb.Password.Reveal()).Wait(); err != nil {
+		return fail(fmt.Errorf("login as %s: %w", mb.Username, err))
+	}
+	for _, folder := range []string{mb.ProcessedFolder, mb.RejectedFolder} {
+		if err := s.ensureFolder(folder); err != nil {
+			return fail(err)
+		}
+	}
+	sel, err := s.c.Select(mb.Folder, nil).Wait()
+	if err != nil {
+		return fail(fmt.Errorf("select %s: %w", mb.Folder, err))
+	}
+	s.uidValidity = sel.UIDValidity
+	if err := s.checkUIDValidity(ctx); err != nil {
+		return fail(err)
+	}
+	p.log.Info("mailbox connected", "host", addr, "tls", mb.TLS, "uidvalidity", sel.UIDValidity, "messages", sel.NumMessages,
+		"idle", s.c.Caps().Has(imap.CapIdle), "move", s.c.Caps().Has(imap.CapMove))
+	return s, nil
+}
+
+func tlsConfig(mb config.Mailbox) (*tls.Config, error) {
+	conf := &tls.Config{ServerName: mb.Host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: mb.TLSSkipVerify} //nolint:gosec // explicit per-server opt-in
+	if mb.TLSCAFile != "" {
+		pem, err := os.ReadFile(mb.TLSCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls_ca_file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls_ca_file %s: no certificates found", mb.TLSCAFile)
+		}
+		conf.RootCAs = pool
+	}
+	return conf, nil
+}
+
+func (s *session) deadline(d time.Duration) { _ = s.conn.SetDeadline(time.Now().Add(d)) }
+
+// shutdownGrace is how long an in-flight exchange may still take once the
+// daemon is stopping.
+const shutdownGrace = 5 * time.Second
+
+func (s *session) close() {
+	s.stopWatch()
+	s.deadline(shutdownGrace)
+	_ = s.c.Logout().Wait()
+	_ = s.c.Close()
+}
+
+// ensureFolder creates a folder unless it exists.
+func (s *session) ensureFolder(name string) error {
+	err := s.c.Create(name, nil).Wait()
+	var ie *imap.Error
+	if err == nil || (errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists) {
+		return nil
+	}
+	// Servers without the ALREADYEXISTS code: check that it is there.
+	if _, serr := s.c.Status(name, &imap.StatusOptions{NumMessages: true}).Wait(); serr == nil {
+		return nil
+	}
+	return fmt.Errorf("create folder %s: %w", name, err)
+}
+
+// checkUIDValidity resets the cursor when the server renumbered the folder.
+func (s *session) checkUIDValidity(ctx context.Context) error {
+	p := s.p
+	cur, ok, err := p.opt.Store.Cursor(ctx, p.opt.Mailbox.Name)
+	if err != nil {
+		return err
+	}
+	if ok && cur.UIDValidity == s.uidValidity {
+		return nil
+	}
+	if ok {
+		p.log.Warn("UIDVALIDITY changed: rescanning the folder (known messages are recognised by Message-ID)",
+			"old", cur.UIDValidity, "new", s.uidValidity)
+	}
+	return p.opt.Store.ResetCursor(ctx, p.opt.Mailbox.Name, s.uidValidity, p.opt.Clock.Now())
+}
+
+// run is the session's loop: catch up, then wait for more.
+func (s *session) run(ctx context.Context) error {
+	for {
+		if err := s.finishUnfinished(ctx); err != nil {
+			return err
+		}
+		if err := s.fetchNew(ctx); err != nil {
+			return err
+		}
+		s.p.setStatus(func(st *Status) { st.LastSuccess = s.p.opt.Clock.Now() })
+		if err := s.wait(ctx); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// finishUnfinished retries handling and moves left over from earlier
+// sessions or failed attempts.
+func (s *session) finishUnfinished(ctx context.Context) error {
+	p := s.p
+	refs, err := p.opt.Store.Unfinished(ctx, p.opt.Mailbox.Name)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if r.UIDValidity != s.uidValidity {
+			// Its UID means nothing now; the rescan finds it again by
+			// Message-ID and updates the row.
+			continue
+		}
+		outcome := r.Outcome
+		if r.State == store.MessageNew {
+			var ok bool
+			if outcome, ok = p.handle(ctx, r.ID); !ok {
+				continue
+			}
+		}
+		if err := s.move(ctx, r.ID, imap.UID(r.UID), outcome); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetchNew stores, hands over and moves every message above the cursor.
+func (s *session) fetchNew(ctx context.Context) error {
+	p := s.p
+	cur, _, err := p.opt.Store.Cursor(ctx, p.opt.Mailbox.Name)
+	if err != nil {
+		return err
+	}
+	s.deadline(p.opt.CommandTimeout)
+	var set imap.UIDSet
+	set.AddRange(imap.UID(cur.LastUID+1), 0)
+	found, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("search new messages: %w", err)
+	}
+	var uids []imap.UID
+	for _, u := range found.AllUIDs() {
+		// "N:*" matches the highest UID even when it is below N.
+		if uint32(u) > cur.LastUID {
+			uids = append(uids, u)
+		}
+	}
+	slices.Sort(uids)
+	for len(uids) > 0 && ctx.Err() == nil {
+		n := min(len(uids), p.opt.FetchBatch)
+		if err := s.fetchBatch(ctx, uids[:n]); err != nil {
+			return err
+		}
+		uids = uids[n:]
+	}
+	return nil
+}
+
+func (s *session) fetchBatch(ctx context.Context, uids []imap.UID) error {
+	p := s.p
+	s.deadline(p.opt.CommandTimeout)
+	body := &imap.FetchItemBodySection{Peek: true}
+	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+		UID: true, Envelope: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{body},
+	}).Collect()
+	if err != nil {
+		return fmt.Errorf("fetch uids %v: %w", uids, err)
+	}
+	slices.SortFunc(msgs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			return nil
+		}
+		raw := m.FindBodySection(body)
+		in := store.Incoming{Mailbox: p.opt.Mailbox.Name, UIDValidity: s.uidValidity, UID: uint32(m.UID), Raw: raw}
+		if env := m.Envelope; env != nil {
+			in.MessageID = strings.TrimSpace(env.MessageID)
+			in.Subject = env.Subject
+			if len(env.From) > 0 {
+				in.Sender = strings.ToLower(env.From[0].Addr())
+			}
+		}
+		if raw == nil {
+			// The server sent no body (the message vanished under us): do
+			// not advance past it silently; the next pass sees it again
+			// if it still exists.
+			p.log.Warn("server returned no body; skipping this pass", "uid", m.UID)
+			return nil
+		}
+		// From here the message is finished as one unit even if shutdown
+		// begins: stored, handled, moved.
+		work := context.WithoutCancel(ctx)
+		ing, err := p.opt.Store.Ingest(work, in, p.opt.Clock.Now())
+		if err != nil {
+			// Not stored, so not acknowledged: it stays unseen in the
+			// folder and is fetched again on the next pass.
+			return err
+		}
+		log := p.log.With("uid", m.UID, "message", ing.ID, "message_id", in.MessageID)
+		if ing.Duplicate {
+			log.Info("message already known (rescan or resend); not handled twice")
+		} else {
+			log.Info("message stored", "size", len(raw), "from", in.Sender)
+		}
+		outcome, ok := p.handle(work, ing.ID)
+		if !ok {
+			continue
+		}
+		if err := s.move(work, ing.ID, m.UID, outcome); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// move flags the message \Seen and moves it to its outcome's folder.
+func (s *session) move(ctx context.Context, id int64, uid imap.UID, outcome string) error {
+	p := s.p
+	folder, err := p.folderFor(outcome)
+	if err != nil {
+		return err
+	}
+	s.deadline(p.opt.CommandTimeout)
+	set := imap.UIDSetNum(uid)
+	if err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+		return fmt.Errorf("flag uid %d seen: %w", uid, err)
+	}
+	if s.c.Caps().Has(imap.CapMove) {
+		if _, err := s.c.Move(set, folder).Wait(); err != nil {
+			return fmt.Errorf("move uid %d to %s: %w", uid, folder, err)
+		}
+	} else if err := s.copyDelete(set, uid, folder); err != nil {
+		return err
+	}
+	p.log.Debug("message moved", "uid", uid, "folder", folder)
+	return p.opt.Store.MarkMoved(ctx, id, p.opt.Clock.Now())
+}
+
+// copyDelete is MOVE for servers without it, one step at a time so that a
+// failed COPY never leads to a \Deleted flag (go-imap's own fallback
+// pipelines all three). Without UIDPLUS, UID EXPUNGE is unavailable and a
+// plain EXPUNGE would also remove other people's \Deleted mail, so the
+// original is left flagged \Seen \Deleted for the server's own cleanup.
+func (s *session) copyDelete(set imap.UIDSet, uid imap.UID, folder string) error {
+	if _, err := s.c.Copy(set, folder).Wait(); err != nil {
+		return fmt.Errorf("copy uid %d to %s: %w", uid, folder, err)
+	}
+	if err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+		return fmt.Errorf("flag uid %d deleted: %w", uid, err)
+	}
+	if !s.c.Caps().Has(imap.CapUIDPlus) {
+		if !s.warnedNoUIDPlus {
+			s.p.log.Warn("server has neither MOVE nor UIDPLUS: copied messages stay in the folder flagged \\Deleted")
+			s.warnedNoUIDPlus = true
+		}
+		return nil
+	}
+	if err := s.c.UIDExpunge(set).Close(); err != nil {
+		return fmt.Errorf("expunge uid %d: %w", uid, err)
+	}
+	return nil
+}
+
+// wait blocks until new mail is announced (IDLE), the poll interval passes,
+// or ctx ends.
+func (s *session) wait(ctx context.Context) error {
+	p := s.p
+	interval := p.opt.Mailbox.PollInterval.D()
+	timer := p.opt.Clock.NewTimer(interval)
+	defer timer.Stop()
+	if !s.c.Caps().Has(imap.CapIdle) {
+		s.deadline(interval + p.opt.CommandTimeout)
+		select {
+		case <-ctx.Done():
+		case <-timer.C():
+		case <-s.c.Closed():
+			return errors.New("connection closed by server")
+		}
+		return nil
+	}
+	// The read deadline covers the whole IDLE; the server must say
+	// something (or we stop IDLE) before it passes.
+	s.deadline(interval + p.opt.CommandTimeout)
+	idle, err := s.c.Idle()
+	if err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-timer.C():
+	case <-s.updates:
+	case <-s.c.Closed():
+	}
+	s.deadline(p.opt.CommandTimeout)
+	if err := idle.Close(); err != nil {
+		return fmt.Errorf("end idle: %w", err)
+	}
+	if err := idle.Wait(); err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package outbound
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"escalationd/store"
+)
+
+// ConfidentialGuard refuses mail of a confidential case (security, legal,
+// fraud, media) that would reach the customer: the customer's address, or
+// anyone at the customer's domain unless that domain is one of the
+// company's own (internalDomains), and, for an outside security report, the
+// reporter. It reads the case fresh for every message, so neither a
+// template, a config change nor a scheduler bug can route around it.
+func ConfidentialGuard(st *store.Store, internalDomains []string) Guard {
+	internal := make([]string, len(internalDomains))
+	for i, d := range internalDomains {
+		internal[i] = strings.ToLower(d)
+	}
+	return func(ctx context.Context, m *store.Mail) error {
+		if m.CaseID == 0 {
+			return nil
+		}
+		c, err := st.Case(ctx, m.CaseID)
+		if err != nil {
+			return fmt.Errorf("confidentiality check: %w", err)
+		}
+		if !c.Confidential {
+			return nil
+		}
+		forbidden := []string{}
+		if c.Customer != "" && strings.Contains(c.Customer, "@") {
+			forbidden = append(forbidden, strings.ToLower(c.Customer))
+		}
+		if c.Kind == "security_report" && c.Agent != "" {
+			forbidden = append(forbidden, strings.ToLower(c.Agent))
+		}
+		var forbiddenDomains []string
+		for _, f := range forbidden {
+			if d := domain(f); d != "" && !slices.Contains(internal, d) {
+				forbiddenDomains = append(forbiddenDomains, d)
+			}
+		}
+		for _, rcpt := range m.RcptTo {
+			r := strings.ToLower(rcpt)
+			if slices.Contains(forbidden, r) || slices.Contains(forbiddenDomains, domain(r)) {
+				return fmt.Errorf("case %d (%s) is confidential: refusing %s mail to customer-side address %s", c.ID, c.Ticket, m.Event, rcpt)
+			}
+		}
+		return nil
+	}
+}
+
+func domain(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.ToLower(addr[i+1:])
+	}
+	return ""
+}

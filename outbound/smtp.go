@@ -1,0 +1,200 @@
+package outbound
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"os"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// SMTPConfig is how to reach the submission server.
+type SMTPConfig struct {
+	Host string
+	Port int
+	// TLS is "implicit", "starttls" or "none".
+	TLS           string
+	TLSSkipVerify bool
+	TLSCAFile     string
+	Username      string
+	Password      string
+	HELO          string
+	Timeout       time.Duration
+}
+
+// Sender delivers one message's bytes. Implementations may keep a
+// connection open across Send calls until Close.
+type Sender interface {
+	// Send hands raw to the server for the given envelope. from "" is the
+	// null reverse-path <>. Recipients the server refused permanently are
+	// returned in rejected while the others still get the mail; err is set
+	// when nobody got it.
+	Send(ctx context.Context, from string, to []string, raw []byte) (rejected []RecipientError, err error)
+	// Close ends the connection, if any.
+	Close() error
+}
+
+// RecipientError is a recipient the server refused.
+type RecipientError struct {
+	Address string
+	Err     error
+}
+
+// SMTPSender sends over SMTP with go-mail's client. It keeps one
+// connection for a batch and redials after any error.
+type SMTPSender struct {
+	client  *gomail.Client
+	conn    *smtp.Client
+	timeout time.Duration
+}
+
+// NewSMTPSender validates cfg and prepares a client; it does not dial.
+func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
+	tlsConf := &tls.Config{ServerName: cfg.Host, InsecureSkipVerify: cfg.TLSSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // opt-in per server
+	if cfg.TLSCAFile != "" {
+		pem, err := os.ReadFile(cfg.TLSCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("smtp tls_ca_file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("smtp tls_ca_file %s: no certificates found", cfg.TLSCAFile)
+		}
+		tlsConf.RootCAs = pool
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	opts := []gomail.Option{
+		gomail.WithPort(cfg.Port), gomail.WithTimeout(timeout), gomail.WithTLSConfig(tlsConf),
+		gomail.WithoutNoop(),
+	}
+	if cfg.HELO != "" {
+		opts = append(opts, gomail.WithHELO(cfg.HELO))
+	}
+	switch cfg.TLS {
+	case "implicit":
+		opts = append(opts, gomail.WithSSL())
+	case "starttls":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case "none":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		return nil, fmt.Errorf("smtp tls mode %q: use implicit, starttls or none", cfg.TLS)
+	}
+	if cfg.Username != "" {
+		auth := gomail.SMTPAuthAutoDiscover
+		if cfg.TLS == "none" {
+			// The operator chose plaintext explicitly for this server.
+			auth = gomail.SMTPAuthPlainNoEnc
+		}
+		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
+	}
+	c, err := gomail.NewClient(cfg.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp client: %w", err)
+	}
+	return &SMTPSender{client: c, timeout: timeout}, nil
+}
+
+// Send implements Sender.
+func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []byte) ([]RecipientError, error) {
+	if s.conn == nil {
+		c, err := s.client.DialToSMTPClientWithContext(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("connect: %w", err)
+		}
+		s.conn = c
+	}
+	rejected, err := s.transaction(from, to, raw)
+	if err != nil {
+		// Any failure may leave the session in an unknown state: start over.
+		s.drop()
+	}
+	return rejected, err
+}
+
+func (s *SMTPSender) transaction(from string, to []string, raw []byte) ([]RecipientError, error) {
+	c := s.conn
+	if err := c.UpdateDeadline(s.timeout); err != nil {
+		return nil, err
+	}
+	if err := c.Mail("<" + from + ">"); err != nil {
+		return nil, fmt.Errorf("MAIL FROM: %w", err)
+	}
+	var rejected []RecipientError
+	for _, rcpt := range to {
+		if err := c.Rcpt("<" + rcpt + ">"); err != nil {
+			if IsTemporary(err) {
+				// Nobody has the mail yet: retry it whole later rather than
+				// deliver to some now and duplicate to them then.
+				_ = c.Reset()
+				return nil, fmt.Errorf("RCPT TO %s: %w", rcpt, err)
+			}
+			rejected = append(rejected, RecipientError{Address: rcpt, Err: err})
+		}
+	}
+	if len(rejected) == len(to) {
+		_ = c.Reset()
+		return rejected, fmt.Errorf("every recipient refused: %w", rejected[0].Err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return nil, fmt.Errorf("DATA: %w", err)
+	}
+	if _, err := w.Write(raw); err != nil {
+		return nil, fmt.Errorf("DATA write: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("DATA end: %w", err)
+	}
+	return rejected, nil
+}
+
+func (s *SMTPSender) drop() {
+	if s.conn != nil {
+		_ = s.conn.Close()
+		s.conn = nil
+	}
+}
+
+// Close ends the session politely.
+func (s *SMTPSender) Close() error {
+	if s.conn == nil {
+		return nil
+	}
+	err := s.client.CloseWithSMTPClient(s.conn)
+	s.conn = nil
+	return err
+}
+
+// IsTemporary reports whether a send may succeed later. SMTP 4xx replies,
+// network errors and anything unknown are temporary (maddy's rule: a
+// message is never dropped on an error we cannot classify); SMTP 5xx
+// replies are permanent. Context cancellation is neither: callers check it
+// first and leave the mail untouched.
+func IsTemporary(err error) bool {
+	if err == nil {
+		return false
+	}
+	var tpe *textproto.Error
+	if errors.As(err, &tpe) {
+		return tpe.Code < 500
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		return se.IsTemp()
+	}
+	// Network errors, EOF, TLS trouble: the server or the path may recover.
+	return true
+}

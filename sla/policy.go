@@ -1,0 +1,107 @@
+package sla
+
+import (
+	"time"
+
+	"escalationd/config"
+)
+
+// Timer kinds: the SLA steps a case can have pending.
+const (
+	KindBreach         = "breach"
+	KindStatusCheck    = "status-check"
+	KindCustomerUpdate = "customer-update"
+)
+
+// Policy is the SLA part of the config, compiled for pure use.
+type Policy struct {
+	urgencies    map[string]config.UrgencySLA
+	topReminders int
+	// DirectCustomerUpdates sends the 24-hour update to the customer
+	// instead of reminding the escalating agent (never for confidential
+	// cases).
+	DirectCustomerUpdates bool
+}
+
+// NewPolicy compiles cfg.SLA; cfg must have passed validation.
+func NewPolicy(cfg *config.Config) Policy {
+	return Policy{
+		urgencies:             cfg.SLA.Urgencies,
+		topReminders:          cfg.SLA.TopReminders,
+		DirectCustomerUpdates: cfg.SLA.CustomerUpdates == "customer",
+	}
+}
+
+// Response is the urgency's response target (24h for an unknown urgency).
+func (p Policy) Response(urgency string) time.Duration {
+	if u, ok := p.urgencies[urgency]; ok && u.Response > 0 {
+		return u.Response.D()
+	}
+	return 24 * time.Hour
+}
+
+// StatusCheck is the interval of status-check mail (0: none).
+func (p Policy) StatusCheck(urgency string) time.Duration {
+	return p.urgencies[urgency].StatusCheck.D()
+}
+
+// CustomerUpdate is the interval of customer updates (0: none).
+func (p Policy) CustomerUpdate(urgency string) time.Duration {
+	return p.urgencies[urgency].CustomerUpdate.D()
+}
+
+// Steps is how many breach steps an urgency has: one per chain level, then
+// the reminders to the top of the chain. With an empty chain the assigned
+// team itself is the top.
+func (p Policy) Steps(urgency string) int {
+	return max(len(p.urgencies[urgency].Chain), 1) + p.topReminders
+}
+
+// BreachStep describes breach step level (1-based) of an urgency.
+type BreachStep struct {
+	Level int
+	// Team is the chain team this step escalates to ("" when the chain is
+	// empty: the assigned team is reminded).
+	Team string
+	// Reminder numbers the reminders at the top of the chain (0 before).
+	Reminder, Of int
+}
+
+// Breach returns step level of the urgency's chain; ok is false past the
+// last step, when the gateway stops (never a storm).
+func (p Policy) Breach(urgency string, level int) (BreachStep, bool) {
+	if level < 1 || level > p.Steps(urgency) {
+		return BreachStep{}, false
+	}
+	chain := p.urgencies[urgency].Chain
+	s := BreachStep{Level: level, Of: p.topReminders}
+	climb := max(len(chain), 1)
+	if level <= climb {
+		if len(chain) > 0 {
+			s.Team = chain[level-1]
+		}
+		return s, true
+	}
+	if len(chain) > 0 {
+		s.Team = chain[len(chain)-1]
+	}
+	s.Reminder = level - climb
+	return s, true
+}
+
+// NextBoundary returns the first anchor + k*interval (k ≥ minK) strictly
+// after now. Firing a periodic step schedules the next one here, so after a
+// downtime the missed intervals collapse into the one step that fires at
+// restart instead of a burst.
+func NextBoundary(anchor time.Time, interval time.Duration, minK int, now time.Time) (k int, due time.Time) {
+	if interval <= 0 {
+		return minK, anchor
+	}
+	k = minK
+	if d := now.Sub(anchor); d >= 0 {
+		if n := int(d/interval) + 1; n > k {
+			k = n
+		}
+	}
+	return k, anchor.Add(time.Duration(k) * interval)
+}

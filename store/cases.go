@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Case states.
+const (
+	CaseOpen         = "open"
+	CaseAcknowledged = "acknowledged"
+	CaseResolved     = "resolved"
+)
+
+// Case is one escalation.
+type Case struct {
+	ID               int64
+	Ticket           string
+	Kind             string
+	Mailbox          string
+	State            string
+	Urgency          string
+	Customer         string
+	Agent            string // the escalating agent's address
+	Subject          string
+	Summary          string // the issue in one line
+	Team             string // the team the case is assigned to
+	Confidential     bool
+	ApprovalRequired bool
+	SuspendAccount   bool
+	ParseJSON        string // the parse result the case was opened from
+	DecisionJSON     string // the routing decision
+	ThreadID         string // Message-ID of the first routed mail: every later mail threads under it
+	SourceMessage    int64
+	SourceMessageID  string
+	OpenedAt         time.Time
+	RespondBy        time.Time
+	AcknowledgedAt   time.Time
+	AcknowledgedBy   string
+	ResolvedAt       time.Time
+	Resolution       string
+	UpdatedAt        time.Time
+}
+
+// IsOpen is true until the case is resolved.
+func (c *Case) IsOpen() bool { return c.State != CaseResolved }
+
+const caseCols = `id, ticket, kind, mailbox, state, urgency, customer, agent, subject, summary, team, confidential, approval_required,
+	suspend_account, parse_json, decision_json, thread_id, coalesce(source_message, 0), source_message_id, opened_at, respond_by,
+	acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at`
+
+func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
+	var c Case
+	var opened, respondBy, updated string
+	var acked, resolved sql.NullString
+	err := row.Scan(&c.ID, &c.Ticket, &c.Kind, &c.Mailbox, &c.State, &c.Urgency, &c.Customer, &c.Agent, &c.Subject, &c.Summary,
+		&c.Team, &c.Confidential, &c.ApprovalRequired, &c.SuspendAccount, &c.ParseJSON, &c.DecisionJSON, &c.ThreadID,
+		&c.SourceMessage, &c.SourceMessageID, &opened, &respondBy, &acked, &c.AcknowledgedBy, &resolved, &c.Resolution, &updated)
+	if err != nil {
+		return nil, err
+	}
+	c.OpenedAt, c.RespondBy, c.UpdatedAt = parseTS(opened), parseTS(respondBy), parseTS(updated)
+	c.AcknowledgedAt, c.ResolvedAt = parseNullTS(acked), parseNullTS(resolved)
+	return &c, nil
+}
+
+func nullTS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return ts(t)
+}
+
+// InsertCase stores a new case and sets its ID.
+func (tx *Tx) InsertCase(c *Case) error {
+	var src any
+	if c.SourceMessage > 0 {
+		src = c.SourceMessage
+	}
+	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO cases (ticket, kind, mailbox, state, urgency, customer, agent, subject, summary, team,
+		confidential, approval_required, suspend_account, parse_json, decision_json, thread_id, source_message, source_message_id,
+		opened_at, respond_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Ticket, c.Kind, c.Mailbox, c.State, c.Urgency, c.Customer, c.Agent, c.Subject, c.Summary, c.Team,
+		c.Confidential, c.ApprovalRequired, c.SuspendAccount, c.ParseJSON, c.DecisionJSON, c.ThreadID, src, c.SourceMessageID,
+		ts(c.OpenedAt), ts(c.RespondBy), ts(c.OpenedAt))
+	if err != nil {
+		return fmt.Errorf("insert case %s: %w", c.Ticket, err)
+	}
+	c.ID, err = res.LastInsertId()
+	return err
+}
+
+// UpdateCase writes the case's mutable fields.
+func (tx *Tx) UpdateCase(c *Case, now time.Time) error {
+	c.UpdatedAt = now
+	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET state = ?, urgency = ?, team = ?, thread_id = ?, respond_by = ?,
+		acknowledged_at = ?, acknowledged_by = ?, resolved_at = ?, resolution = ?, updated_at = ? WHERE id = ?`,
+		c.State, c.Urgency, c.Team, c.ThreadID, ts(c.RespondBy), nullTS(c.AcknowledgedAt), c.AcknowledgedBy,
+		nullTS(c.ResolvedAt), c.Resolution, ts(now), c.ID)
+	if err != nil {
+		return fmt.Errorf("update case %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// Case reads a case by id inside the transaction.
+func (tx *Tx) Case(id int64) (*Case, error) {
+	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("case %d: %w", id, ErrNotFound)
+	}
+	return c, err
+}
+
+// Case reads a case by id.
+func (s *Store) Case(ctx context.Context, id int64) (*Case, error) {
+	c, err := scanCase(s.db.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("case %d: %w", id, ErrNotFound)
+	}
+	return c, err
+}
+
+// OpenCaseByTicket returns the unresolved case of a ticket, if any.
+func (tx *Tx) OpenCaseByTicket(ticket string) (*Case, error) {
+	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, `SELECT `+caseCols+` FROM cases WHERE ticket = ? COLLATE NOCASE AND state != 'resolved'
+		ORDER BY id DESC LIMIT 1`, ticket))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return c, err
+}
+
+// LatestCaseByTicket returns the newest case of a ticket, open or not.
+func (tx *Tx) LatestCaseByTicket(ticket string) (*Case, error) {
+	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, `SELECT `+caseCols+` FROM cases WHERE ticket = ? COLLATE NOCASE ORDER BY id DESC LIMIT 1`, ticket))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return c, err
+}
+
+// CaseByThread finds the case a mail belongs to from its In-Reply-To and
+// References ids: any mail the gateway sent for the case, or the mail
+// that opened it.
+func (tx *Tx) CaseByThread(messageIDs []string) (*Case, error) {
+	if len(messageIDs) == 0 {
+		return nil, nil
+	}
+	ph := placeholders(len(messageIDs))
+	args := make([]any, 0, 2*len(messageIDs))
+	for _, id := range messageIDs {
+		args = append(args, id)
+	}
+	args = append(args, args...)
+	var caseID int64
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT case_id FROM (
+			SELECT case_id, id AS ord FROM outbox WHERE case_id IS NOT NULL AND message_id IN (`+ph+`)
+			UNION ALL
+			SELECT id AS case_id, 0 AS ord FROM cases WHERE source_message_id != '' AND source_message_id IN (`+ph+`)
+		) ORDER BY ord DESC LIMIT 1`, args...).Scan(&caseID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find case by thread: %w", err)
+	}
+	return tx.Case(caseID)
+}
+
+// CaseFilter selects cases for listing.
+type CaseFilter struct {
+	OpenOnly bool
+	Ticket   string
+	Limit    int
+}
+
+// Cases lists cases, newest first.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]*Case, error) {
+	q := `SELECT ` + caseCols + ` FROM cases WHERE 1=1`
+	var args []any
+	if f.OpenOnly {
+		q += ` AND state != 'resolved'`
+	}
+	if f.Ticket != "" {
+		q += ` AND ticket = ? COLLATE NOCASE`
+		args = append(args, f.Ticket)
+	}
+	q += ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []*Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CaseRecipients lists everyone the case's team-facing mail went to
+// (routed, incident, breach, status checks, thanks): the people "on the
+// case". Mail to the agent or customer does not make them team members.
+func (tx *Tx) CaseRecipients(caseID int64) ([]string, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT DISTINCT lower(j.value) FROM outbox o, json_each(o.rcpt_to) j
+		WHERE o.case_id = ? AND o.event NOT IN ('customer-update', 'resolved', 'rejection') ORDER BY 1`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("recipients of case %d: %w", caseID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CountCaseEvents counts a case's events of one type.
+func (tx *Tx) CountCaseEvents(caseID int64, typ string) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT count(*) FROM events WHERE case_id = ? AND type = ?`, caseID, typ).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Event is one entry of a case's audit trail (or a gateway-wide event when
+// CaseID is 0, such as a sender flooding the mailbox).
+type Event struct {
+	ID      int64
+	CaseID  int64
+	At      time.Time
+	Type    string
+	Actor   string // address of who caused it; "" for the gateway itself
+	Message int64  // stored mail that caused it, if any
+	Detail  string
+}
+
+// AddEvent appends an event.
+func (tx *Tx) AddEvent(e Event) error {
+	var caseID, msg any
+	if e.CaseID > 0 {
+		caseID = e.CaseID
+	}
+	if e.Message > 0 {
+		msg = e.Message
+	}
+	_, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO events (case_id, at, type, actor, message, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		caseID, ts(e.At), e.Type, e.Actor, msg, e.Detail)
+	if err != nil {
+		return fmt.Errorf("add %s event: %w", e.Type, err)
+	}
+	return nil
+}
+
+// Events returns a case's events in order; caseID 0 returns gateway-wide
+// events.
+func (s *Store) Events(ctx context.Context, caseID int64) ([]Event, error) {
+	q := `SELECT id, coalesce(case_id, 0), at, type, actor, coalesce(message, 0), detail FROM events WHERE case_id = ? ORDER BY id`
+	args := []any{caseID}
+	if caseID == 0 {
+		q = `SELECT id, 0, at, type, actor, coalesce(message, 0), detail FROM events WHERE case_id IS NULL ORDER BY id`
+		args = nil
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at string
+		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Type, &e.Actor, &e.Message, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = parseTS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CountEvents counts events of a type since a time, optionally for one
+// actor: the rate limiter's memory lives in the audit trail, so it
+// survives restarts.
+func (tx *Tx) CountEvents(typ, actor string, since time.Time) (int, error) {
+	q := `SELECT count(*) FROM events WHERE type = ? AND at >= ?`
+	args := []any{typ, ts(since)}
+	if actor != "" {
+		q += ` AND actor = ?`
+		args = append(args, actor)
+	}
+	var n int
+	if err := tx.tx.QueryRowContext(tx.ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s events: %w", typ, err)
+	}
+	return n, nil
+}

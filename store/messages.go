@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Message states.
+const (
+	MessageNew     = "new"
+	MessageHandled = "handled"
+	MessageFailed  = "failed"
+)
+
+// Outcomes decide the folder a handled message moves to.
+const (
+	OutcomeProcessed = "processed"
+	OutcomeRejected  = "rejected"
+)
+
+// Cursor is a mailbox's position: its UIDVALIDITY and the highest UID
+// already stored.
+type Cursor struct {
+	UIDValidity uint32
+	LastUID     uint32
+}
+
+// Cursor returns the stored cursor of a mailbox; ok is false before the
+// first message.
+func (s *Store) Cursor(ctx context.Context, mailbox string) (c Cursor, ok bool, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT uid_validity, last_uid FROM mailbox_state WHERE mailbox = ?`, mailbox).
+		Scan(&c.UIDValidity, &c.LastUID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Cursor{}, false, nil
+	}
+	if err != nil {
+		return Cursor{}, false, fmt.Errorf("read cursor of %s: %w", mailbox, err)
+	}
+	return c, true, nil
+}
+
+// ResetCursor starts a mailbox over under a new UIDVALIDITY: every message
+// will be fetched again, and deduplication by Message-ID keeps cases from
+// being created twice.
+func (s *Store) ResetCursor(ctx context.Context, mailbox string, uidValidity uint32, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, 0, ?)
+		ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = 0, updated_at = excluded.updated_at`,
+		mailbox, uidValidity, ts(now))
+	if err != nil {
+		return fmt.Errorf("reset cursor of %s: %w", mailbox, err)
+	}
+	return nil
+}
+
+// Incoming is a message as fetched from the server.
+type Incoming struct {
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+	MessageID   string // without <>; "" when the mail has none
+	Sender      string
+	Subject     string
+	Raw         []byte
+}
+
+// Ingested says what Ingest did.
+type Ingested struct {
+	ID int64
+	// Duplicate is true when the mailbox already had this message (same
+	// Message-ID, or same bytes when it has none): a rescan after a
+	// UIDVALIDITY change, or a mail sent twice.
+	Duplicate bool
+}
+
+// Ingest stores a fetched message and advances the mailbox cursor in one
+// transaction. Nothing may change on the IMAP server before it returns nil.
+// A duplicate is not stored again; its row is pointed at the new UID so a
+// pending server-side move still finds it.
+func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested, error) {
+	key := "mid:" + m.MessageID
+	if m.MessageID == "" {
+		sum := sha256.Sum256(m.Raw)
+		key = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	var out Ingested
+	err := s.InTx(ctx, func(tx *Tx) error {
+		err := tx.tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE mailbox = ? AND dedupe_key = ?`, m.Mailbox, key).Scan(&out.ID)
+		switch {
+		case err == nil:
+			out.Duplicate = true
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE messages SET uid_validity = ?, uid = ? WHERE id = ?`, m.UIDValidity, m.UID, out.ID); err != nil {
+				return err
+			}
+		case errors.Is(err, sql.ErrNoRows):
+			res, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uid_validity, uid, dedupe_key, message_id, sender, subject, raw, size, received_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, m.Raw, len(m.Raw), ts(now))
+			if err != nil {
+				return err
+			}
+			if out.ID, err = res.LastInsertId(); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		_, err = tx.tx.ExecContext(ctx, `INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity,
+				last_uid = max(CASE WHEN mailbox_state.uid_validity = excluded.uid_validity THEN mailbox_state.last_uid ELSE 0 END, excluded.last_uid),
+				updated_at = excluded.updated_at`,
+			m.Mailbox, m.UIDValidity, m.UID, ts(now))
+		return err
+	})
+	if err != nil {
+		return Ingested{}, fmt.Errorf("store message uid %d of %s: %w", m.UID, m.Mailbox, err)
+	}
+	return out, nil
+}
+
+// StoredMessage is a message row.
+type StoredMessage struct {
+	ID          int64
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+	MessageID   string
+	Raw         []byte
+	ReceivedAt  time.Time
+	State       string
+	Disposition string
+	Reason      string
+	Outcome     string
+	CaseID      int64
+	Attempts    int
+	LastError   string
+	MovedAt     time.Time
+}
+
+const messageCols = `id, mailbox, uid_validity, uid, message_id, raw, received_at, state, disposition, reason, outcome, coalesce(case_id, 0), attempts, last_error, moved_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (*StoredMessage, error) {
+	var m StoredMessage
+	var received string
+	var moved sql.NullString
+	err := row.Scan(&m.ID, &m.Mailbox, &m.UIDValidity, &m.UID, &m.MessageID, &m.Raw, &received, &m.State, &m.Disposition,
+		&m.Reason, &m.Outcome, &m.CaseID, &m.Attempts, &m.LastError, &moved)
+	if err != nil {
+		return nil, err
+	}
+	m.ReceivedAt = parseTS(received)
+	m.MovedAt = parseNullTS(moved)
+	return &m, nil
+}
+
+// Message returns one stored message.
+func (s *Store) Message(ctx context.Context, id int64) (*StoredMessage, error) {
+	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// Message reads a message inside a transaction.
+func (tx *Tx) Message(id int64) (*StoredMessage, error) {
+	m, err := scanMessage(tx.tx.QueryRowContext(tx.ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	return m, err
+}
+
+// MessageRef locates a message on the server.
+type MessageRef struct {
+	ID          int64
+	UIDValidity uint32
+	UID         uint32
+	State       string
+	Outcome     string
+}
+
+// Unfinished lists a mailbox's messages that still need work: not yet
+// handled (handling failed earlier and is retried), or handled but not yet
+// moved on the server. Oldest first.
+func (s *Store) Unfinished(ctx context.Context, mailbox string) ([]MessageRef, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, uid_validity, uid, state, outcome FROM messages
+		WHERE mailbox = ? AND moved_at IS NULL AND state IN ('new', 'handled') ORDER BY id`, mailbox)
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished messages of %s: %w", mailbox, err)
+	}
+	defer rows.Close()
+	var out []MessageRef
+	for rows.Next() {
+		var r MessageRef
+		if err := rows.Scan(&r.ID, &r.UIDValidity, &r.UID, &r.State, &r.Outcome); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// MarkMoved records that the message left the watched folder.
+func (s *Store) MarkMoved(ctx context.Context, id int64, now time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE messages SET moved_at = ? WHERE id = ?`, ts(now), id); err != nil {
+		return fmt.Errorf("mark message %d moved: %w", id, err)
+	}
+	return nil
+}
+
+// MarkAttemptFailed counts a failed handling attempt; after maxAttempts the
+// message is parked as failed (kept, visible to the operator, moved to the
+// rejected folder) so it cannot stall its mailbox.
+func (s *Store) MarkAttemptFailed(ctx context.Context, id int64, cause error, maxAttempts int) (parked bool, err error) {
+	_, err = s.db.ExecContext(ctx, `UPDATE messages SET attempts = attempts + 1, last_error = ?,
+		state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE state END,
+		outcome = CASE WHEN attempts + 1 >= ? THEN 'rejected' ELSE outcome END
+		WHERE id = ? AND state = 'new'`, cause.Error(), maxAttempts, maxAttempts, id)
+	if err != nil {
+		return false, fmt.Errorf("record failed attempt on message %d: %w", id, err)
+	}
+	var state string
+	if err := s.db.QueryRowContext(ctx, `SELECT state FROM messages WHERE id = ?`, id).Scan(&state); err != nil {
+		return false, err
+	}
+	return state == MessageFailed, nil
+}
+
+// Handled records how a message was handled; it runs in the same
+// transaction as the case, events and outbox rows it caused.
+func (tx *Tx) MarkHandled(id int64, disposition, reason, outcome string, caseID int64, now time.Time) error {
+	var cid any
+	if caseID > 0 {
+		cid = caseID
+	}
+	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE messages SET state = 'handled', disposition = ?, reason = ?, outcome = ?, case_id = ?, handled_at = ?, last_error = ''
+		WHERE id = ?`, disposition, reason, outcome, cid, ts(now), id)
+	if err != nil {
+		return fmt.Errorf("mark message %d handled: %w", id, err)
+	}
+	return nil
+}
+
+// MessageCounts counts messages per state and outcome, for status output.
+func (s *Store) MessageCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT state || ':' || outcome, count(*) FROM messages GROUP BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Outbox states.
+const (
+	MailPending = "pending"
+	MailSent    = "sent"
+	MailFailed  = "failed"
+	// MailBlocked is mail the outbound confidentiality check refused.
+	MailBlocked = "blocked"
+)
+
+// Mail is one outgoing message: rendered once, at enqueue time, and sent
+// byte for byte however often it is retried.
+type Mail struct {
+	ID            int64
+	CaseID        int64
+	Message       int64 // the stored mail it answers (rejection replies)
+	Event         string
+	DedupKey      string // one mail per key, ever: makes follow-ups idempotent
+	MessageID     string // without <>
+	MailFrom      string // envelope sender; "" is the null sender <>
+	RcptTo        []string
+	Subject       string
+	Raw           []byte
+	State         string
+	Attempts      int
+	CreatedAt     time.Time
+	NextAttemptAt time.Time
+	GiveUpAt      time.Time
+	LastError     string
+	SentAt        time.Time
+}
+
+// Enqueue adds a mail unless one with the same dedup key exists; it reports
+// whether it was added.
+func (tx *Tx) Enqueue(m *Mail) (bool, error) {
+	rcpt, err := json.Marshal(m.RcptTo)
+	if err != nil {
+		return false, err
+	}
+	var caseID, msg any
+	if m.CaseID > 0 {
+		caseID = m.CaseID
+	}
+	if m.Message > 0 {
+		msg = m.Message
+	}
+	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO outbox (case_id, message, event, dedup_key, message_id, mail_from, rcpt_to, subject, raw,
+		state, created_at, next_attempt_at, give_up_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+		ON CONFLICT (dedup_key) DO NOTHING`,
+		caseID, msg, m.Event, m.DedupKey, m.MessageID, m.MailFrom, string(rcpt), m.Subject, m.Raw,
+		ts(m.CreatedAt), ts(m.CreatedAt), ts(m.GiveUpAt))
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s mail: %w", m.Event, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	if n == 1 {
+		m.ID, _ = res.LastInsertId()
+		m.State = MailPending
+	}
+	return n == 1, nil
+}
+
+const mailCols = `id, coalesce(case_id, 0), coalesce(message, 0), event, dedup_key, message_id, mail_from, rcpt_to, subject, raw, state,
+	attempts, created_at, next_attempt_at, give_up_at, last_error, sent_at`
+
+func scanMail(row interface{ Scan(...any) error }) (*Mail, error) {
+	var m Mail
+	var rcpt, created, next, giveUp string
+	var sent sql.NullString
+	err := row.Scan(&m.ID, &m.CaseID, &m.Message, &m.Event, &m.DedupKey, &m.MessageID, &m.MailFrom, &rcpt, &m.Subject, &m.Raw,
+		&m.State, &m.Attempts, &created, &next, &giveUp, &m.LastError, &sent)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(rcpt), &m.RcptTo); err != nil {
+		return nil, fmt.Errorf("mail %d recipients: %w", m.ID, err)
+	}
+	m.CreatedAt, m.NextAttemptAt, m.GiveUpAt, m.SentAt = parseTS(created), parseTS(next), parseTS(giveUp), parseNullTS(sent)
+	return &m, nil
+}
+
+func (s *Store) queryMail(ctx context.Context, q string, args ...any) ([]*Mail, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+mailCols+` FROM outbox `+q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*Mail
+	for rows.Next() {
+		m, err := scanMail(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// DueMail returns pending mail whose next attempt is due, oldest first.
+func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]*Mail, error) {
+	return s.queryMail(ctx, `WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, ts(now), limit)
+}
+
+// NextMailDue is when the earliest pending mail is due.
+func (s *Store) NextMailDue(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullString
+	if err := s.db.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'`).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next mail due: %w", err)
+	}
+	return parseNullTS(next), next.Valid, nil
+}
+
+// MailForCase lists a case's mail in order.
+func (s *Store) MailForCase(ctx context.Context, caseID int64) ([]*Mail, error) {
+	return s.queryMail(ctx, `WHERE case_id = ? ORDER BY id`, caseID)
+}
+
+// AllMail lists every outbox row in order (for tests and the simulator).
+func (s *Store) AllMail(ctx context.Context) ([]*Mail, error) {
+	return s.queryMail(ctx, `ORDER BY id`)
+}
+
+// MailByID reads one outbox row.
+func (s *Store) MailByID(ctx context.Context, id int64) (*Mail, error) {
+	out, err := s.queryMail(ctx, `WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("mail %d: %w", id, ErrNotFound)
+	}
+	return out[0], nil
+}
+
+// MarkSent records that the server accepted the mail; it is never sent
+// again.
+func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, ts(now), id)
+	if err != nil {
+		return fmt.Errorf("mark mail %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkRetry records a temporary failure and when to try again.
+func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, cause string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, ts(next), cause, id)
+	if err != nil {
+		return fmt.Errorf("schedule retry of mail %d: %w", id, err)
+	}
+	return nil
+}
+
+// FinishFailed ends a mail that will not be delivered (permanent failure,
+// gave up, or blocked) and records an event on its case in the same
+// transaction, so the failure is seen, not just logged.
+func (s *Store) FinishFailed(ctx context.Context, m *Mail, state, eventType, cause string, now time.Time) error {
+	if state != MailFailed && state != MailBlocked {
+		return errors.New("finish failed: state must be failed or blocked")
+	}
+	return s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`, state, cause, m.ID); err != nil {
+			return fmt.Errorf("mark mail %d %s: %w", m.ID, state, err)
+		}
+		detail, _ := json.Marshal(map[string]any{"mail": m.ID, "event": m.Event, "to": m.RcptTo, "error": cause})
+		return tx.AddEvent(Event{CaseID: m.CaseID, At: now, Type: eventType, Detail: string(detail)})
+	})
+}
+
+// OutboxCounts counts outbox rows per state.
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT state, count(*) FROM outbox GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}

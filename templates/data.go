@@ -1,0 +1,158 @@
+package templates
+
+import "time"
+
+// Data is everything a template can use. All fields are plain values; a
+// template that names a field that does not exist fails at load time (the
+// override check renders every template against Sample data).
+type Data struct {
+	// Event is the template's name: routed, incident, rejection, breach,
+	// status-check, customer-update, customer-update-direct, resolved,
+	// thanks, flood-alert, delivery-failed.
+	Event string
+	// Now is when the mail was queued.
+	Now time.Time
+	// Mailbox is the watched address replies go to (the Reply-To).
+	Mailbox string
+	// Case is the case the mail is about (zero for rejection replies and
+	// flood alerts).
+	Case Case
+	// Fields restate the escalation's template fields in template order.
+	Fields []Field
+	// Routing is the routing decision (routed, incident).
+	Routing Routing
+	// Rejection explains a rejected escalation (rejection).
+	Rejection Rejection
+	// Breach describes a missed response window (breach).
+	Breach Breach
+	// FollowUp numbers a status check or customer update.
+	FollowUp FollowUp
+	// Resolution is the closing note (resolved, thanks).
+	Resolution Resolution
+	// Flood describes a sender over its rate limit (flood-alert).
+	Flood Flood
+	// Failure describes undeliverable mail (delivery-failed).
+	Failure Failure
+}
+
+// Case is a case's state when the mail is queued.
+type Case struct {
+	ID               int64
+	Ticket           string
+	Kind             string // escalation, senior_support, engineering, management, security_report
+	Urgency          string // low, medium, high, critical
+	Customer         string
+	Agent            string // the escalating agent
+	Subject          string // the escalation's original subject
+	Summary          string // the issue in one line
+	Team             string // assigned team
+	State            string // open, acknowledged, resolved
+	OpenedAt         time.Time
+	RespondBy        time.Time
+	ResponseTime     time.Duration // the urgency's response target
+	AcknowledgedAt   time.Time
+	AcknowledgedBy   string
+	Confidential     bool
+	ApprovalRequired bool
+	SuspendAccount   bool
+	Notes            []string // notes recorded on the case so far
+}
+
+// Field is one template field: a single value or a list (steps).
+type Field struct {
+	Label string
+	Value string
+	List  []string
+}
+
+// Routing is the routing decision.
+type Routing struct {
+	Teams      []string
+	To         []string
+	Cc         []string
+	Rule       string
+	Explain    string
+	Categories []string
+	Notes      []string
+	Actions    []string
+}
+
+// Rejection explains why an escalation was not accepted.
+type Rejection struct {
+	Subject  string       // the rejected mail's subject
+	Reason   string       // missing-fields, invalid-fields, too-large
+	Errors   []FieldError // every problem found
+	Template string       // the template pre-filled with what was understood
+}
+
+// FieldError is one missing or invalid field.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Breach describes one step of the escalation chain.
+type Breach struct {
+	Step     int           // 1 for the first breach
+	Overdue  time.Duration // how long past respond-by
+	Team     string        // the team this step escalates to
+	Reminder int           // at the top of the chain: reminder number, else 0
+	Of       int           // at the top of the chain: how many reminders in all
+}
+
+// FollowUp numbers a periodic mail.
+type FollowUp struct {
+	Number   int
+	Interval time.Duration
+}
+
+// Resolution is a closing note.
+type Resolution struct {
+	Note string
+	By   string
+}
+
+// Flood describes a sender over its rate limit.
+type Flood struct {
+	Sender string
+	Count  int
+	Window time.Duration
+}
+
+// Failure describes mail that could not be delivered.
+type Failure struct {
+	Event string
+	To    []string
+	Error string
+}
+
+// Sample returns example data for the named template, used to check
+// overrides at load time and in the tests.
+func Sample(event string) Data {
+	opened := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	return Data{
+		Event:   event,
+		Now:     opened,
+		Mailbox: "escalations@example.com",
+		Case: Case{
+			ID: 42, Ticket: "TCK-1234", Kind: "escalation", Urgency: "critical", Customer: "jane.doe@example.com",
+			Agent: "alice.agent@example.com", Subject: "ESCALATION: [TCK-1234]", Summary: "Payment processing down",
+			Team: "senior_support", State: "open", OpenedAt: opened, RespondBy: opened.Add(15 * time.Minute),
+			ResponseTime: 15 * time.Minute, Notes: []string{"Escalated to Legal"},
+		},
+		Fields: []Field{
+			{Label: "Customer", Value: "jane.doe@example.com"},
+			{Label: "Issue", Value: "Payment processing down"},
+			{Label: "Steps to reproduce", List: []string{"Open checkout", "Pay"}},
+		},
+		Routing: Routing{Teams: []string{"senior_support"}, To: []string{"senior-support@example.com"}, Rule: "tier2",
+			Explain: "matched rule tier2", Categories: []string{"legal"}, Notes: []string{"Escalated to Legal"}, Actions: []string{"Monitor closely"}},
+		Rejection: Rejection{Subject: "ESCALATION: [TCK-1234]", Reason: "missing-fields",
+			Errors: []FieldError{{Field: "urgency", Message: "Urgency is missing"}}, Template: "ESCALATION: [TCK-1234]\nUrgency: [Low/Medium/High/Critical]\n"},
+		Breach:     Breach{Step: 1, Overdue: 0, Team: "management"},
+		FollowUp:   FollowUp{Number: 1, Interval: 4 * time.Hour},
+		Resolution: Resolution{Note: "Fixed in release 2.3", By: "eng@example.com"},
+		Flood:      Flood{Sender: "noisy@example.com", Count: 6, Window: time.Hour},
+		Failure:    Failure{Event: "routed", To: []string{"x@example.com"}, Error: "550 no such user"},
+	}
+}
