@@ -24,7 +24,7 @@ func (r *Router) resolve(name string, now time.Time, field string) []Recipient {
 	for t.hours != nil {
 		local := now.In(t.hours.Location()).Format("Mon 15:04 MST")
 		if t.hours.In(now) {
-			why = fmt.Sprintf("%s is in its hours (%s) at %s", t.name, t.hours, local)
+			why = join(why, fmt.Sprintf("%s is in its hours (%s) at %s", t.name, t.hours, local))
 			break
 		}
 		why = join(why, fmt.Sprintf("%s is outside its hours (%s) at %s: routed to %s", t.name, t.hours, local, t.afterHours))
@@ -42,9 +42,12 @@ func (r *Router) resolve(name string, now time.Time, field string) []Recipient {
 		}
 		return []Recipient{{Address: strings.ToLower(s.Address), Name: s.Name, Team: t.name, Field: field, Why: join(why, w)}}
 	}
+	if why == "" {
+		why = "team " + t.name
+	}
 	out := make([]Recipient, 0, len(t.addresses))
 	for _, a := range t.addresses {
-		out = append(out, Recipient{Address: a, Team: t.name, Field: field, Why: join(why, "team "+t.name)})
+		out = append(out, Recipient{Address: a, Team: t.name, Field: field, Why: why})
 	}
 	return out
 }
