@@ -1,0 +1,60 @@
+package router
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ResolveTeam returns the addresses team stands for at now, following
+// after_hours and rotations, each with why. The SLA engine uses it for
+// breach escalation and REASSIGN <team>. Field is "to".
+func (r *Router) ResolveTeam(team string, now time.Time) ([]Recipient, error) {
+	if r.teams[team] == nil {
+		return nil, fmt.Errorf("unknown team %q", team)
+	}
+	return r.resolve(team, now, "to"), nil
+}
+
+// resolve expands a team known to exist (Compile checked every reference
+// and that after_hours chains end).
+func (r *Router) resolve(name string, now time.Time, field string) []Recipient {
+	var why string
+	t := r.teams[name]
+	for t.hours != nil {
+		local := now.In(t.hours.Location()).Format("Mon 15:04 MST")
+		if t.hours.In(now) {
+			why = join(why, fmt.Sprintf("%s is in its hours (%s) at %s", t.name, t.hours, local))
+			break
+		}
+		why = join(why, fmt.Sprintf("%s is outside its hours (%s) at %s: routed to %s", t.name, t.hours, local, t.afterHours))
+		t = r.teams[t.afterHours]
+	}
+	if t.rotation != nil {
+		s := t.rotation.Shift(now)
+		w := fmt.Sprintf("on call in %s until %s", t.rotation.Name(), s.Until.Format(time.RFC3339))
+		if s.Override {
+			w = fmt.Sprintf("on call in %s (override", t.rotation.Name())
+			if s.Reason != "" {
+				w += ": " + s.Reason
+			}
+			w += fmt.Sprintf(") until %s", s.Until.Format(time.RFC3339))
+		}
+		return []Recipient{{Address: strings.ToLower(s.Address), Name: s.Name, Team: t.name, Field: field, Why: join(why, w)}}
+	}
+	if why == "" {
+		why = "team " + t.name
+	}
+	out := make([]Recipient, 0, len(t.addresses))
+	for _, a := range t.addresses {
+		out = append(out, Recipient{Address: a, Team: t.name, Field: field, Why: why})
+	}
+	return out
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
