@@ -1,0 +1,206 @@
+package mailparse
+
+import (
+	"fmt"
+	"strings"
+
+	// Registers the charsets (ISO-8859-x, Windows-125x, ...) with
+	// go-message; without it non-UTF-8 bodies, subjects and From fail.
+	_ "github.com/emersion/go-message/charset"
+)
+
+// ReasonParseError is the reason of mail whose parsing hit an internal
+// error (a recovered panic, which is a bug in this package).
+const ReasonParseError = "parse-error"
+
+// maxWarnings bounds Result.Warnings.
+const maxWarnings = 40
+
+// Parse reads one raw RFC 5322 message and decides what the gateway does
+// with it. It never returns nil and never panics: an internal error yields
+// disposition ignored, reason parse-error, with a warning.
+func Parse(raw []byte, opts Options) (res *Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = &Result{
+				Disposition: DispositionIgnored,
+				Reason:      ReasonParseError,
+				Warnings:    []string{cleanLine(fmt.Sprintf("internal error while parsing: %v", p))},
+			}
+		}
+	}()
+	return parse(raw, opts)
+}
+
+// parse is Parse without the recover, so that tests and the fuzz target
+// see panics.
+func parse(raw []byte, opts Options) *Result {
+	p := &parser{opts: opts, lim: opts.Limits.withDefaults(), res: &Result{}}
+	return p.run(raw)
+}
+
+type parser struct {
+	opts Options
+	lim  Limits
+	res  *Result
+}
+
+func (p *parser) warn(s string) {
+	switch n := len(p.res.Warnings); {
+	case n < maxWarnings:
+		p.res.Warnings = append(p.res.Warnings, s)
+	case n == maxWarnings:
+		p.res.Warnings = append(p.res.Warnings, "more warnings left out")
+	}
+}
+
+func (p *parser) ignore(reason string) *Result {
+	p.res.Disposition, p.res.Reason = DispositionIgnored, reason
+	return p.res
+}
+
+func (p *parser) run(raw []byte) *Result {
+	res := p.res
+	hb, bb := splitHeader(raw)
+	h := readHeader(hb, p.lim.MaxHeaderLine, p.warn)
+	res.From, res.FromName = sender(h, p.warn)
+	res.Subject = cleanLine(headerText(h, "Subject", p.warn))
+	res.MessageID = messageID(h)
+	res.InReplyTo = msgIDs(h, "In-Reply-To")
+	res.References = msgIDs(h, "References")
+	si := parseSubject(res.Subject)
+	security := p.opts.MailboxKind == "security"
+
+	// Mail that must never be answered, decided from the header alone.
+	if why := loopReason(h, res.From, res.MessageID, &p.opts); why != "" {
+		p.warn("loop: " + why)
+		return p.ignore(ReasonLoop)
+	}
+	if isBounce(h, res.From) {
+		return p.ignore(ReasonBounce)
+	}
+	if isAutoReply(h, res.Subject) {
+		return p.ignore(ReasonAutoReply)
+	}
+	if isMailingList(h) {
+		return p.ignore(ReasonMailingList)
+	}
+	outsider := false
+	if why := spoofReason(h, p.opts.TrustedAuthservIDs); why != "" {
+		p.warn("authentication failed: " + why)
+		if !security {
+			return p.ignore(ReasonSpoofed)
+		}
+		outsider = true
+	}
+	if !senderAllowed(res.From, &p.opts) {
+		if !security {
+			return p.ignore(ReasonSenderNotAllowed)
+		}
+		outsider = true
+	}
+
+	if size := int64(len(raw)); size > p.lim.MaxMessageSize {
+		return p.tooLarge(size, si, security)
+	}
+
+	w := &walker{lim: p.lim, warn: p.warn, textLeft: p.lim.MaxTextSize, warned: map[string]bool{}}
+	var b body
+	w.walk(newEntity(h, bb), 0, &b)
+	if len(b.attachments) > 0 {
+		res.Attachments = b.attachments
+	}
+	text := strings.Join(b.texts, "\n")
+	sec := splitNewest(text)
+
+	if ticket, ok := replyTicket(res, si, p.opts.GatewayDomain); ok {
+		res.Disposition = DispositionReply
+		res.Ticket = ticket
+		res.Command = replyCommand(sec.newest, p.warn)
+		res.Text = sec.newest
+		return res
+	}
+	if outsider {
+		return p.securityReport(text)
+	}
+
+	content, csi := chooseContent(sec, &b, si)
+	sc := scanText(content)
+	kind, ksi := detectKind(csi, sc)
+	if kind == "" || !(ksi.kind != "" || sc.templateLike()) {
+		if security {
+			return p.securityReport(text)
+		}
+		res.Text = sec.newest
+		return p.ignore(ReasonNotEscalation)
+	}
+	res.Text = content
+	interpret(res, kind, ksi, sc, p.warn)
+	return res
+}
+
+// chooseContent picks the text the fields are read from: the newest part,
+// unless it has no template and the older part is a forwarded escalation
+// (inline forward or Outlook forward) or is all there is; then a forwarded
+// message/rfc822 attachment with a template.
+func chooseContent(sec sections, b *body, si subjectInfo) (string, subjectInfo) {
+	top := scanText(sec.newest)
+	if top.templateLike() || (top.labels > 0 && si.kind != "" && !si.forward) {
+		return sec.newest, si
+	}
+	blank := strings.TrimSpace(sec.newest) == ""
+	if sec.older != "" && (sec.forward || (sec.original && si.forward) || blank) {
+		older := splitNewest(sec.older).newest
+		if scanText(older).templateLike() {
+			osi := si
+			if sec.oldSubject != "" {
+				osi = parseSubject(sec.oldSubject)
+			}
+			return older, osi
+		}
+	}
+	for _, f := range b.forwards {
+		t := splitNewest(strings.Join(f.body.texts, "\n")).newest
+		if scanText(t).templateLike() {
+			return t, parseSubject(f.subject)
+		}
+	}
+	return sec.newest, si
+}
+
+func (p *parser) tooLarge(size int64, si subjectInfo, security bool) *Result {
+	res := p.res
+	msg := fmt.Sprintf("message is %d bytes; the limit is %d bytes (%s): only its header was read",
+		size, p.lim.MaxMessageSize, humanBytes(p.lim.MaxMessageSize))
+	if security {
+		p.warn(msg)
+		return p.securityReport("")
+	}
+	res.Disposition, res.Reason = DispositionRejected, ReasonTooLarge
+	res.Kind = si.kind
+	if si.kind == KindEscalation {
+		if id, ok := parseTicket(si.rest); ok {
+			res.Ticket = cleanLine(id)
+		}
+	}
+	res.Errors = []FieldError{{Field: "message", Message: msg}}
+	return res
+}
+
+func (p *parser) securityReport(text string) *Result {
+	res := p.res
+	res.Disposition, res.Reason, res.Kind = DispositionCase, "", KindSecurityReport
+	res.Fields = map[string]any{"subject": res.Subject, "text": text}
+	res.Text = text
+	return res
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

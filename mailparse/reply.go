@@ -1,0 +1,66 @@
+package mailparse
+
+import (
+	"fmt"
+	"strings"
+)
+
+// replyTicket reports whether a mail belongs to the thread of a case, and
+// the ticket its subject names: In-Reply-To or References holds a gateway
+// Message-ID, or the subject has a reply prefix followed by a template
+// subject carrying a ticket ("Re: ESCALATION: [TCK-1234] [Critical] ...").
+func replyTicket(res *Result, si subjectInfo, domain string) (ticket string, ok bool) {
+	if si.reply && si.kind == KindEscalation {
+		if id, valid := parseTicket(si.rest); valid {
+			ticket, ok = cleanLine(id), true
+		}
+	}
+	for _, id := range append(append([]string(nil), res.InReplyTo...), res.References...) {
+		if isGatewayID(id, domain) {
+			ok = true
+			break
+		}
+	}
+	return ticket, ok
+}
+
+// commands maps the reply command words to their names.
+var commands = map[string]string{
+	"ACK": "ACK", "ACKNOWLEDGED": "ACK", "ACKNOWLEDGE": "ACK", "RESOLVED": "RESOLVED",
+	"NOTE": "NOTE", "URGENCY": "URGENCY", "REASSIGN": "REASSIGN", "REOPEN": "REOPEN",
+}
+
+// replyCommand reads a command from the first non-empty line of the newest
+// part: the command word in any case (markdown emphasis and a trailing ".",
+// ":" or "!" allowed), the rest of the line is the argument. URGENCY takes
+// a level (normalised to low, medium, high or critical).
+func replyCommand(newest string, warn func(string)) *Command {
+	var line string
+	for _, l := range strings.Split(newest, "\n") {
+		if t := strings.TrimSpace(l); t != "" {
+			line = t
+			break
+		}
+	}
+	if line == "" {
+		return nil
+	}
+	word, rest, _ := strings.Cut(line, " ")
+	word = strings.Trim(word, "*_`")
+	word = strings.TrimRight(word, ".:!,")
+	name, ok := commands[strings.ToUpper(word)]
+	if !ok {
+		return nil
+	}
+	arg := cleanLine(strings.Trim(strings.TrimSpace(rest), "*_`"))
+	arg = strings.TrimSpace(strings.TrimLeft(arg, ":-–"))
+	c := &Command{Name: name, Argument: arg}
+	if name == "URGENCY" {
+		if l, ok := parseLevel(arg); ok {
+			c.Argument = l
+		} else {
+			warn(fmt.Sprintf("URGENCY command needs one of low, medium, high, critical; got %s", quoteValue(arg)))
+		}
+	}
+	return c
+}

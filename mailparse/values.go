@@ -1,0 +1,225 @@
+package mailparse
+
+import (
+	"net/mail"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// unwrap strips markdown emphasis, backticks and surrounding spaces.
+func unwrap(s string) string {
+	return strings.TrimSpace(strings.Trim(strings.TrimSpace(s), "*_`"))
+}
+
+// parseTicket reads a ticket ID as agents write it: "[TCK-1234]",
+// "#48213", "TCK-1234", "SUP-2026-0042", "TCK-1234 (reopened)". A value in
+// brackets is the text inside them; otherwise the first word. A leading "#"
+// and trailing ".,;:" are stripped. The result must be 1 to 64 of
+// [A-Za-z0-9._-] and contain a digit; ok is false otherwise (the cleaned
+// candidate is still returned for the error message).
+func parseTicket(raw string) (id string, ok bool) {
+	s := unwrap(raw)
+	if strings.HasPrefix(s, "[") {
+		if j := strings.IndexByte(s, ']'); j > 0 {
+			s = s[1:j]
+		} else {
+			s = s[1:]
+		}
+	} else if f := strings.Fields(s); len(f) > 0 {
+		s = f[0]
+	}
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "#")
+	s = strings.TrimRight(s, ".,;:")
+	return s, validTicket(s)
+}
+
+func validTicket(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	digit := false
+	for _, c := range []byte(s) {
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+// levels maps the accepted urgency and severity words to their level.
+var levels = map[string]string{
+	"low": "low", "medium": "medium", "med": "medium", "high": "high", "critical": "critical",
+	"p1": "critical", "p2": "high", "p3": "medium", "p4": "low",
+	"sev1": "critical", "sev2": "high", "sev3": "medium", "sev4": "low",
+}
+
+// parseLevel reads an urgency or severity: Low, Medium (Med), High or
+// Critical in any case, optionally in brackets and followed by other words
+// or punctuation ("Critical - payment processing down", "HIGH!!"); P1-P4
+// and Sev1-Sev4 (also "Sev 1", "SEV-1") mean critical, high, medium, low.
+func parseLevel(raw string) (string, bool) {
+	s := strings.ToLower(unwrap(raw))
+	s = strings.TrimLeft(s, "[( ")
+	end := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	word := s
+	if end >= 0 {
+		word = s[:end]
+	}
+	if word == "sev" {
+		rest := strings.TrimLeft(s[3:], " -")
+		if rest != "" && rest[0] >= '1' && rest[0] <= '4' {
+			word = "sev" + rest[:1]
+		}
+	}
+	l, ok := levels[word]
+	return l, ok
+}
+
+// parseUsers reads a number of users from free text: "~250", "1,200",
+// "about 40 users", "250+", "3 accounts (~1,200 users)", "2k". When several
+// numbers appear, the one followed by "user" wins, else the first. Text
+// without a number ("all", "unknown") gives nil.
+func parseUsers(raw string) *int {
+	s := strings.ToLower(raw)
+	var first *int
+	for i := 0; i < len(s); {
+		if s[i] < '0' || s[i] > '9' || (i > 0 && isWordByte(s[i-1])) {
+			i++
+			continue
+		}
+		j := i
+		digits := make([]byte, 0, 12)
+		for j < len(s) {
+			c := s[j]
+			if c >= '0' && c <= '9' {
+				digits = append(digits, c)
+				j++
+			} else if c == ',' && isDigits(s, j+1, 3) {
+				j++
+			} else {
+				break
+			}
+		}
+		i = j
+		if len(digits) > 9 {
+			continue
+		}
+		n, err := strconv.Atoi(string(digits))
+		if err != nil {
+			continue
+		}
+		if j < len(s) && s[j] == 'k' && (j+1 == len(s) || !isWordByte(s[j+1])) {
+			n *= 1000
+			j++
+		}
+		after := strings.TrimLeft(s[j:], " +")
+		if strings.HasPrefix(after, "user") {
+			return &n
+		}
+		if first == nil {
+			v := n
+			first = &v
+		}
+	}
+	return first
+}
+
+func isDigits(s string, from, n int) bool {
+	if from+n > len(s) {
+		return false
+	}
+	for i := from; i < from+n; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return from+n == len(s) || s[from+n] < '0' || s[from+n] > '9'
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// issueTypes maps the accepted Issue Type wordings to the four types.
+var issueTypes = map[string]string{
+	"legal": "legal", "legal threat": "legal", "legal issue": "legal", "legal matter": "legal",
+	"media": "media", "media inquiry": "media", "media enquiry": "media", "press": "media",
+	"press inquiry": "media",
+	"security":      "security", "security issue": "security", "security incident": "security",
+	"data breach": "security", "data breach suspected": "security", "breach": "security",
+	"security breach": "security",
+	"major outage":    "major_outage", "major service outage": "major_outage", "outage": "major_outage",
+	"service outage": "major_outage", "major incident": "major_outage",
+	"complete outage": "major_outage", "complete service outage": "major_outage",
+}
+
+// parseIssueType reads the management Issue Type (see issueTypes): case,
+// brackets, "-"/"_" for spaces and trailing explanations after " - ", "(",
+// ",", ":" or ";" are tolerated.
+func parseIssueType(raw string) (string, bool) {
+	s := strings.ToLower(unwrap(raw))
+	s = strings.Trim(s, "[]. ")
+	try := func(v string) (string, bool) {
+		v = strings.NewReplacer("_", " ", "-", " ").Replace(v)
+		v = strings.Join(strings.Fields(strings.Trim(v, "[]().!,;: ")), " ")
+		t, ok := issueTypes[v]
+		return t, ok
+	}
+	if t, ok := try(s); ok {
+		return t, true
+	}
+	if i := strings.IndexAny(s, "(,:;"); i > 0 {
+		if t, ok := try(s[:i]); ok {
+			return t, true
+		}
+	}
+	for _, sep := range []string{" - ", " – ", " — ", " / "} {
+		if i := strings.Index(s, sep); i > 0 {
+			if t, ok := try(s[:i]); ok {
+				return t, true
+			}
+		}
+	}
+	return "", false
+}
+
+// parseCustomer finds the customer's address in a value: "a@b.example",
+// "Alice <a@b.example>", "[a@b.example]", "a@b.example<mailto:a@b.example>".
+// The address is lowercased. When there is no address, name is the cleaned
+// value (the management template allows a name).
+func parseCustomer(raw string) (addr, name string) {
+	s := unwrap(raw)
+	if a, err := mail.ParseAddress(s); err == nil && validAddress(a.Address) {
+		return strings.ToLower(a.Address), ""
+	}
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(`<>[]()"',;`, r)
+	}) {
+		w = strings.TrimPrefix(strings.TrimPrefix(w, "mailto:"), "MAILTO:")
+		w = strings.TrimRight(w, ".:!?")
+		if validAddress(w) {
+			return strings.ToLower(w), ""
+		}
+	}
+	return "", cleanLine(strings.Trim(s, "[]"))
+}
+
+// validAddress accepts a bare addr-spec whose domain has a dot.
+func validAddress(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n<>") {
+		return false
+	}
+	dom := s[at+1:]
+	if !strings.Contains(dom, ".") || strings.HasPrefix(dom, ".") || strings.HasSuffix(dom, ".") {
+		return false
+	}
+	a, err := mail.ParseAddress("<" + s + ">")
+	return err == nil && a.Address == s
+}
