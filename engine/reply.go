@@ -132,8 +132,7 @@ func (e *Engine) role(tx *store.Tx, c *store.Case, actor string, now time.Time) 
 	}
 	var dec router.Decision
 	_ = json.Unmarshal([]byte(c.DecisionJSON), &dec)
-	teams := append([]string{c.Team}, dec.Teams...)
-	for _, name := range teams {
+	for _, name := range e.relatedTeams(append([]string{c.Team}, dec.Teams...)) {
 		t, ok := e.cfg.Team(name)
 		if !ok {
 			continue
@@ -155,6 +154,24 @@ func (e *Engine) role(tx *store.Tx, c *store.Case, actor string, now time.Time) 
 		return roleAgent, nil
 	}
 	return roleOutsider, nil
+}
+
+// relatedTeams adds to the case's teams the teams linked to them by
+// after_hours, either way: engineering's replies count on a case that went
+// to its on-call engineer after hours, and the reverse.
+func (e *Engine) relatedTeams(names []string) []string {
+	out := slices.Clone(names)
+	for _, t := range e.cfg.Teams {
+		for _, n := range names {
+			if t.AfterHours == n && !slices.Contains(out, t.Name) {
+				out = append(out, t.Name)
+			}
+			if t.Name == n && t.AfterHours != "" && !slices.Contains(out, t.AfterHours) {
+				out = append(out, t.AfterHours)
+			}
+		}
+	}
+	return out
 }
 
 func (e *Engine) acknowledge(tx *store.Tx, c *store.Case, actor string, now time.Time) error {

@@ -1,0 +1,244 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"escalationd/engine"
+	"escalationd/internal/clock"
+	"escalationd/router"
+	"escalationd/store"
+	"escalationd/templates"
+)
+
+// CasesOptions are the inputs of `escalationd cases`.
+type CasesOptions struct {
+	ConfigPath string
+	OpenOnly   bool
+	JSON       bool
+}
+
+// CaseJSON is a case as `cases --json` prints it.
+type CaseJSON struct {
+	ID             int64     `json:"id"`
+	Ticket         string    `json:"ticket"`
+	Kind           string    `json:"kind"`
+	State          string    `json:"state"`
+	Urgency        string    `json:"urgency"`
+	Team           string    `json:"team"`
+	Customer       string    `json:"customer,omitempty"`
+	Agent          string    `json:"agent"`
+	Summary        string    `json:"summary"`
+	Confidential   bool      `json:"confidential"`
+	OpenedAt       time.Time `json:"opened_at"`
+	RespondBy      time.Time `json:"respond_by"`
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
+	AcknowledgedBy string    `json:"acknowledged_by,omitempty"`
+	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
+	Resolution     string    `json:"resolution,omitempty"`
+}
+
+func caseJSON(c *store.Case) CaseJSON {
+	return CaseJSON{ID: c.ID, Ticket: c.Ticket, Kind: c.Kind, State: c.State, Urgency: c.Urgency, Team: c.Team, Customer: c.Customer,
+		Agent: c.Agent, Summary: c.Summary, Confidential: c.Confidential, OpenedAt: c.OpenedAt, RespondBy: c.RespondBy,
+		AcknowledgedAt: c.AcknowledgedAt, AcknowledgedBy: c.AcknowledgedBy, ResolvedAt: c.ResolvedAt, Resolution: c.Resolution}
+}
+
+func openStore(ctx context.Context, path string) (*store.Store, error) {
+	if path == "" {
+		return nil, &UsageError{"needs --config FILE"}
+	}
+	cfg, err := policyConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, cfg.Database)
+}
+
+// Cases lists cases, newest first.
+func Cases(ctx context.Context, w io.Writer, o CasesOptions) error {
+	st, err := openStore(ctx, o.ConfigPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.Cases(ctx, store.CaseFilter{OpenOnly: o.OpenOnly})
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		out := make([]CaseJSON, 0, len(list))
+		for _, c := range list {
+			out = append(out, caseJSON(c))
+		}
+		return writeJSON(w, out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TICKET\tSTATE\tURGENCY\tTEAM\tOPENED\tRESPOND BY\tSUMMARY")
+	for _, c := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Ticket, c.State, c.Urgency, c.Team,
+			c.OpenedAt.Format("2006-01-02 15:04Z07:00"), c.RespondBy.Format("2006-01-02 15:04Z07:00"), c.Summary)
+	}
+	return tw.Flush()
+}
+
+// CaseShowOptions are the inputs of `cases show`.
+type CaseShowOptions struct {
+	ConfigPath string
+	Ticket     string
+	JSON       bool
+}
+
+// CaseShow prints one case with its events, mail and timers.
+func CaseShow(ctx context.Context, w io.Writer, o CaseShowOptions) error {
+	st, err := openStore(ctx, o.ConfigPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.Cases(ctx, store.CaseFilter{Ticket: o.Ticket, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return fmt.Errorf("no case for ticket %q", o.Ticket)
+	}
+	c := list[0]
+	events, err := st.Events(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	mails, err := st.MailForCase(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	timers, err := st.Timers(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		type ev struct {
+			At     time.Time `json:"at"`
+			Type   string    `json:"type"`
+			Actor  string    `json:"actor,omitempty"`
+			Detail string    `json:"detail,omitempty"`
+		}
+		type ml struct {
+			Event     string    `json:"event"`
+			To        []string  `json:"to"`
+			Subject   string    `json:"subject"`
+			State     string    `json:"state"`
+			MessageID string    `json:"message_id"`
+			Created   time.Time `json:"created_at"`
+			LastError string    `json:"last_error,omitempty"`
+		}
+		type tm struct {
+			Kind  string    `json:"kind"`
+			Due   time.Time `json:"due_at"`
+			State string    `json:"state"`
+		}
+		out := struct {
+			Case   CaseJSON `json:"case"`
+			Events []ev     `json:"events"`
+			Mail   []ml     `json:"mail"`
+			Timers []tm     `json:"timers"`
+		}{Case: caseJSON(c)}
+		for _, e := range events {
+			out.Events = append(out.Events, ev{e.At, e.Type, e.Actor, e.Detail})
+		}
+		for _, m := range mails {
+			out.Mail = append(out.Mail, ml{m.Event, m.RcptTo, m.Subject, m.State, m.MessageID, m.CreatedAt, m.LastError})
+		}
+		for _, t := range timers {
+			out.Timers = append(out.Timers, tm{t.Kind, t.DueAt, t.State})
+		}
+		return writeJSON(w, out)
+	}
+	fmt.Fprintf(w, "Case %d  %s  [%s] %s\n", c.ID, c.Ticket, c.Urgency, c.Summary)
+	fmt.Fprintf(w, "  kind %s, state %s, team %s, agent %s, customer %s\n", c.Kind, c.State, c.Team, c.Agent, c.Customer)
+	fmt.Fprintf(w, "  opened %s, respond by %s", c.OpenedAt.Format(time.RFC3339), c.RespondBy.Format(time.RFC3339))
+	if c.Confidential {
+		fmt.Fprint(w, ", CONFIDENTIAL (no customer contact)")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Events:")
+	for _, e := range events {
+		fmt.Fprintf(w, "  %s  %-20s %s %s\n", e.At.Format(time.RFC3339), e.Type, e.Actor, e.Detail)
+	}
+	fmt.Fprintln(w, "Mail:")
+	for _, m := range mails {
+		fmt.Fprintf(w, "  %s  %-16s %-7s to %s  %q %s\n", m.CreatedAt.Format(time.RFC3339), m.Event, m.State, strings.Join(m.RcptTo, ", "), m.Subject, m.LastError)
+	}
+	fmt.Fprintln(w, "Timers:")
+	for _, t := range timers {
+		fmt.Fprintf(w, "  %s  %-16s %s\n", t.DueAt.Format(time.RFC3339), t.Kind, t.State)
+	}
+	return nil
+}
+
+// CaseResolveOptions are the inputs of `cases resolve`.
+type CaseResolveOptions struct {
+	ConfigPath string
+	Ticket     string
+	Note       string
+	Now        time.Time // zero: now
+}
+
+// CaseResolve resolves a case for an operator without mail: the same
+// closing of the loop as a RESOLVED reply (resolution and thank-you mail
+// are queued; a running daemon sends them within a minute).
+func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
+	if strings.TrimSpace(o.Note) == "" {
+		return &UsageError{"cases resolve needs --note TEXT"}
+	}
+	cfg, err := policyConfig(o.ConfigPath)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rt, err := router.Compile(cfg)
+	if err != nil {
+		return &ConfigError{err}
+	}
+	tpl, err := templates.Load(cfg.Templates.Dir)
+	if err != nil {
+		return &ConfigError{err}
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	eng, err := engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: clock.NewVirtual(now), Logger: discardLogger()})
+	if err != nil {
+		return err
+	}
+	var ticket string
+	err = st.InTx(ctx, func(tx *store.Tx) error {
+		c, err := tx.OpenCaseByTicket(o.Ticket)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return fmt.Errorf("no open case for ticket %q", o.Ticket)
+		}
+		ticket = c.Ticket
+		_, err = eng.Resolve(tx, c, o.Note, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s resolved: %s\n", ticket, o.Note)
+	return nil
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

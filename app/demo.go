@@ -1,0 +1,298 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	stdlog "log"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-smtp"
+
+	"escalationd/config"
+	"escalationd/examples"
+	"escalationd/store"
+)
+
+// DemoOptions tune the demo.
+type DemoOptions struct {
+	// Log receives the daemon's log lines (default: discarded).
+	Log io.Writer
+	// Timeout bounds the whole demo (default 60s).
+	Timeout time.Duration
+}
+
+// Demo starts an IMAP server and an SMTP sink inside the process, appends
+// sample escalations (one malformed, one auto-reply, one outside security
+// report), runs the real gateway with the shipped helpdesk config against
+// them, prints what was routed to whom and what was rejected, and stops.
+func Demo(ctx context.Context, w io.Writer, o DemoOptions) error {
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	logOut := o.Log
+	if logOut == nil {
+		logOut = io.Discard
+	}
+	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	imapSrv, users, imapAddr, err := startDemoIMAP()
+	if err != nil {
+		return err
+	}
+	defer imapSrv.Close()
+	sink, err := startDemoSMTP()
+	if err != nil {
+		return err
+	}
+	defer sink.close()
+
+	dir, err := os.MkdirTemp("", "escalationd-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg, err := demoConfig(filepath.Join(dir, "demo.db"), imapAddr, sink.addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "escalationd demo: IMAP server on %s, SMTP sink on %s, helpdesk config from examples/helpdesk.yaml\n", imapAddr, sink.addr)
+
+	now := time.Now()
+	samples := demoMails(now)
+	for _, s := range samples {
+		if _, err := users[s.mailbox].Append("INBOX", literal{bytes.NewReader(s.raw), int64(len(s.raw))}, &imap.AppendOptions{}); err != nil {
+			return fmt.Errorf("append sample: %w", err)
+		}
+	}
+	fmt.Fprintf(w, "appended %d sample mails to escalations@ and security@; running the gateway...\n\n", len(samples))
+
+	var g *Gateway
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		gw, err := Start(runCtx, cfg, Options{Logger: logger})
+		if err != nil {
+			done <- err
+			return
+		}
+		g = gw
+		close(started)
+		<-runCtx.Done()
+		gw.Stop()
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-started:
+	}
+	// Wait until every sample left the inboxes and the outbox is empty.
+	for {
+		if demoFinished(ctx, g.Store, users, len(samples)) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("demo did not finish within %s", o.Timeout)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if err := demoReport(ctx, w, g.Store, sink); err != nil {
+		return err
+	}
+	stop()
+	return <-done
+}
+
+func demoFinished(ctx context.Context, st *store.Store, users map[string]*imapmemserver.User, total int) bool {
+	left := 0
+	for _, u := range users {
+		s, err := u.Status("INBOX", &imap.StatusOptions{NumMessages: true})
+		if err != nil || s.NumMessages == nil {
+			return false
+		}
+		left += int(*s.NumMessages)
+	}
+	counts, err := st.OutboxCounts(ctx)
+	if err != nil {
+		return false
+	}
+	msgs, err := st.MessageCounts(ctx)
+	if err != nil {
+		return false
+	}
+	handled := 0
+	for k, n := range msgs {
+		if strings.HasPrefix(k, "handled:") {
+			handled += n
+		}
+	}
+	return left == 0 && handled == total && counts[store.MailPending] == 0
+}
+
+// demoConfig is the shipped helpdesk config pointed at the local servers.
+func demoConfig(db, imapAddr, smtpAddr string) (*config.Config, error) {
+	cfg, err := config.Parse(examples.Helpdesk, "examples/helpdesk.yaml", config.Options{SkipSecrets: true})
+	if err != nil {
+		return nil, err
+	}
+	ih, ip, _ := net.SplitHostPort(imapAddr)
+	sh, sp, _ := net.SplitHostPort(smtpAddr)
+	cfg.Database = db
+	for i := range cfg.Mailboxes {
+		m := &cfg.Mailboxes[i]
+		m.Host, m.TLS, m.Password = ih, config.TLSNone, "demo"
+		fmt.Sscan(ip, &m.Port)
+		m.PollInterval = config.Duration(2 * time.Second)
+	}
+	cfg.SMTP.Host, cfg.SMTP.TLS, cfg.SMTP.Username, cfg.SMTP.Password = sh, config.TLSNone, "", ""
+	fmt.Sscan(sp, &cfg.SMTP.Port)
+	cfg.Outbox.RetryInitial = config.Duration(time.Second)
+	return cfg, nil
+}
+
+func demoReport(ctx context.Context, w io.Writer, st *store.Store, sink *demoSink) error {
+	cases, err := st.Cases(ctx, store.CaseFilter{})
+	if err != nil {
+		return err
+	}
+	sort.Slice(cases, func(i, j int) bool { return cases[i].ID < cases[j].ID })
+	fmt.Fprintln(w, "Cases opened and routed:")
+	for _, c := range cases {
+		mails, err := st.MailForCase(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		flag := ""
+		if c.Confidential {
+			flag = "  CONFIDENTIAL"
+		}
+		fmt.Fprintf(w, "  %-9s [%s] %s%s\n", c.Ticket, c.Urgency, c.Summary, flag)
+		for _, m := range mails {
+			sum, err := Summarize(m.Raw, m.CreatedAt)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "      %-9s to %s", m.Event, strings.Join(sum.To, ", "))
+			if len(sum.Cc) > 0 {
+				fmt.Fprintf(w, "  cc %s", strings.Join(sum.Cc, ", "))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	events, err := st.Events(ctx, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nNot routed:")
+	for _, e := range events {
+		switch e.Type {
+		case "rejected", "ignored":
+			fmt.Fprintf(w, "  %-8s from %s: %s\n", e.Type, e.Actor, e.Detail)
+		case "rejection-reply":
+			fmt.Fprintf(w, "           -> one reply sent to %s naming every missing field, with the template to resend\n", e.Actor)
+		}
+	}
+	fmt.Fprintf(w, "\nThe SMTP sink received %d mails. Inspect a case with escalationd cases show (after a real run).\n", sink.count())
+	return nil
+}
+
+type literal struct {
+	*bytes.Reader
+	size int64
+}
+
+func (l literal) Size() int64 { return l.size }
+
+func startDemoIMAP() (*imapserver.Server, map[string]*imapmemserver.User, string, error) {
+	mem := imapmemserver.New()
+	users := map[string]*imapmemserver.User{}
+	for _, name := range []string{"escalations", "security"} {
+		u := imapmemserver.NewUser(name, "demo")
+		if err := u.Create("INBOX", nil); err != nil {
+			return nil, nil, "", err
+		}
+		mem.AddUser(u)
+		users[name] = u
+	}
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		InsecureAuth: true,
+		Logger:       stdlog.New(io.Discard, "", 0),
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	go func() { _ = srv.Serve(ln) }()
+	return srv, users, ln.Addr().String(), nil
+}
+
+// demoSink is an in-process SMTP server that keeps what it receives.
+type demoSink struct {
+	srv  *smtp.Server
+	addr string
+	mu   sync.Mutex
+	msgs [][]byte
+}
+
+func startDemoSMTP() (*demoSink, error) {
+	s := &demoSink{}
+	s.srv = smtp.NewServer(s)
+	s.srv.Domain = "localhost"
+	s.srv.ErrorLog = stdlog.New(io.Discard, "", 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.addr = ln.Addr().String()
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+func (s *demoSink) close() { _ = s.srv.Close() }
+
+func (s *demoSink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs)
+}
+
+// NewSession implements smtp.Backend.
+func (s *demoSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &demoSession{s}, nil }
+
+type demoSession struct{ s *demoSink }
+
+func (d *demoSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (d *demoSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (d *demoSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	d.s.mu.Lock()
+	d.s.msgs = append(d.s.msgs, b)
+	d.s.mu.Unlock()
+	return nil
+}
+func (d *demoSession) Reset()        {}
+func (d *demoSession) Logout() error { return nil }

@@ -1,0 +1,276 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"escalationd/config"
+	"escalationd/engine"
+	"escalationd/internal/clock"
+	"escalationd/outbound"
+	"escalationd/router"
+	"escalationd/store"
+	"escalationd/templates"
+)
+
+// SimulateOptions are the inputs of `escalationd simulate`.
+type SimulateOptions struct {
+	ConfigPath string
+	Mailbox    string
+	Start      time.Time
+	For        time.Duration
+	Replies    []string // OFFSET:FROM:TEXT
+	Files      []string
+}
+
+// SimulatedMail is one line of `simulate` output.
+type SimulatedMail struct {
+	At      time.Time `json:"at"`
+	Event   string    `json:"event"`
+	Ticket  string    `json:"ticket"`
+	To      []string  `json:"to"`
+	Cc      []string  `json:"cc"`
+	Subject string    `json:"subject"`
+}
+
+type simReply struct {
+	at         time.Time
+	from, text string
+}
+
+// Simulate runs the real engine and outbound worker over the given mails on
+// a virtual clock, in a temporary store, and prints every mail the gateway
+// would send, one JSON object per line. Replies are injected at offsets from
+// the start, threaded to the first mail's case.
+func Simulate(ctx context.Context, w io.Writer, o SimulateOptions) error {
+	if o.ConfigPath == "" || o.Start.IsZero() || o.For <= 0 || len(o.Files) == 0 {
+		return &UsageError{"simulate needs --config FILE, --start RFC3339, --for DURATION and at least one mail FILE"}
+	}
+	cfg, err := policyConfig(o.ConfigPath)
+	if err != nil {
+		return err
+	}
+	var replies []simReply
+	for _, r := range o.Replies {
+		parts := strings.SplitN(r, ":", 3)
+		if len(parts) != 3 {
+			return &UsageError{fmt.Sprintf("--reply %q: use OFFSET:FROM:TEXT, e.g. 20m:engineering@example.com:ACK", r)}
+		}
+		off, err := config.ParseDuration(parts[0])
+		if err != nil {
+			return &UsageError{fmt.Sprintf("--reply %q: %v", r, err)}
+		}
+		replies = append(replies, simReply{at: o.Start.Add(off), from: parts[1], text: parts[2]})
+	}
+	sort.SliceStable(replies, func(i, j int) bool { return replies[i].at.Before(replies[j].at) })
+	var raws [][]byte
+	for _, f := range o.Files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", f, err)
+		}
+		raws = append(raws, b)
+	}
+	dir, err := os.MkdirTemp("", "escalationd-simulate-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg.Database = filepath.Join(dir, "simulate.db")
+	mb, err := mailboxFor(cfg, o.Mailbox)
+	if err != nil {
+		return err
+	}
+	sim, err := newSimulation(ctx, cfg, o.Start, w)
+	if err != nil {
+		return err
+	}
+	defer sim.st.Close()
+	var first int64
+	for i, raw := range raws {
+		id, err := sim.deliver(ctx, mb.Name, raw)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			first = id
+		}
+	}
+	if err := sim.flush(ctx); err != nil {
+		return err
+	}
+	end := o.Start.Add(o.For)
+	for ctx.Err() == nil {
+		next, ok, err := sim.st.NextTimerDue(ctx)
+		if err != nil {
+			return err
+		}
+		if len(replies) > 0 && (!ok || !replies[0].at.After(next)) {
+			next, ok = replies[0].at, true
+		}
+		if !ok || next.After(end) {
+			break
+		}
+		sim.clock.Set(next)
+		for len(replies) > 0 && !replies[0].at.After(next) {
+			raw, err := sim.replyTo(ctx, first, mb.Address, replies[0])
+			if err != nil {
+				return err
+			}
+			if _, err := sim.deliver(ctx, mb.Name, raw); err != nil {
+				return err
+			}
+			replies = replies[1:]
+		}
+		if err := sim.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// simulation is the engine, store and worker on one virtual clock.
+type simulation struct {
+	clock  *clock.Virtual
+	st     *store.Store
+	eng    *engine.Engine
+	worker *outbound.Worker
+	uid    uint32
+}
+
+func newSimulation(ctx context.Context, cfg *config.Config, start time.Time, w io.Writer) (*simulation, error) {
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := router.Compile(cfg)
+	if err != nil {
+		st.Close()
+		return nil, &ConfigError{err}
+	}
+	tpl, err := templates.Load(cfg.Templates.Dir)
+	if err != nil {
+		st.Close()
+		return nil, &ConfigError{err}
+	}
+	s := &simulation{clock: clock.NewVirtual(start), st: st}
+	log := discardLogger()
+	rec := &recordingSender{clock: s.clock, w: w}
+	s.worker, err = outbound.NewWorker(outbound.WorkerOptions{Store: st, Sender: rec, Clock: s.clock, Logger: log,
+		Guard: outbound.ConfidentialGuard(st, internalDomains(cfg))})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.eng, err = engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: s.clock, Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// deliver stores a mail as if fetched from the mailbox and handles it.
+func (s *simulation) deliver(ctx context.Context, mailbox string, raw []byte) (int64, error) {
+	s.uid++
+	msgID := ""
+	if m, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
+		msgID = strings.Trim(strings.TrimSpace(m.Header.Get("Message-Id")), "<>")
+	}
+	ing, err := s.st.Ingest(ctx, store.Incoming{Mailbox: mailbox, UIDValidity: 1, UID: s.uid, MessageID: msgID, Raw: raw}, s.clock.Now())
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.eng.Process(ctx, ing.ID); err != nil {
+		return 0, err
+	}
+	return ing.ID, nil
+}
+
+// flush fires due SLA steps and sends every due mail.
+func (s *simulation) flush(ctx context.Context) error {
+	if _, err := s.eng.FireDue(ctx); err != nil {
+		return err
+	}
+	return s.worker.Flush(ctx)
+}
+
+// replyTo builds a reply threaded to the case opened by message first.
+func (s *simulation) replyTo(ctx context.Context, first int64, mailboxAddr string, r simReply) ([]byte, error) {
+	m, err := s.st.Message(ctx, first)
+	if err != nil {
+		return nil, err
+	}
+	if m.CaseID == 0 {
+		return nil, fmt.Errorf("--reply: the first mail opened no case (%s %s), so there is nothing to reply to", m.Disposition, m.Reason)
+	}
+	c, err := s.st.Case(ctx, m.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: Re: ESCALATION: [%s] [%s] %s\r\n", r.from, mailboxAddr, c.Ticket, c.Urgency, c.Summary)
+	fmt.Fprintf(&b, "Message-ID: <simulated-reply-%d@simulate.invalid>\r\n", s.uid+1)
+	if c.ThreadID != "" {
+		fmt.Fprintf(&b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", c.ThreadID, c.ThreadID)
+	}
+	fmt.Fprintf(&b, "Date: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", r.at.Format(time.RFC1123Z), r.text)
+	return b.Bytes(), nil
+}
+
+// recordingSender "sends" by printing one JSON line per mail.
+type recordingSender struct {
+	clock clock.Clock
+	w     io.Writer
+}
+
+func (r *recordingSender) Send(_ context.Context, _ string, _ []string, raw []byte) ([]outbound.RecipientError, error) {
+	line, err := Summarize(raw, r.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	return nil, writeJSONLine(r.w, line)
+}
+
+func (r *recordingSender) Close() error { return nil }
+
+// Summarize reads the headers of a mail the gateway sent.
+func Summarize(raw []byte, at time.Time) (SimulatedMail, error) {
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return SimulatedMail{}, err
+	}
+	dec := new(mime.WordDecoder)
+	subject, err := dec.DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		subject = m.Header.Get("Subject")
+	}
+	list := func(h string) []string {
+		out := []string{}
+		addrs, _ := m.Header.AddressList(h)
+		for _, a := range addrs {
+			out = append(out, a.Address)
+		}
+		return out
+	}
+	return SimulatedMail{At: at.UTC(), Event: m.Header.Get("X-Escalation-Event"), Ticket: m.Header.Get("X-Escalation-Ticket"),
+		To: list("To"), Cc: list("Cc"), Subject: subject}, nil
+}
+
+func writeJSONLine(w io.Writer, v any) error {
+	var b bytes.Buffer
+	if err := writeJSONCompact(&b, v); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
