@@ -150,3 +150,37 @@ routes: [{name: all, to: [a]}]
 		}
 	}
 }
+
+// TestProblemsInFileOrder: several problems in one route come out in file
+// order, every run, and an impossible child does not drag its own children in.
+func TestProblemsInFileOrder(t *testing.T) {
+	doc := `
+database: /tmp/x.db
+mailboxes: [{name: escalations, address: escalations@example.com, host: imap.example.com, username: e}]
+smtp: {host: smtp.example.com, from: escalations@example.com}
+teams: [{name: a, addresses: [a@example.com]}]
+routes:
+  - name: crit
+    match: {urgency: [critical]}
+    to: [x1]
+    cc: [x2]
+    incident: [x3]
+    routes:
+      - name: high
+        match: {urgency: [high]}
+        to: [a]
+        routes: [{name: deeper, match: {urgency: [high]}, to: [a]}]
+`
+	for range 20 {
+		_, err := Parse([]byte(doc), "order.yaml", Options{SkipSecrets: true})
+		want := strings.Join([]string{
+			`order.yaml:9: routes[0].to[0]: unknown team "x1"`,
+			`order.yaml:10: routes[0].cc[0]: unknown team "x2"`,
+			`order.yaml:11: routes[0].incident[0]: unknown team "x3"`,
+			`order.yaml:14: routes[0].routes[0].match.urgency: route "high" can never match: its parent routes only let through urgency critical`,
+		}, "\n")
+		if err == nil || err.Error() != want {
+			t.Fatalf("got\n%v\nwant\n%s", err, want)
+		}
+	}
+}

@@ -322,13 +322,14 @@ func (v *validator) route(r *Route, p string, outer map[string][]string) {
 			both := slices.DeleteFunc(lowerAll(f.values), func(x string) bool { return !slices.Contains(allowed, x) })
 			if len(both) == 0 {
 				v.add(p+".match."+f.key, "route %q can never match: its parent routes only let through %s %s", r.Name, f.key, strings.Join(allowed, ", "))
+				both = lowerAll(f.values) // judge its children by its own matchers, not again
 			}
 			inner[f.key] = both
 		}
 	}
-	for field, teams := range map[string][]string{"to": r.To, "cc": r.Cc, "incident": r.Incident} {
-		for j, t := range teams {
-			v.teamRef(fmt.Sprintf("%s.%s[%d]", p, field, j), t)
+	for _, f := range []matchField{{"to", r.To}, {"cc", r.Cc}, {"incident", r.Incident}} {
+		for j, t := range f.values {
+			v.teamRef(fmt.Sprintf("%s.%s[%d]", p, f.key, j), t)
 		}
 	}
 	if len(r.To)+len(r.Cc)+len(r.Incident)+len(r.Routes) == 0 && !r.Flags.any() && len(r.Notes)+len(r.Actions) == 0 {
