@@ -74,6 +74,19 @@ func ParseLocal(s string, loc *time.Location) (time.Time, error) {
 	return t, nil
 }
 
+// loadZone loads an IANA time zone, refusing "" (UTC by accident) and
+// "Local" (whatever zone the machine happens to have).
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("invalid time zone %q: use an IANA name such as America/New_York", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("invalid time zone %q: use an IANA name such as America/New_York", name)
+	}
+	return loc, nil
+}
+
 // PersonFor resolves an override's person: a name from People or an address.
 func (r Rotation) PersonFor(who string) (Person, bool) {
 	for _, p := range r.People {
@@ -97,17 +110,19 @@ func (v *validator) rotations() {
 			v.add(p+".name", "duplicate rotation %q", r.Name)
 		}
 		names[r.Name] = true
-		loc, err := time.LoadLocation(r.Timezone)
-		if err != nil || r.Timezone == "" {
-			v.add(p+".timezone", "invalid time zone %q", r.Timezone)
+		loc, err := loadZone(r.Timezone)
+		if err != nil {
+			v.add(p+".timezone", "%v", err)
 			loc = nil
 		}
 		day, err := ParseWeekday(r.HandoffDay)
 		if err != nil {
 			v.add(p+".handoff_day", "%v", err)
 		}
-		if _, err := ParseClock(r.HandoffTime); err != nil {
+		if at, err := ParseClock(r.HandoffTime); err != nil {
 			v.add(p+".handoff_time", "%v", err)
+		} else if at == 24*60 {
+			v.add(p+".handoff_time", "handoff_time 24:00 is the next day: use 00:00 and the next handoff_day")
 		}
 		if start, err := time.Parse("2006-01-02", r.Start); err != nil {
 			v.add(p+".start", "invalid start date %q (use YYYY-MM-DD)", r.Start)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Kinds of escalation a route can match.
@@ -36,7 +37,7 @@ func (c *Config) validate() []error {
 	v.rotations()
 	v.categories()
 	for i := range c.Routes {
-		v.route(&c.Routes[i], fmt.Sprintf("routes[%d]", i))
+		v.route(&c.Routes[i], fmt.Sprintf("routes[%d]", i), nil)
 	}
 	v.shadowed(c.Routes, "routes")
 	v.sla()
@@ -169,6 +170,42 @@ func (v *validator) teams() {
 			}
 		}
 	}
+	v.afterHoursCycles()
+}
+
+// afterHoursCycles reports a chain of after_hours teams that comes back to
+// where it started: outside everyone's hours nobody would be reached. Each
+// cycle is reported once, at its first team in file order.
+func (v *validator) afterHoursCycles() {
+	index := map[string]int{}
+	for i, t := range v.c.Teams {
+		if _, dup := index[t.Name]; !dup {
+			index[t.Name] = i
+		}
+	}
+	reported := map[string]bool{}
+	for i, t := range v.c.Teams {
+		chain := []string{t.Name}
+		for cur := t; cur.Hours != nil && cur.AfterHours != "" && cur.AfterHours != cur.Name; {
+			j, ok := index[cur.AfterHours]
+			if !ok {
+				break
+			}
+			next := v.c.Teams[j]
+			if k := slices.Index(chain, next.Name); k >= 0 {
+				if k == 0 && !reported[t.Name] {
+					for _, n := range chain {
+						reported[n] = true
+					}
+					v.add(fmt.Sprintf("teams[%d].after_hours", i), "after_hours cycle %s > %s: when all of them are outside their hours nobody is reached",
+						strings.Join(chain, " > "), next.Name)
+				}
+				break
+			}
+			chain = append(chain, next.Name)
+			cur = next
+		}
+	}
 }
 
 // recipient checks an address mail may be routed to: valid, and not one of
@@ -190,8 +227,8 @@ func (v *validator) teamRef(path, name string) {
 }
 
 func (v *validator) hours(path string, h Hours) {
-	if _, err := time.LoadLocation(h.Timezone); err != nil || h.Timezone == "" {
-		v.add(path+".timezone", "invalid time zone %q", h.Timezone)
+	if _, err := loadZone(h.Timezone); err != nil {
+		v.add(path+".timezone", "%v", err)
 	}
 	if _, err := ParseDays(h.Days); err != nil {
 		v.add(path+".days", "%v", err)
@@ -226,6 +263,7 @@ func (v *validator) categories() {
 		}
 		v.oneOf(p+".kinds", cat.Kinds, Kinds)
 		v.oneOf(p+".issue_types", cat.IssueTypes, IssueTypes)
+		v.keywords(p+".keywords", cat.Keywords)
 		if len(cat.Mailboxes)+len(cat.Kinds)+len(cat.IssueTypes)+len(cat.Keywords) == 0 {
 			v.add(p, "category %q can never be detected: give mailboxes, kinds, issue_types or keywords", cat.Name)
 		}
@@ -240,7 +278,20 @@ func (v *validator) oneOf(path string, got, allowed []string) {
 	}
 }
 
-func (v *validator) route(r *Route, p string) {
+// keywords must each contain a word: matching is on runs of letters and
+// digits, so "!!!" or "" would never match.
+func (v *validator) keywords(path string, kws []string) {
+	for j, k := range kws {
+		if !strings.ContainsFunc(k, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			v.add(fmt.Sprintf("%s[%d]", path, j), "keyword %q has no letters or digits: it would never match", k)
+		}
+	}
+}
+
+// route checks one route and its children. outer holds, per single-valued
+// matcher (kind, urgency, mailbox, issue_type), the values the ancestors
+// let through; a child that asks for none of them can never match.
+func (v *validator) route(r *Route, p string, outer map[string][]string) {
 	m := r.Match
 	v.oneOf(p+".match.kind", m.Kind, Kinds)
 	v.oneOf(p+".match.urgency", m.Urgency, Urgencies)
@@ -256,39 +307,111 @@ func (v *validator) route(r *Route, p string) {
 		}
 	}
 	for j, s := range m.Sender {
-		if !strings.Contains(s, "@") {
+		domain, isDomain := strings.CutPrefix(s, "@")
+		if isDomain && (domain == "" || strings.ContainsAny(domain, "@ ") || strings.HasPrefix(domain, ".")) || !isDomain && !validAddress(s) {
 			v.add(fmt.Sprintf("%s.match.sender[%d]", p, j), "sender %q must be an address or @domain", s)
 		}
 	}
-	for field, teams := range map[string][]string{"to": r.To, "cc": r.Cc, "incident": r.Incident} {
-		for j, t := range teams {
-			v.teamRef(fmt.Sprintf("%s.%s[%d]", p, field, j), t)
+	v.keywords(p+".match.keywords", m.Keywords)
+	inner := map[string][]string{}
+	for _, f := range m.exclusive() {
+		allowed, constrained := outer[f.key]
+		switch {
+		case len(f.values) == 0:
+			if constrained {
+				inner[f.key] = allowed
+			}
+		case !constrained:
+			inner[f.key] = lowerAll(f.values)
+		default:
+			both := slices.DeleteFunc(lowerAll(f.values), func(x string) bool { return !slices.Contains(allowed, x) })
+			if len(both) == 0 {
+				v.add(p+".match."+f.key, "route %q can never match: its parent routes only let through %s %s", r.Name, f.key, strings.Join(allowed, ", "))
+				both = lowerAll(f.values) // judge its children by its own matchers, not again
+			}
+			inner[f.key] = both
+		}
+	}
+	for _, f := range []matchField{{"to", r.To}, {"cc", r.Cc}, {"incident", r.Incident}} {
+		for j, t := range f.values {
+			v.teamRef(fmt.Sprintf("%s.%s[%d]", p, f.key, j), t)
 		}
 	}
 	if len(r.To)+len(r.Cc)+len(r.Incident)+len(r.Routes) == 0 && !r.Flags.any() && len(r.Notes)+len(r.Actions) == 0 {
 		v.add(p, "route %q does nothing: give to, cc, incident, flags, notes or child routes", r.Name)
 	}
 	for i := range r.Routes {
-		v.route(&r.Routes[i], fmt.Sprintf("%s.routes[%d]", p, i))
+		v.route(&r.Routes[i], fmt.Sprintf("%s.routes[%d]", p, i), inner)
 	}
 	v.shadowed(r.Routes, p+".routes")
 }
 
-// shadowed reports sibling routes that can never be reached because an
-// earlier sibling matches everything and does not continue.
+// shadowed reports sibling routes that can never be reached: an earlier
+// sibling that does not continue either matches everything or has exactly
+// the same matchers (whatever their order). A matching route always stops
+// its siblings, even when its own children all miss, so that is enough.
 func (v *validator) shadowed(routes []Route, p string) {
+	reported := map[int]bool{}
 	for i, r := range routes {
-		if r.Match.empty() && !r.Continue && i+1 < len(routes) {
+		if r.Continue || reported[i] {
+			continue
+		}
+		if r.Match.empty() {
 			for j := i + 1; j < len(routes); j++ {
-				v.add(fmt.Sprintf("%s[%d]", p, j), "route %q is unreachable: route %q before it matches everything and does not continue", routes[j].Name, r.Name)
+				if !reported[j] {
+					v.add(fmt.Sprintf("%s[%d]", p, j), "route %q is unreachable: route %q before it matches everything and does not continue", routes[j].Name, r.Name)
+				}
 			}
 			return
+		}
+		key := r.Match.key()
+		for j := i + 1; j < len(routes); j++ {
+			if !reported[j] && routes[j].Match.key() == key {
+				reported[j] = true
+				v.add(fmt.Sprintf("%s[%d]", p, j), "route %q is unreachable: route %q before it has the same matchers and does not continue", routes[j].Name, r.Name)
+			}
 		}
 	}
 }
 
 func (m Match) empty() bool {
 	return len(m.Kind)+len(m.Urgency)+len(m.Mailbox)+len(m.IssueType)+len(m.Category)+len(m.Sender)+len(m.Keywords) == 0
+}
+
+type matchField struct {
+	key    string
+	values []string
+}
+
+// exclusive are the matchers on a value a case has exactly one of.
+func (m Match) exclusive() []matchField {
+	return []matchField{{"kind", m.Kind}, {"urgency", m.Urgency}, {"mailbox", m.Mailbox}, {"issue_type", m.IssueType}}
+}
+
+// key is the matchers in a canonical form: two routes with equal keys
+// match the same cases. Values are compared the way the router compares
+// them: case-insensitively, keywords by their words.
+func (m Match) key() string {
+	var b strings.Builder
+	for _, f := range append(m.exclusive(), matchField{"category", m.Category}, matchField{"sender", m.Sender}, matchField{"keywords", m.Keywords}) {
+		vals := lowerAll(f.values)
+		if f.key == "keywords" {
+			for i, k := range vals {
+				vals[i] = strings.Join(strings.FieldsFunc(k, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
+			}
+		}
+		slices.Sort(vals)
+		fmt.Fprintf(&b, "%s=%q;", f.key, slices.Compact(vals))
+	}
+	return b.String()
+}
+
+func lowerAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.ToLower(strings.TrimSpace(s))
+	}
+	return out
 }
 
 func (f Flags) any() bool { return f.Confidential || f.ApprovalRequired || f.SuspendAccount }

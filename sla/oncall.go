@@ -154,8 +154,11 @@ func (r *Rotation) Handoff(k int) time.Time {
 
 // Week returns k with Handoff(k) <= t < Handoff(k+1).
 func (r *Rotation) Week(t time.Time) int {
-	const week = 7 * 24 * time.Hour
-	d := t.Sub(r.Handoff(0))
+	// Unix seconds, not t.Sub: a Duration saturates at 292 years, and a
+	// zero time.Time is 2,000 years away. The estimate is off by at most
+	// one week around DST; the loops settle it.
+	const week = 7 * 24 * 3600
+	d := t.Unix() - r.Handoff(0).Unix()
 	k := int(d / week)
 	if d < 0 && d%week != 0 {
 		k--

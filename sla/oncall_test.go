@@ -75,6 +75,22 @@ func TestOnCallExamples(t *testing.T) {
 	}
 }
 
+func TestOnCallFarAway(t *testing.T) {
+	rot, err := NewRotation(testRotation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{{}, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2400, 6, 1, 0, 0, 0, 0, time.UTC)} {
+		k := rot.Week(at)
+		if rot.Handoff(k).After(at) || !rot.Handoff(k+1).After(at) {
+			t.Errorf("Week(%s) = %d: hand-offs %s and %s do not bracket it", at, k, rot.Handoff(k), rot.Handoff(k+1))
+		}
+		if p, until := rot.OnCall(at); p.Address == "" || !until.After(at) {
+			t.Errorf("OnCall(%s) = %v until %s", at, p, until)
+		}
+	}
+}
+
 func TestOnCallOnePerson(t *testing.T) {
 	r := testRotation()
 	r.People = people[:1]
