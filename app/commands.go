@@ -113,19 +113,19 @@ type RouteOptions struct {
 
 // RouteOutput is the JSON contract of `escalationd route`.
 type RouteOutput struct {
-	Parse      *mailparse.Result `json:"parse"`
-	To         []string          `json:"to"`
-	Cc         []string          `json:"cc"`
-	Teams      []string          `json:"teams"`
-	Rule       string            `json:"rule"`
-	Explain    string            `json:"explain"`
-	Categories []router.Category `json:"categories"`
-	Flags      router.Flags      `json:"flags"`
-	Notes      []string          `json:"notes"`
-	Actions    []string          `json:"actions"`
-	Incident   []string          `json:"incident,omitempty"`
+	Parse      *mailparse.Result  `json:"parse"`
+	To         []string           `json:"to"`
+	Cc         []string           `json:"cc"`
+	Teams      []string           `json:"teams"`
+	Rule       string             `json:"rule"`
+	Explain    string             `json:"explain"`
+	Categories []router.Category  `json:"categories"`
+	Flags      router.Flags       `json:"flags"`
+	Notes      []string           `json:"notes"`
+	Actions    []string           `json:"actions"`
+	Incident   []string           `json:"incident,omitempty"`
 	Recipients []router.Recipient `json:"recipients,omitempty"`
-	At         time.Time         `json:"at"`
+	At         time.Time          `json:"at"`
 }
 
 // Route prints the routing decision for one mail at a time.

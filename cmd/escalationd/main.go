@@ -16,6 +16,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// Rotations and business hours name IANA zones; carry the database so
+	// the binary works on hosts without /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"escalationd/app"
 )
