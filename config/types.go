@@ -19,14 +19,20 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // UnmarshalYAML accepts Go duration syntax plus a "d" (24h) unit.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: expected a duration such as 30s, 15m or 4h", n.Line)
+		return typeError(n, "expected a duration such as 30s, 15m or 4h")
 	}
 	v, err := ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return typeError(n, err.Error())
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// typeError is how a value's own parse error joins the decoder's list, so
+// one bad value does not hide the problems after it.
+func typeError(n *yaml.Node, msg string) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
 }
 
 // MarshalYAML writes the Go syntax back.
@@ -65,11 +71,11 @@ type ByteSize int64
 // speak in binary units.
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: expected a size such as 25MB", n.Line)
+		return typeError(n, "expected a size such as 25MB")
 	}
 	v, err := ParseByteSize(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return typeError(n, err.Error())
 	}
 	*b = ByteSize(v)
 	return nil

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"escalationd/config"
+	"escalationd/examples"
+	"escalationd/internal/clock"
+	"escalationd/router"
+	"escalationd/store"
+	"escalationd/templates"
+)
+
+// Friday 2026-11-27 10:00 New York: engineering is in its hours.
+var t0 = time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
+
+type harness struct {
+	t   *testing.T
+	cfg *config.Config
+	st  *store.Store
+	eng *Engine
+	clk *clock.Virtual
+	uid uint32
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	cfg, err := config.Parse(examples.Helpdesk, "helpdesk.yaml", config.Options{SkipSecrets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Database = filepath.Join(t.TempDir(), "e.db")
+	st, err := store.Open(context.Background(), cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rt, err := router.Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := templates.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewVirtual(t0)
+	eng, err := New(Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: clk, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, cfg: cfg, st: st, eng: eng, clk: clk}
+}
+
+// deliver stores raw as if fetched from mailbox and processes it.
+func (h *harness) deliver(mailbox, raw string) (*store.StoredMessage, string) {
+	h.t.Helper()
+	ctx := context.Background()
+	h.uid++
+	raw = strings.ReplaceAll(raw, "\n", "\r\n")
+	id := ""
+	for _, line := range strings.Split(raw, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "Message-ID: "); ok {
+			id = strings.Trim(v, "<>")
+		}
+	}
+	ing, err := h.st.Ingest(ctx, store.Incoming{Mailbox: mailbox, UIDValidity: 1, UID: h.uid, MessageID: id, Raw: []byte(raw)}, h.clk.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	outcome, err := h.eng.Process(ctx, ing.ID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	m, _ := h.st.Message(ctx, ing.ID)
+	return m, outcome
+}
+
+func (h *harness) mail() []*store.Mail {
+	h.t.Helper()
+	all, err := h.st.AllMail(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return all
+}
+
+func escalation(ticket, urgency, extra string) string {
+	return fmt.Sprintf(`From: Alice Agent <alice.agent@craudiovizai.com>
+To: escalations@craudiovizai.com
+Subject: ESCALATION: [%s]
+Message-ID: <%s.orig@agent.craudiovizai.com>
+Date: Fri, 27 Nov 2026 10:00:00 -0500
+Content-Type: text/plain; charset=utf-8
+
+ESCALATION: [%s]
+Customer: jane.doe@example.com
+Issue: Export broken %s
+Attempted: cleared cache
+Impact: 40 users
+Urgency: %s
+`, ticket, strings.ToLower(ticket), ticket, extra, urgency)
+}
+
+func TestOpenRoutesAndQueuesInOneStep(t *testing.T) {
+	h := newHarness(t)
+	m, outcome := h.deliver("escalations", escalation("TCK-1", "High", ""))
+	if outcome != store.OutcomeProcessed || m.Disposition != "case" || m.CaseID == 0 {
+		t.Fatalf("message = %+v outcome %s", m, outcome)
+	}
+	c, _ := h.st.Case(context.Background(), m.CaseID)
+	if c.Ticket != "TCK-1" || c.Urgency != "high" || c.Team != "senior_support" || c.Customer != "jane.doe@example.com" ||
+		!c.RespondBy.Equal(t0.Add(30*time.Minute)) || c.ThreadID == "" {
+		t.Fatalf("case = %+v", c)
+	}
+	mails := h.mail()
+	if len(mails) != 1 || mails[0].Event != "routed" || !slices.Equal(mails[0].RcptTo, []string{"senior-support@craudiovizai.com"}) {
+		t.Fatalf("mail = %+v", mails)
+	}
+	raw := string(mails[0].Raw)
+	for _, want := range []string{"X-Escalation-Ticket: TCK-1", "X-Escalation-Urgency: high", fmt.Sprintf("X-Escalation-Case: %d", c.ID),
+		"X-Escalation-Event: routed", "Auto-Submitted: auto-generated", "Reply-To: <escalations@craudiovizai.com>",
+		"Message-ID: <" + c.ThreadID + ">", "In-Reply-To: <tck-1.orig@agent.craudiovizai.com>", "message/rfc822",
+		"X-Escalation-Loop: craudiovizai.com", "Customer: jane.doe@example.com"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("routed mail lacks %q", want)
+		}
+	}
+	if !strings.HasPrefix(c.ThreadID, "escalationd.") || !strings.HasSuffix(c.ThreadID, "@craudiovizai.com") {
+		t.Errorf("thread id %q is not in the gateway's form", c.ThreadID)
+	}
+	// Processing again is a no-op.
+	if out, err := h.eng.Process(context.Background(), m.ID); err != nil || out != store.OutcomeProcessed || len(h.mail()) != 1 {
+		t.Fatalf("second Process: %s %v, %d mails", out, err, len(h.mail()))
+	}
+}
+
+func TestCriticalGoesToOnCallManagementAndIncident(t *testing.T) {
+	h := newHarness(t)
+	h.deliver("escalations", escalation("TCK-2", "Critical", ""))
+	var events []string
+	for _, m := range h.mail() {
+		events = append(events, m.Event+":"+strings.Join(m.RcptTo, ","))
+	}
+	want := []string{"routed:alex.rivera@craudiovizai.com,roy@craudiovizai.com", "incident:incidents@craudiovizai.com"}
+	if !slices.Equal(events, want) {
+		t.Fatalf("mail = %v, want %v", events, want)
+	}
+}
+
+func TestSecondEscalationOfOpenTicketIsNotRoutedAgain(t *testing.T) {
+	h := newHarness(t)
+	h.deliver("escalations", escalation("TCK-3", "High", ""))
+	again := strings.Replace(escalation("TCK-3", "High", "(resent)"), "tck-3.orig", "tck-3.second", 1)
+	m, _ := h.deliver("escalations", again)
+	if m.Reason != "duplicate" || len(h.mail()) != 1 {
+		t.Fatalf("duplicate escalation: %+v, %d mails", m, len(h.mail()))
+	}
+}
+
+func TestRejectionReplyGoesToSenderOnly(t *testing.T) {
+	h := newHarness(t)
+	bad := strings.Replace(escalation("TCK-4", "ASAP", ""), "Customer: jane.doe@example.com\n", "", 1)
+	m, outcome := h.deliver("escalations", bad)
+	if outcome != store.OutcomeRejected || m.Disposition != "rejected" {
+		t.Fatalf("message = %+v", m)
+	}
+	mails := h.mail()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails", len(mails))
+	}
+	r := mails[0]
+	raw := string(r.Raw)
+	if r.Event != "rejection" || r.MailFrom != "" || !slices.Equal(r.RcptTo, []string{"alice.agent@craudiovizai.com"}) {
+		t.Fatalf("rejection = %+v", r)
+	}
+	for _, want := range []string{"Auto-Submitted: auto-replied", "customer", "urgency", "ASAP", "In-Reply-To: <tck-4.orig@agent.craudiovizai.com>"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("rejection lacks %q:\n%s", want, raw)
+		}
+	}
+}
+
+func TestRejectionRepliesAreRateLimited(t *testing.T) {
+	h := newHarness(t)
+	per := h.cfg.RateLimits.RejectionsPerSender
+	for i := 0; i < per+3; i++ {
+		bad := strings.Replace(escalation(fmt.Sprintf("TCK-%d", 100+i), "ASAP", ""), "Customer: jane.doe@example.com\n", "", 1)
+		h.deliver("escalations", bad)
+		h.clk.Advance(time.Minute)
+	}
+	var replies, alerts int
+	for _, m := range h.mail() {
+		switch m.Event {
+		case "rejection":
+			replies++
+		case "flood-alert":
+			alerts++
+		}
+	}
+	if replies != per || alerts != 1 {
+		t.Fatalf("%d replies and %d flood alerts, want %d and 1", replies, alerts, per)
+	}
+	// A window later the sender is answered again.
+	h.clk.Advance(h.cfg.RateLimits.Window.D())
+	h.deliver("escalations", strings.Replace(escalation("TCK-999", "ASAP", ""), "Customer: jane.doe@example.com\n", "", 1))
+	if n := len(h.mail()); n != per+2 {
+		t.Fatalf("after the window: %d mails, want %d", n, per+2)
+	}
+}
+
+func TestIgnoredMailIsNeverAnswered(t *testing.T) {
+	h := newHarness(t)
+	ooo := `From: Bob <bob@craudiovizai.com>
+To: escalations@craudiovizai.com
+Subject: Automatic reply: ESCALATION: [TCK-5]
+Auto-Submitted: auto-replied
+Message-ID: <ooo@x>
+
+I am away.
+`
+	m, outcome := h.deliver("escalations", ooo)
+	if m.Disposition != "ignored" || m.Reason != "auto-reply" || outcome != store.OutcomeRejected || len(h.mail()) != 0 {
+		t.Fatalf("ignored mail: %+v, %d mails", m, len(h.mail()))
+	}
+}

@@ -1,0 +1,195 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/textproto"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"escalationd/internal/clock"
+	"escalationd/store"
+)
+
+var t0 = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+
+// scriptSender answers each Send with the next scripted error.
+type scriptSender struct {
+	mu     sync.Mutex
+	script []error
+	sent   [][]byte
+	closed int
+}
+
+func (s *scriptSender) Send(_ context.Context, _ string, _ []string, raw []byte) ([]RecipientError, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err error
+	if len(s.script) > 0 {
+		err, s.script = s.script[0], s.script[1:]
+	}
+	if err == nil {
+		s.sent = append(s.sent, raw)
+	}
+	return nil, err
+}
+
+func (s *scriptSender) Close() error { s.closed++; return nil }
+
+func setup(t *testing.T, sender Sender, guard Guard) (*store.Store, *Worker, *clock.Virtual) {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "o.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := clock.NewVirtual(t0)
+	w, err := NewWorker(WorkerOptions{Store: st, Sender: sender, Guard: guard, Clock: clk, Logger: slog.New(slog.DiscardHandler),
+		Retry: RetryPolicy{Initial: time.Minute, Max: 8 * time.Minute, Jitter: func() float64 { return 0.5 }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, w, clk
+}
+
+func enqueue(t *testing.T, st *store.Store, caseID int64, rcpt ...string) {
+	t.Helper()
+	err := st.InTx(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.Enqueue(&store.Mail{CaseID: caseID, Event: "routed", DedupKey: "k" + rcpt[0], MessageID: rcpt[0] + ".id@gw",
+			MailFrom: "gw@x", RcptTo: rcpt, Subject: "s", Raw: []byte("raw " + rcpt[0]), CreatedAt: t0, GiveUpAt: t0.Add(time.Hour)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func temp(code int) error { return &textproto.Error{Code: code, Msg: "try later"} }
+
+func TestRetryThenDeliverSameBytes(t *testing.T) {
+	ctx := context.Background()
+	s := &scriptSender{script: []error{temp(451), errors.New("connection refused"), nil}}
+	st, w, clk := setup(t, s, nil)
+	enqueue(t, st, 0, "a@x")
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := st.MailByID(ctx, 1)
+	// First retry after Initial (jitter 0.5 → factor 1.0).
+	if m.State != store.MailPending || m.Attempts != 1 || !m.NextAttemptAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("after a 451: %+v", m)
+	}
+	clk.Set(m.NextAttemptAt)
+	_ = w.Flush(ctx)
+	m, _ = st.MailByID(ctx, 1)
+	if m.Attempts != 2 || !m.NextAttemptAt.Equal(t0.Add(3*time.Minute)) {
+		t.Fatalf("backoff did not double: %+v", m)
+	}
+	clk.Set(m.NextAttemptAt)
+	_ = w.Flush(ctx)
+	m, _ = st.MailByID(ctx, 1)
+	if m.State != store.MailSent || len(s.sent) != 1 || string(s.sent[0]) != "raw a@x" {
+		t.Fatalf("not delivered: %+v sent=%q", m, s.sent)
+	}
+	// A sent row is never sent again.
+	clk.Advance(time.Hour)
+	_ = w.Flush(ctx)
+	if len(s.sent) != 1 {
+		t.Fatalf("sent %d times", len(s.sent))
+	}
+}
+
+func TestPermanentFailureIsRecordedNotRetried(t *testing.T) {
+	ctx := context.Background()
+	s := &scriptSender{script: []error{temp(550)}}
+	st, w, _ := setup(t, s, nil)
+	enqueue(t, st, 0, "gone@x")
+	_ = w.Flush(ctx)
+	m, _ := st.MailByID(ctx, 1)
+	if m.State != store.MailFailed || m.LastError == "" {
+		t.Fatalf("after a 550: %+v", m)
+	}
+	ev, _ := st.Events(ctx, 0)
+	if len(ev) != 1 || ev[0].Type != "delivery-failed" {
+		t.Fatalf("events = %+v", ev)
+	}
+}
+
+func TestGiveUpAfterDeadline(t *testing.T) {
+	ctx := context.Background()
+	s := &scriptSender{}
+	for i := 0; i < 50; i++ {
+		s.script = append(s.script, temp(421))
+	}
+	st, w, clk := setup(t, s, nil)
+	enqueue(t, st, 0, "a@x")
+	for i := 0; i < 50; i++ {
+		_ = w.Flush(ctx)
+		m, _ := st.MailByID(ctx, 1)
+		if m.State != store.MailPending {
+			break
+		}
+		if m.NextAttemptAt.After(m.GiveUpAt) {
+			t.Fatalf("retry scheduled past the give-up time: %+v", m)
+		}
+		clk.Set(m.NextAttemptAt)
+	}
+	m, _ := st.MailByID(ctx, 1)
+	if m.State != store.MailFailed || m.Attempts < 5 || clk.Now().Before(m.GiveUpAt) {
+		t.Fatalf("did not give up at the deadline: %+v now %v", m, clk.Now())
+	}
+}
+
+func TestGuardBlocksEveryMessage(t *testing.T) {
+	ctx := context.Background()
+	s := &scriptSender{}
+	guard := func(_ context.Context, m *store.Mail) error {
+		if m.RcptTo[0] == "customer@x" {
+			return errors.New("confidential")
+		}
+		return nil
+	}
+	st, w, _ := setup(t, s, guard)
+	enqueue(t, st, 0, "customer@x")
+	enqueue(t, st, 0, "team@x")
+	_ = w.Flush(ctx)
+	a, _ := st.MailByID(ctx, 1)
+	b, _ := st.MailByID(ctx, 2)
+	if a.State != store.MailBlocked || b.State != store.MailSent || len(s.sent) != 1 {
+		t.Fatalf("blocked=%+v sent=%+v", a, b)
+	}
+}
+
+func TestCancelledSendLeavesMailUntouched(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &scriptSender{script: []error{context.Canceled}}
+	st, w, _ := setup(t, s, nil)
+	enqueue(t, st, 0, "a@x")
+	due, _ := st.DueMail(context.Background(), t0, 10)
+	cancel()
+	if w.deliver(ctx, due[0]) {
+		t.Fatal("a cancelled send reported the mail done")
+	}
+	m, _ := st.MailByID(context.Background(), 1)
+	if m.State != store.MailPending || m.Attempts != 0 {
+		t.Fatalf("shutdown counted as a failed attempt: %+v", m)
+	}
+}
+
+func TestRetryPolicyDelay(t *testing.T) {
+	p := RetryPolicy{Initial: 30 * time.Second, Max: 30 * time.Minute, Jitter: func() float64 { return 0.5 }}
+	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 30 * time.Minute, 30 * time.Minute}
+	for i, w := range want {
+		if got := p.Delay(i + 1); got != w {
+			t.Errorf("Delay(%d) = %v, want %v", i+1, got, w)
+		}
+	}
+	lo := RetryPolicy{Initial: time.Minute, Max: time.Minute, Jitter: func() float64 { return 0 }}.Delay(1)
+	hi := RetryPolicy{Initial: time.Minute, Max: time.Minute, Jitter: func() float64 { return 0.999 }}.Delay(1)
+	if lo != 48*time.Second || hi < 71*time.Second || hi > 72*time.Second {
+		t.Fatalf("jitter range %v..%v, want 48s..72s", lo, hi)
+	}
+}
