@@ -12,7 +12,7 @@ const (
 )
 
 // Require skips the test when a server it needs is not available, saying how
-// to install it. When the environment variable CI is "true" it fails the test
+// to install it (install is a command or instruction). When the environment variable CI is "true" it fails the test
 // instead: in CI a missing server is a broken machine, not a reason to pass.
 func Require(t testing.TB, what string, available bool, install string) {
 	t.Helper()
@@ -20,9 +20,9 @@ func Require(t testing.TB, what string, available bool, install string) {
 		return
 	}
 	if inCI() {
-		t.Fatalf("%s is not installed (CI=true turns this skip into a failure); install it with: %s", what, install)
+		t.Fatalf("%s: not available (CI=true turns this skip into a failure); to fix: %s", what, install)
 	}
-	t.Skipf("%s is not installed; install it with: %s (with CI=true this fails instead)", what, install)
+	t.Skipf("%s: not available; to fix: %s (with CI=true this fails instead)", what, install)
 }
 
 func inCI() bool { return os.Getenv("CI") == "true" }
