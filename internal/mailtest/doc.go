@@ -27,7 +27,7 @@
 //
 // # One Dovecot per package
 //
-// Starting Dovecot takes ~50 ms but stopping it takes 1.5–3 s. A package with
+// Starting Dovecot takes ~50 ms but stopping it takes 1–3 s. A package with
 // many Dovecot tests shares one instance, started on first use, and gives
 // each test its own user so the tests cannot see each other's mail:
 //

@@ -287,7 +287,7 @@ func (d *Dovecot) password(t testing.TB, name string) string {
 	return pw
 }
 
-// Stop stops the server with SIGTERM and waits for it (1.5–3 s), keeping the
+// Stop stops the server with SIGTERM and waits for it (1–3 s), keeping the
 // port and all mail for Restart. It is for outage tests and is refused on
 // the shared instance.
 func (d *Dovecot) Stop(t testing.TB) {
