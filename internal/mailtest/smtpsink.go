@@ -1,0 +1,242 @@
+package mailtest
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// SMTPSink is an in-process SMTP server (go-smtp) that records every message
+// it accepts, and can be told to fail: SMTP errors at a chosen command
+// (FailNext, FailNextAt), refused connections (SetDown) or a 421 greeting
+// (SetBusy). It offers no TLS and no AUTH.
+type SMTPSink struct {
+	srv *smtp.Server
+	ln  *switchListener
+	log *syncBuffer
+
+	mu       sync.Mutex
+	msgs     []SinkMessage
+	fail     map[Stage]*failure
+	rejected int
+	busy     bool
+}
+
+// SinkMessage is one accepted message.
+type SinkMessage struct {
+	Helo string   // the client's EHLO/HELO name
+	From string   // envelope sender; "" for the null sender MAIL FROM:<>
+	To   []string // envelope recipients that were accepted, in order
+	Data []byte   // the message as received, CRLF line endings
+}
+
+// Stage is the SMTP command at which an injected failure is returned.
+type Stage int
+
+const (
+	StageMail Stage = iota // MAIL FROM
+	StageRcpt              // RCPT TO: each RCPT command counts once
+	StageData              // end of DATA: the message is read, then refused
+)
+
+func (s Stage) String() string {
+	switch s {
+	case StageMail:
+		return "MAIL"
+	case StageRcpt:
+		return "RCPT"
+	case StageData:
+		return "DATA"
+	}
+	return fmt.Sprintf("Stage(%d)", int(s))
+}
+
+type failure struct {
+	n   int
+	err *smtp.SMTPError
+}
+
+// StartSMTPSink starts a sink on a free 127.0.0.1 port and closes it when
+// the test ends.
+func StartSMTPSink(t testing.TB) *SMTPSink {
+	t.Helper()
+	s := &SMTPSink{log: &syncBuffer{}, fail: map[Stage]*failure{}}
+	ln, err := newSwitchListener(s.rejectBusy)
+	if err != nil {
+		t.Fatalf("smtp sink: %v", err)
+	}
+	s.ln = ln
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &sinkSession{sink: s, helo: c.Hostname()}, nil
+	}))
+	s.srv.Domain = "sink.mailtest.invalid"
+	s.srv.ErrorLog = log.New(s.log, "smtp sink: ", log.Lmicroseconds)
+	s.srv.ReadTimeout = 30 * time.Second
+	s.srv.WriteTimeout = 30 * time.Second
+	go func() { _ = s.srv.Serve(ln) }()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Addr returns "127.0.0.1:port".
+func (s *SMTPSink) Addr() string { return s.ln.Addr().String() }
+
+// Port returns the port.
+func (s *SMTPSink) Port() int { return s.ln.addr.Port }
+
+// Close stops the server; Cleanup calls it.
+func (s *SMTPSink) Close() {
+	_ = s.srv.Close()
+	_ = s.ln.Close() // in case Serve never ran
+}
+
+// Log returns what the server logged (connection errors).
+func (s *SMTPSink) Log() string { return s.log.String() }
+
+// Messages returns the accepted messages in the order their DATA completed.
+func (s *SMTPSink) Messages() []SinkMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.msgs)
+}
+
+// Reset forgets the recorded messages and pending failures.
+func (s *SMTPSink) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgs, s.rejected = nil, 0
+	clear(s.fail)
+}
+
+// WaitForCount waits until at least n messages were accepted and returns
+// them. On timeout it fails the test, listing what did arrive.
+func (s *SMTPSink) WaitForCount(t testing.TB, n int, timeout time.Duration) []SinkMessage {
+	t.Helper()
+	if !poll(timeout, func() bool { return len(s.Messages()) >= n }) {
+		var b strings.Builder
+		msgs := s.Messages()
+		for _, m := range msgs {
+			fmt.Fprintf(&b, "\n  from <%s> to %v: %d bytes", m.From, m.To, len(m.Data))
+		}
+		t.Fatalf("smtp sink: waited %s for %d messages, have %d (and %d refused by injected failures):%s\n%s",
+			timeout, n, len(msgs), s.Rejected(), b.String(), s.Log())
+	}
+	return s.Messages()
+}
+
+// FailNext makes the next n messages fail at the end of DATA with err, e.g.
+// &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+// Message: "try again"} (temporary) or Code 550 (permanent). The client has
+// sent the whole message; it is not recorded.
+func (s *SMTPSink) FailNext(n int, err *smtp.SMTPError) { s.FailNextAt(StageData, n, err) }
+
+// FailNextAt makes the next n commands of the given stage fail with err (a
+// nil err means 451 4.3.0); it replaces what was pending for that stage.
+// At StageRcpt each recipient counts: with n=1 and two recipients, the first
+// is refused and the message goes to the second only.
+func (s *SMTPSink) FailNextAt(stage Stage, n int, err *smtp.SMTPError) {
+	if err == nil {
+		err = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Injected temporary failure"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail[stage] = &failure{n: n, err: err}
+}
+
+// Rejected returns how many commands were refused by injected failures.
+func (s *SMTPSink) Rejected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rejected
+}
+
+// injected returns the error to answer at stage, if one is pending.
+func (s *SMTPSink) injected(stage Stage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.fail[stage]
+	if f == nil || f.n <= 0 {
+		return nil
+	}
+	f.n--
+	s.rejected++
+	return f.err
+}
+
+// SetDown takes the server down (the port refuses connections and open
+// connections are cut, as when a relay crashes) or brings it back on the
+// same port.
+func (s *SMTPSink) SetDown(down bool) {
+	if err := s.ln.setDown(down); err != nil {
+		panic(fmt.Sprintf("smtp sink: set down %v: %v", down, err))
+	}
+}
+
+// SetBusy makes new connections get "421 4.3.2 Service not available" as
+// their greeting, after which the server hangs up (an overloaded relay).
+func (s *SMTPSink) SetBusy(busy bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.busy = busy
+}
+
+func (s *SMTPSink) rejectBusy(c net.Conn) bool {
+	s.mu.Lock()
+	busy := s.busy
+	s.mu.Unlock()
+	if !busy {
+		return false
+	}
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = io.WriteString(c, "421 4.3.2 Service not available, try again later\r\n")
+	c.Close()
+	return true
+}
+
+type sinkSession struct {
+	sink *SMTPSink
+	helo string
+	from string
+	to   []string
+}
+
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	if err := ss.sink.injected(StageMail); err != nil {
+		return err
+	}
+	ss.from, ss.to = from, nil
+	return nil
+}
+
+func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if err := ss.sink.injected(StageRcpt); err != nil {
+		return err
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *sinkSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if err := ss.sink.injected(StageData); err != nil {
+		return err
+	}
+	ss.sink.mu.Lock()
+	ss.sink.msgs = append(ss.sink.msgs, SinkMessage{Helo: ss.helo, From: ss.from, To: slices.Clone(ss.to), Data: data})
+	ss.sink.mu.Unlock()
+	return nil
+}
+
+func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *sinkSession) Logout() error { return nil }
