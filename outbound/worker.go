@@ -172,6 +172,9 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 		// Shutting down: the mail stays pending, untouched, for next time.
 		return false
 	}
+	// What happened on the wire is recorded even if shutdown began during
+	// the send: a lost "sent" mark would send the mail again.
+	ctx = context.WithoutCancel(ctx)
 	switch {
 	case err == nil:
 		if err := w.opt.Store.MarkSent(ctx, m.ID, now); err != nil {

@@ -1,0 +1,77 @@
+package outbound
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"escalationd/internal/mailtest"
+)
+
+func sinkSender(t *testing.T, sink *mailtest.SMTPSink) *SMTPSender {
+	t.Helper()
+	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: sink.Port(), TLS: "none", HELO: "gateway.test", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestSMTPSenderEnvelopeAndBytes(t *testing.T) {
+	sink := mailtest.StartSMTPSink(t)
+	s := sinkSender(t, sink)
+	ctx := context.Background()
+	raw := []byte("From: gw@example.com\r\nTo: a@example.com\r\nSubject: x\r\n\r\nbody\r\n")
+	if _, err := s.Send(ctx, "gw@example.com", []string{"a@example.com", "b@example.com"}, raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Send(ctx, "", []string{"agent@example.com"}, raw); err != nil {
+		t.Fatal(err)
+	}
+	msgs := sink.WaitForCount(t, 2, 5*time.Second)
+	if msgs[0].From != "gw@example.com" || strings.Join(msgs[0].To, ",") != "a@example.com,b@example.com" {
+		t.Fatalf("envelope = %q %v", msgs[0].From, msgs[0].To)
+	}
+	if msgs[1].From != "" {
+		t.Fatalf("null sender sent as %q", msgs[1].From)
+	}
+	if string(msgs[0].Data) != string(raw) {
+		t.Fatalf("bytes changed on the wire:\n%q\n%q", msgs[0].Data, raw)
+	}
+}
+
+func TestSMTPSenderClassifiesFailures(t *testing.T) {
+	sink := mailtest.StartSMTPSink(t)
+	s := sinkSender(t, sink)
+	ctx := context.Background()
+	raw := []byte("Subject: x\r\n\r\nbody\r\n")
+
+	sink.FailNext(1, &smtp.SMTPError{Code: 451, Message: "try later"})
+	_, err := s.Send(ctx, "gw@example.com", []string{"a@example.com"}, raw)
+	if err == nil || !IsTemporary(err) {
+		t.Fatalf("451: %v temporary=%v", err, IsTemporary(err))
+	}
+	sink.FailNext(1, &smtp.SMTPError{Code: 554, Message: "rejected"})
+	_, err = s.Send(ctx, "gw@example.com", []string{"a@example.com"}, raw)
+	if err == nil || IsTemporary(err) {
+		t.Fatalf("554: %v temporary=%v", err, IsTemporary(err))
+	}
+	sink.FailNextAt(mailtest.StageRcpt, 1, &smtp.SMTPError{Code: 550, Message: "no such user"})
+	rejected, err := s.Send(ctx, "gw@example.com", []string{"gone@example.com", "ok@example.com"}, raw)
+	if err != nil || len(rejected) != 1 || rejected[0].Address != "gone@example.com" {
+		t.Fatalf("one refused recipient: rejected=%v err=%v", rejected, err)
+	}
+	sink.SetDown(true)
+	_, err = s.Send(ctx, "gw@example.com", []string{"a@example.com"}, raw)
+	if err == nil || !IsTemporary(err) {
+		t.Fatalf("server down: %v temporary=%v", err, IsTemporary(err))
+	}
+	sink.SetDown(false)
+	if _, err := s.Send(ctx, "gw@example.com", []string{"a@example.com"}, raw); err != nil {
+		t.Fatalf("after the outage: %v", err)
+	}
+}
