@@ -101,7 +101,11 @@ type syncWriter struct {
 	b  *strings.Builder
 }
 
-func (w *syncWriter) Write(p []byte) (int, error) { w.mu.Lock(); defer w.mu.Unlock(); return w.b.Write(p) }
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
 
 func msg(subject string) []byte {
 	return []byte(fmt.Sprintf("From: a@example.com\r\nTo: escalations@example.com\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n\r\nbody %s\r\n",
