@@ -39,7 +39,7 @@ func (e *Engine) startClock(tx *store.Tx, c *store.Case, now time.Time) (bool, e
 		}
 	}
 	if iv := p.StatusCheck(c.Urgency); iv > 0 {
-		if err := add(sla.KindStatusCheck, now.Add(iv)); err != nil {
+		if err := add(sla.KindStatusCheck, p.StatusCheckDue(now.Add(iv))); err != nil {
 			return false, err
 		}
 	}
@@ -156,6 +156,9 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 			return nil
 		}
 		_, due := sla.NextBoundary(t.DueAt, interval, 1, now)
+		if t.Kind == sla.KindStatusCheck {
+			due = p.StatusCheckDue(due)
+		}
 		_, err := tx.AddTimer(store.Timer{CaseID: c.ID, Kind: t.Kind, Step: t.Step + 1, DueAt: due})
 		return err
 	}

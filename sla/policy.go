@@ -21,15 +21,30 @@ type Policy struct {
 	// instead of reminding the escalating agent (never for confidential
 	// cases).
 	DirectCustomerUpdates bool
+	// StatusCheckHours, when set, hold status checks to these hours.
+	StatusCheckHours *Hours
 }
 
 // NewPolicy compiles cfg.SLA; cfg must have passed validation.
 func NewPolicy(cfg *config.Config) Policy {
-	return Policy{
+	p := Policy{
 		urgencies:             cfg.SLA.Urgencies,
 		topReminders:          cfg.SLA.TopReminders,
 		DirectCustomerUpdates: cfg.SLA.CustomerUpdates == "customer",
 	}
+	if h := cfg.SLA.StatusCheckHours; h != nil {
+		// Validated already; a failure here leaves checks unrestricted.
+		p.StatusCheckHours, _ = NewHours(*h)
+	}
+	return p
+}
+
+// StatusCheckDue moves a status check due at t into the status-check hours.
+func (p Policy) StatusCheckDue(t time.Time) time.Time {
+	if p.StatusCheckHours == nil {
+		return t
+	}
+	return p.StatusCheckHours.NextIn(t)
 }
 
 // Response is the urgency's response target (24h for an unknown urgency).
@@ -104,4 +119,24 @@ func NextBoundary(anchor time.Time, interval time.Duration, minK int, now time.T
 		}
 	}
 	return k, anchor.Add(time.Duration(k) * interval)
+}
+
+// NextIn returns t when it falls within the hours, else the start of the
+// next working period after t (DST-safe: computed on the local calendar).
+func (h *Hours) NextIn(t time.Time) time.Time {
+	if h.In(t) {
+		return t
+	}
+	l := t.In(h.loc)
+	for d := 0; d <= 7; d++ {
+		day := time.Date(l.Year(), l.Month(), l.Day()+d, 0, 0, 0, 0, h.loc)
+		if !h.days[day.Weekday()] {
+			continue
+		}
+		start := time.Date(day.Year(), day.Month(), day.Day(), h.start/3600, h.start/60%60, 0, 0, h.loc)
+		if start.After(t) {
+			return start
+		}
+	}
+	return t // no working day at all: validation prevents this
 }

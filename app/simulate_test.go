@@ -1,0 +1,230 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const helpdesk = "../examples/helpdesk.yaml"
+
+// Saturday 2026-11-28 03:00 in New York: after hours.
+var simStart = time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
+
+func writeMail(t *testing.T, name, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(body, "\n", "\r\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func generic(t *testing.T, ticket, urgency, issue string) string {
+	return writeMail(t, ticket+".eml", fmt.Sprintf(`From: Alice Agent <alice.agent@craudiovizai.com>
+To: escalations@craudiovizai.com
+Subject: ESCALATION: [%s]
+Message-ID: <%s@agent.craudiovizai.com>
+Date: Sat, 28 Nov 2026 03:00:00 -0500
+Content-Type: text/plain; charset=utf-8
+
+ESCALATION: [%s]
+Customer: jane.doe@example.com
+Issue: %s
+Attempted: Restarted checkout
+Impact: ~1,200 users
+Urgency: %s
+`, ticket, ticket, ticket, issue, urgency))
+}
+
+// simulate runs the command and returns its JSON lines.
+func simulate(t *testing.T, cfg string, span time.Duration, replies []string, files ...string) []SimulatedMail {
+	t.Helper()
+	var out bytes.Buffer
+	err := Simulate(context.Background(), &out, SimulateOptions{ConfigPath: cfg, Start: simStart, For: span, Replies: replies, Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mails []SimulatedMail
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m SimulatedMail
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		mails = append(mails, m)
+	}
+	return mails
+}
+
+// timeline renders mails as "+offset event" for compact assertions.
+func timeline(mails []SimulatedMail) []string {
+	var out []string
+	for _, m := range mails {
+		out = append(out, fmt.Sprintf("+%s %s", m.At.Sub(simStart), m.Event))
+	}
+	return out
+}
+
+func TestCriticalWithoutReplyBreachesAt15And30Minutes(t *testing.T) {
+	mails := simulate(t, helpdesk, 45*time.Minute, nil, generic(t, "TCK-1", "Critical", "Payment processing down"))
+	got := timeline(mails)
+	want := []string{"+0s routed", "+0s incident", "+15m0s breach", "+30m0s breach", "+45m0s breach"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("timeline %v, want %v", got, want)
+	}
+	// The breach at 15 min goes to the on-call engineer and up the chain
+	// (management); the next step goes to management, copying on-call.
+	if !slices.Equal(mails[2].To, []string{"alex.rivera@craudiovizai.com", "roy@craudiovizai.com"}) {
+		t.Errorf("first breach to %v", mails[2].To)
+	}
+	if !slices.Equal(mails[3].To, []string{"roy@craudiovizai.com"}) || !slices.Equal(mails[3].Cc, []string{"alex.rivera@craudiovizai.com"}) {
+		t.Errorf("second breach to %v cc %v", mails[3].To, mails[3].Cc)
+	}
+	for _, m := range mails {
+		if m.Ticket != "TCK-1" {
+			t.Errorf("mail without its ticket: %+v", m)
+		}
+	}
+}
+
+func TestBreachesStopAfterTheTopReminders(t *testing.T) {
+	mails := simulate(t, helpdesk, 6*time.Hour, nil, generic(t, "TCK-2", "Critical", "Payment processing down"))
+	breaches := 0
+	for _, m := range mails {
+		if m.Event == "breach" {
+			breaches++
+		}
+	}
+	// One chain step (management) plus top_reminders (3): never a storm.
+	if breaches != 4 {
+		t.Fatalf("%d breach mails in 6h, want 4: %v", breaches, timeline(mails))
+	}
+}
+
+func TestAckStopsBreachStatusChecksEveryFourHours(t *testing.T) {
+	mails := simulate(t, helpdesk, 13*time.Hour, []string{"10m:alex.rivera@craudiovizai.com:ACK"}, generic(t, "TCK-3", "Critical", "Payment processing down"))
+	got := timeline(mails)
+	want := []string{"+0s routed", "+0s incident", "+4h0m0s status-check", "+8h0m0s status-check", "+12h0m0s status-check"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("timeline %v, want %v", got, want)
+	}
+}
+
+func TestResolvedStopsEverythingAndClosesTheLoop(t *testing.T) {
+	mails := simulate(t, helpdesk, 3*24*time.Hour, []string{
+		"10m:alex.rivera@craudiovizai.com:ACK",
+		"5h:alex.rivera@craudiovizai.com:RESOLVED card processor restarted",
+	}, generic(t, "TCK-4", "Critical", "Payment processing down"))
+	got := timeline(mails)
+	want := []string{"+0s routed", "+0s incident", "+4h0m0s status-check", "+5h0m0s resolved", "+5h0m0s thanks"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("timeline %v, want %v", got, want)
+	}
+	if !slices.Equal(mails[3].To, []string{"alice.agent@craudiovizai.com"}) {
+		t.Errorf("resolution mail to %v, want the escalating agent", mails[3].To)
+	}
+	if !slices.Contains(mails[4].To, "alex.rivera@craudiovizai.com") || slices.Contains(mails[4].To, "jane.doe@example.com") {
+		t.Errorf("thank-you to %v", mails[4].To)
+	}
+}
+
+func TestLowBreachesAt24Hours(t *testing.T) {
+	mails := simulate(t, helpdesk, 25*time.Hour, nil, generic(t, "TCK-5", "Low", "Feature request: dark mode"))
+	var breachAt []string
+	for _, m := range mails {
+		if m.Event == "breach" {
+			breachAt = append(breachAt, m.At.Sub(simStart).String())
+		}
+	}
+	if !slices.Equal(breachAt, []string{"24h0m0s"}) {
+		t.Fatalf("low breaches at %v: %v", breachAt, timeline(mails))
+	}
+	// Low escalates to senior support first (the chain's first step).
+	for _, m := range mails {
+		if m.Event == "breach" && !slices.Contains(m.To, "senior-support@craudiovizai.com") {
+			t.Errorf("low breach to %v", m.To)
+		}
+	}
+}
+
+// directCustomerUpdates is the example config with customer updates sent
+// to the customer directly: the confidentiality rule must still hold.
+func directCustomerUpdates(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile(helpdesk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(raw), "customer_updates: agent", "customer_updates: customer", 1)
+	path := filepath.Join(t.TempDir(), "direct.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLegalCaseNeverMailsTheCustomer(t *testing.T) {
+	cfg := directCustomerUpdates(t)
+	legal := writeMail(t, "legal.eml", `From: Dan Lead <dan.lead@craudiovizai.com>
+To: escalations@craudiovizai.com
+Subject: ESCALATION - Legal
+Message-ID: <legal-1@agent.craudiovizai.com>
+Date: Sat, 28 Nov 2026 03:00:00 -0500
+
+Ticket: TCK-6
+Customer: angry.customer@example.net
+Issue Type: Legal
+
+Summary:
+The customer's lawyer threatens a lawsuit over a double charge.
+
+Current Status:
+Refund issued.
+
+Recommended Action:
+Legal to review.
+
+Urgency: High - written legal threat
+`)
+	mails := simulate(t, cfg, 7*24*time.Hour, nil, legal)
+	if len(mails) == 0 {
+		t.Fatal("no mail at all: the case was not routed")
+	}
+	for _, m := range mails {
+		for _, a := range append(append([]string{}, m.To...), m.Cc...) {
+			if strings.HasSuffix(a, "@example.net") {
+				t.Fatalf("confidential case mailed the customer side: %+v", m)
+			}
+		}
+	}
+	// The control: a non-confidential case does get the direct update.
+	plain := simulate(t, cfg, 25*time.Hour, nil, generic(t, "TCK-7", "Low", "Feature request: dark mode"))
+	var direct bool
+	for _, m := range plain {
+		if m.Event == "customer-update" && slices.Equal(m.To, []string{"jane.doe@example.com"}) {
+			direct = true
+		}
+	}
+	if !direct {
+		t.Fatalf("the control case got no direct customer update: %v", timeline(plain))
+	}
+}
+
+func TestSimulateRejectsBadArguments(t *testing.T) {
+	var out bytes.Buffer
+	err := Simulate(context.Background(), &out, SimulateOptions{ConfigPath: helpdesk, Start: simStart, For: time.Hour,
+		Replies: []string{"soon:a@b"}, Files: []string{"x.eml"}})
+	if err == nil || !strings.Contains(err.Error(), "OFFSET:FROM:TEXT") {
+		t.Fatalf("bad --reply: %v", err)
+	}
+}
