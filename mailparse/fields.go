@@ -205,7 +205,7 @@ func labelOf(line string) (key, label, rest string, ok bool) {
 	}
 	rest = strings.TrimSpace(s[colon+1:])
 	if emph {
-		rest = strings.TrimSpace(strings.Trim(rest, "*_"))
+		rest = strings.Trim(rest, "*_ ")
 	}
 	return key, label, rest, true
 }
