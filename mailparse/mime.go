@@ -301,7 +301,11 @@ func (w *walker) decodeText(e *entity) string {
 	}
 	text := cleanText(string(data))
 	if e.mediaType == "text/html" {
-		return htmlToText(text)
+		out, truncated := htmlToText(text, w.lim.MaxTextSize)
+		if truncated {
+			w.once("html", fmt.Sprintf("text of HTML part larger than %d bytes: truncated", w.lim.MaxTextSize))
+		}
+		return out
 	}
 	if strings.EqualFold(e.params["format"], "flowed") {
 		text = unflow(text, strings.EqualFold(e.params["delsp"], "yes"))
