@@ -127,6 +127,10 @@ func scanText(text string) *scan {
 		}
 	}
 	finish()
+	if f, ok := sc.fields["subject"]; ok && parseSubject(f.value).kind == "" {
+		// A "Subject:" line counts only when it names a template.
+		sc.labels--
+	}
 	return sc
 }
 
