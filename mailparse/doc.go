@@ -173,8 +173,8 @@
 // parser stops descending or reading parts, keeps what it has and adds a
 // warning; longer header fields are truncated; decoded text beyond
 // MaxTextSize is cut, and so is the text rendered from an HTML part (nested
-// blockquotes add at most three "> " per line). Malformed header lines are dropped (with a warning)
-// and the rest of the header is still read. Values that may reach an
+// blockquotes add at most three "> " per line). Malformed header lines are
+// dropped (with a warning) and the rest of the header is still read. Values that may reach an
 // outbound header (Ticket, Customer, Subject, From, Urgency, IssueType,
 // MessageID, the thread ids, command and attachment names) have every
 // control character, including CR and LF from RFC 2047 words, replaced by
