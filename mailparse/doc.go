@@ -38,7 +38,8 @@
 // # Required fields
 //
 // A mail that looks like an escalation (a template subject, the
-// senior-support sentence or at least two template labels) but misses a
+// senior-support sentence or at least two template labels; a pasted
+// "Subject:" line counts only when it names a template) but misses a
 // required field or has an invalid one is rejected, with one FieldError per
 // field, in template order:
 //
@@ -72,7 +73,9 @@
 // "HIGH!!"); P1-P4 and Sev1-Sev4 ("Sev 1", "SEV-1") mean critical, high,
 // medium, low. Anything else ("ASAP", "urgent") is invalid. Result.Urgency
 // is lower case; for engineering it comes from Severity, for management
-// from an Urgency reason that starts with a level.
+// from an Urgency reason that starts with a level. When only one of
+// Urgency and Severity is given it stands in for the other (with a
+// warning).
 //
 // Users affected (Impact or Users Affected): the number followed by
 // "user(s)", else the first number; "~250", "1,200", "about 40 users",
@@ -114,8 +117,9 @@
 // mail is read instead when the newest part has no template and the older
 // one is forwarded (inline forward, or an Outlook block under a forward
 // subject) or the newest part is empty; then a forwarded message/rfc822
-// attachment with a template. Attachments are listed with name, type and
-// decoded size.
+// attachment with a template. Attachments (every leaf part that is not
+// message text, including inline images and attached messages) are listed
+// with name ("" when unnamed), type and decoded size.
 //
 // # Dispositions and reasons
 //
@@ -168,8 +172,9 @@
 // header field, 2 MiB of decoded text. Past the depth or part limit the
 // parser stops descending or reading parts, keeps what it has and adds a
 // warning; longer header fields are truncated; decoded text beyond
-// MaxTextSize is cut. Malformed header lines are dropped (with a warning)
-// and the rest of the header is still read. Values that may reach an
+// MaxTextSize is cut, and so is the text rendered from an HTML part (nested
+// blockquotes add at most three "> " per line). Malformed header lines are
+// dropped (with a warning) and the rest of the header is still read. Values that may reach an
 // outbound header (Ticket, Customer, Subject, From, Urgency, IssueType,
 // MessageID, the thread ids, command and attachment names) have every
 // control character, including CR and LF from RFC 2047 words, replaced by

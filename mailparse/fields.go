@@ -127,6 +127,10 @@ func scanText(text string) *scan {
 		}
 	}
 	finish()
+	if f, ok := sc.fields["subject"]; ok && parseSubject(f.value).kind == "" {
+		// A "Subject:" line counts only when it names a template.
+		sc.labels--
+	}
 	return sc
 }
 
@@ -205,7 +209,7 @@ func labelOf(line string) (key, label, rest string, ok bool) {
 	}
 	rest = strings.TrimSpace(s[colon+1:])
 	if emph {
-		rest = strings.TrimSpace(strings.Trim(rest, "*_"))
+		rest = strings.Trim(rest, "*_ ")
 	}
 	return key, label, rest, true
 }

@@ -27,8 +27,8 @@ func unflow(s string, delsp bool) string {
 		}
 		content := line[d:]
 		content = strings.TrimPrefix(content, " ")
-		if open && d != depth {
-			flush()
+		if open && (d != depth || content == "-- ") {
+			flush() // a flowed paragraph never runs into another depth or the signature
 		}
 		depth = d
 		flowed := content != "-- " && strings.HasSuffix(content, " ")

@@ -14,19 +14,24 @@ import (
 // block elements and <br> end lines, list items get "- " or "1. ", table
 // rows become lines with cells separated by a space, <blockquote> lines are
 // prefixed with "> " so quote handling sees them, and <head>, <style>,
-// <script>, <title> and <template> are skipped.
-func htmlToText(src string) string {
+// <script>, <title> and <template> are skipped. The output stops at limit
+// bytes (truncated is then true), because markup can expand: every line
+// inside nested blockquotes gets a prefix.
+func htmlToText(src string, limit int) (text string, truncated bool) {
 	z := html.NewTokenizer(strings.NewReader(src))
-	var t textBuilder
+	t := textBuilder{limit: limit}
 	skip := 0          // depth inside skipped elements
 	pre := 0           // depth inside <pre>
 	var lists []int    // per open list: -1 for <ul>, else the next number
 	cellInRow := false // a cell was already written in this row
 	for {
+		if t.b.Len() > t.limit {
+			return truncateUTF8(t.String(), t.limit), true
+		}
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return t.String()
+			return t.String(), false
 		case html.TextToken:
 			if skip > 0 {
 				continue
@@ -124,6 +129,20 @@ func htmlToText(src string) string {
 	}
 }
 
+// maxQuotePrefix bounds the "> " written per line for nested blockquotes.
+const maxQuotePrefix = 3
+
+// truncateUTF8 cuts s to at most n bytes without splitting a rune.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 func skipped(a atom.Atom) bool {
 	switch a {
 	case atom.Head, atom.Style, atom.Script, atom.Title, atom.Template, atom.Noscript:
@@ -147,6 +166,7 @@ func isBlock(a atom.Atom) bool {
 // lines get the current quote prefix, and runs of blank lines collapse to one.
 type textBuilder struct {
 	b       strings.Builder
+	limit   int
 	quote   int
 	lineLen int  // bytes written on the current line after the prefix
 	blanks  int  // consecutive empty lines just written
@@ -159,7 +179,8 @@ func (t *textBuilder) String() string {
 
 func (t *textBuilder) prefix() {
 	if t.lineLen == 0 && t.quote > 0 {
-		t.b.WriteString(strings.Repeat("> ", t.quote))
+		// A few levels are enough to tell quoted text from new text.
+		t.b.WriteString(strings.Repeat("> ", min(t.quote, maxQuotePrefix)))
 	}
 }
 

@@ -191,6 +191,16 @@ func (in *interpretation) urgency(sc *scan) {
 		key = "severity"
 	}
 	raw, ph := sc.value(key)
+	if raw == "" && in.kind != KindManagement {
+		// Agents mix up the two words: take the other one when present.
+		other := map[string]string{"urgency": "severity", "severity": "urgency"}[key]
+		if v, p := sc.value(other); v != "" && !p {
+			if _, ok := parseLevel(v); ok {
+				in.warn(fmt.Sprintf("%s taken from %s", specs[key].label, specs[other].label))
+				raw, ph = v, false
+			}
+		}
+	}
 	if in.kind == KindManagement {
 		// "Urgency: [Why this needs attention]" is a reason; a level
 		// leading it is lifted.
@@ -257,68 +267,4 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// parseSteps splits "Steps to Reproduce" into steps: numbered ("1.", "1)",
-// "Step 1:") or bulleted lines start a step and other lines continue it;
-// without any numbering or bullets every line is a step.
-func parseSteps(v string) []string {
-	var steps []string
-	marked := false
-	lines := strings.Split(v, "\n")
-	for _, l := range lines {
-		if _, ok := stepText(l); ok {
-			marked = true
-			break
-		}
-	}
-	for _, l := range lines {
-		t := strings.TrimSpace(l)
-		if t == "" {
-			continue
-		}
-		if s, ok := stepText(t); ok || !marked || len(steps) == 0 {
-			if ok {
-				t = s
-			}
-			steps = append(steps, t)
-			continue
-		}
-		steps[len(steps)-1] += " " + t
-	}
-	out := steps[:0]
-	for _, s := range steps {
-		if s = strings.TrimSpace(s); s != "" && !isPlaceholder(s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// stepText strips a step marker: "1.", "1)", "(1)", "Step 1:", "#1", or a
-// bullet.
-func stepText(l string) (string, bool) {
-	t := strings.TrimSpace(l)
-	if b := stripBullet(t); b != t {
-		return b, true
-	}
-	if hasPrefixFold(t, "step ") {
-		t = strings.TrimSpace(t[5:])
-	}
-	t = strings.TrimPrefix(t, "(")
-	t = strings.TrimPrefix(t, "#")
-	i := 0
-	for i < len(t) && i < 3 && t[i] >= '0' && t[i] <= '9' {
-		i++
-	}
-	if i == 0 || i == len(t) {
-		return l, false
-	}
-	switch t[i] {
-	case '.', ')', ':', '-':
-		if i+1 == len(t) || t[i+1] == ' ' {
-			return strings.TrimSpace(t[i+1:]), true
-		}
-	}
-	return l, false
 }

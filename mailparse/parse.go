@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/emersion/go-message"
 	// Registers the charsets (ISO-8859-x, Windows-125x, ...) with
 	// go-message; without it non-UTF-8 bodies, subjects and From fail.
 	_ "github.com/emersion/go-message/charset"
@@ -22,14 +23,36 @@ const maxWarnings = 40
 func Parse(raw []byte, opts Options) (res *Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			res = &Result{
-				Disposition: DispositionIgnored,
-				Reason:      ReasonParseError,
-				Warnings:    []string{cleanLine(fmt.Sprintf("internal error while parsing: %v", p))},
-			}
+			res = envelope(raw, opts)
+			res.Disposition, res.Reason = DispositionIgnored, ReasonParseError
+			res.Warnings = append(res.Warnings, cleanLine(fmt.Sprintf("internal error while parsing: %v", p)))
 		}
 	}()
 	return parse(raw, opts)
+}
+
+// envelope reads only the sender, subject and thread ids, for a Result
+// after an internal error; if that fails too, the Result stays empty.
+func envelope(raw []byte, opts Options) (res *Result) {
+	p := &parser{opts: opts, lim: opts.Limits.withDefaults(), res: &Result{}}
+	defer func() {
+		if recover() != nil {
+			res = &Result{}
+		}
+	}()
+	hb, _ := splitHeader(raw)
+	p.readEnvelope(readHeader(hb, p.lim.MaxHeaderLine, p.warn))
+	return p.res
+}
+
+// readEnvelope fills From, Subject and the Message-IDs from the header.
+func (p *parser) readEnvelope(h message.Header) {
+	res := p.res
+	res.From, res.FromName = sender(h, p.warn)
+	res.Subject = cleanLine(headerText(h, "Subject", p.warn))
+	res.MessageID = messageID(h)
+	res.InReplyTo = msgIDs(h, "In-Reply-To")
+	res.References = msgIDs(h, "References")
 }
 
 // parse is Parse without the recover, so that tests and the fuzz target
@@ -63,11 +86,7 @@ func (p *parser) run(raw []byte) *Result {
 	res := p.res
 	hb, bb := splitHeader(raw)
 	h := readHeader(hb, p.lim.MaxHeaderLine, p.warn)
-	res.From, res.FromName = sender(h, p.warn)
-	res.Subject = cleanLine(headerText(h, "Subject", p.warn))
-	res.MessageID = messageID(h)
-	res.InReplyTo = msgIDs(h, "In-Reply-To")
-	res.References = msgIDs(h, "References")
+	p.readEnvelope(h)
 	si := parseSubject(res.Subject)
 	security := p.opts.MailboxKind == "security"
 

@@ -1,0 +1,177 @@
+package mailparse
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestParseTicket(t *testing.T) {
+	tests := []struct {
+		in, id string
+		ok     bool
+	}{
+		{"[TCK-1234]", "TCK-1234", true},
+		{"TCK-1234", "TCK-1234", true},
+		{"#48213", "48213", true},
+		{"[#48213]", "48213", true},
+		{"SUP-2026-0042", "SUP-2026-0042", true},
+		{"TCK-1234 (reopened)", "TCK-1234", true},
+		{"**TCK-1234**", "TCK-1234", true},
+		{"TCK-1234.", "TCK-1234", true},
+		{"[TCK-1234] [Critical] Payment processing down", "TCK-1234", true},
+		{"v1.2_rc-3", "v1.2_rc-3", true},
+		{"[TCK 12/34]", "TCK 12/34", false},
+		{"Payment", "Payment", false}, // no digit
+		{"", "", false},
+		{"TCK-" + string(make([]byte, 0)) + "1234567890123456789012345678901234567890123456789012345678901", "", false},
+		{"TCK/1", "TCK/1", false},
+	}
+	for _, tt := range tests {
+		id, ok := parseTicket(tt.in)
+		if ok != tt.ok || (tt.id != "" && id != tt.id) {
+			t.Errorf("parseTicket(%q) = %q, %v; want %q, %v", tt.in, id, ok, tt.id, tt.ok)
+		}
+	}
+}
+
+func TestParseLevel(t *testing.T) {
+	tests := map[string]string{
+		"Critical": "critical", "critical - payment processing down": "critical", "HIGH!!": "high",
+		"[High]": "high", "Medium": "medium", "med": "medium", "low": "low", "P1": "critical",
+		"p2 - soon": "high", "Sev 1": "critical", "SEV-3": "medium", "sev4": "low", "**Critical**": "critical",
+		"(high)": "high",
+		"ASAP":   "", "urgent": "", "": "", "Highest": "", "P5": "", "[Low/Medium/High/Critical]": "low",
+	}
+	for in, want := range tests {
+		got, ok := parseLevel(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("parseLevel(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
+func TestParseUsers(t *testing.T) {
+	tests := map[string]int{
+		"~250": 250, "1,200": 1200, "about 40 users": 40, "250+": 250, "250+ users": 250,
+		"3 enterprise accounts (~1,200 users)": 1200, "2k": 2000, "12": 12, "1,2345": 1,
+		"all": -1, "unknown": -1, "": -1, "v2 users": -1, "12345678901 users": -1,
+	}
+	for in, want := range tests {
+		got := parseUsers(in)
+		switch {
+		case want < 0 && got != nil:
+			t.Errorf("parseUsers(%q) = %d, want nil", in, *got)
+		case want >= 0 && (got == nil || *got != want):
+			t.Errorf("parseUsers(%q) = %v, want %d", in, got, want)
+		}
+	}
+}
+
+func TestParseIssueType(t *testing.T) {
+	tests := map[string]string{
+		"Legal": "legal", "legal threat": "legal", "MEDIA": "media", "Media inquiry": "media",
+		"Security": "security", "Data breach": "security", "Data breach suspected": "security",
+		"Major Outage": "major_outage", "major service outage": "major_outage", "major_outage": "major_outage",
+		"Major-Outage": "major_outage", "[Legal]": "legal", "Legal - customer threatens lawsuit": "legal",
+		"Security (possible breach)": "security",
+		"Fraud":                      "", "Legal/Media": "", "": "", "[Legal/Media/Security/Major Outage]": "",
+	}
+	for in, want := range tests {
+		got, ok := parseIssueType(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("parseIssueType(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
+func TestParseCustomer(t *testing.T) {
+	tests := []struct{ in, addr, name string }{
+		{"alice@example.com", "alice@example.com", ""},
+		{"Alice.Smith@Example.COM", "alice.smith@example.com", ""},
+		{"Alice Smith <alice@example.com>", "alice@example.com", ""},
+		{"[alice@example.com]", "alice@example.com", ""},
+		{"alice@example.com<mailto:alice@example.com>", "alice@example.com", ""},
+		{"john.doe@example.com.", "john.doe@example.com", ""},
+		{"mailto:alice@example.com", "alice@example.com", ""},
+		{"Acme Corp (Jane Roe)", "", "Acme Corp (Jane Roe)"},
+		{"alice@localhost", "", "alice@localhost"},
+		{"alice at example dot com", "", "alice at example dot com"},
+	}
+	for _, tt := range tests {
+		addr, name := parseCustomer(tt.in)
+		if addr != tt.addr || name != tt.name {
+			t.Errorf("parseCustomer(%q) = %q, %q; want %q, %q", tt.in, addr, name, tt.addr, tt.name)
+		}
+	}
+}
+
+func TestParseSteps(t *testing.T) {
+	tests := map[string][]string{
+		"1. Open\n2) Add item\n   to cart\n3. Pay": {"Open", "Add item to cart", "Pay"},
+		"- Open\n- Pay":                           {"Open", "Pay"},
+		"Step 1: Open\nStep 2: Pay":               {"Open", "Pay"},
+		"Open the page\nClick pay":                {"Open the page", "Click pay"},
+		"1. [step]\n2. [step]\n3. [step]":         nil,
+		"1.5 GB upload fails\nthen retry":         {"1.5 GB upload fails", "then retry"},
+		"(1) Open\n(2) Pay\nnote: only on Safari": {"Open", "Pay note: only on Safari"},
+	}
+	for in, want := range tests {
+		got := parseSteps(in)
+		if len(got) == 0 && len(want) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("parseSteps(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseSubject(t *testing.T) {
+	tests := []struct {
+		in         string
+		reply, fwd bool
+		kind, rest string
+	}{
+		{"ESCALATION: [TCK-1234]", false, false, KindEscalation, "[TCK-1234]"},
+		{"Re: ESCALATION: [TCK-1234] [Critical] Payment processing down", true, false, KindEscalation, "[TCK-1234] [Critical] Payment processing down"},
+		{"RE: AW: SV: Antw: Re[2]: ESCALATION: [TCK-1]", true, false, KindEscalation, "[TCK-1]"},
+		{"[EXTERNAL] RE: ESCALATION: [TCK-1]", true, false, KindEscalation, "[TCK-1]"},
+		{"EXT: Re: escalation: tck-1", true, false, KindEscalation, "tck-1"},
+		{"Fwd: FW: ESCALATION - Legal", false, true, KindManagement, "Legal"},
+		{"ESCALATION – Major Outage", false, false, KindManagement, "Major Outage"},
+		{"BUG - Checkout broken", false, false, KindEngineering, "Checkout broken"},
+		{"bug: Checkout broken", false, false, KindEngineering, "Checkout broken"},
+		{"Bugfix released", false, false, "", ""},
+		{"ESCALATIONS weekly report", false, false, "", ""},
+		{"Re: lunch", true, false, "", ""},
+	}
+	for _, tt := range tests {
+		si := parseSubject(tt.in)
+		if si.reply != tt.reply || si.forward != tt.fwd || si.kind != tt.kind || si.rest != tt.rest {
+			t.Errorf("parseSubject(%q) = %+v", tt.in, si)
+		}
+	}
+}
+
+func TestLabelOf(t *testing.T) {
+	tests := map[string][2]string{
+		"Customer: a@b.co":                  {"customer", "a@b.co"},
+		"**Customer:** a@b.co":              {"customer", "a@b.co"},
+		"**Customer**: a@b.co":              {"customer", "a@b.co"},
+		"*Issue*: broken":                   {"issue", "broken"},
+		"__Urgency:__ **Critical**":         {"urgency", "Critical"},
+		"- Issue: broken":                   {"issue", "broken"},
+		"• customer :   a@b.co":             {"customer", "a@b.co"},
+		"  STEPS TO REPRODUCE:":             {"steps_to_reproduce", ""},
+		"Customer expecting update by: 5pm": {"customer_expecting_update_by", "5pm"},
+		"Users  Affected : 40":              {"users_affected", "40"},
+		"https://example.com/x":             {"", ""},
+		"Note: call back":                   {"", ""},
+	}
+	for in, want := range tests {
+		key, _, rest, ok := labelOf(in)
+		if key != want[0] || rest != want[1] || ok != (want[0] != "") {
+			t.Errorf("labelOf(%q) = %q, %q, %v; want %q", in, key, rest, ok, want)
+		}
+	}
+}
