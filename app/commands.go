@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"escalationd/config"
@@ -171,7 +172,7 @@ func Route(w io.Writer, stdin io.Reader, o RouteOptions) error {
 		}
 	}
 	if o.Explain {
-		_, err := fmt.Fprintf(w, "%s\nto: %v\ncc: %v\n", out.Explain, out.To, out.Cc)
+		_, err := fmt.Fprintln(w, strings.TrimRight(out.Explain, "\n"))
 		return err
 	}
 	return writeJSON(w, out)
@@ -222,7 +223,11 @@ func OnCall(w io.Writer, o OnCallOptions) error {
 		return &UsageError{err.Error()}
 	}
 	if o.JSON {
-		return writeJSON(w, map[string]string{"name": shift.Name, "address": shift.Address, "until": shift.Until.Format(time.RFC3339)})
+		return writeJSONCompact(w, struct {
+			Name    string `json:"name"`
+			Address string `json:"address"`
+			Until   string `json:"until"`
+		}{shift.Name, shift.Address, shift.Until.Format(time.RFC3339)})
 	}
 	extra := ""
 	if shift.Override {

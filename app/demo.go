@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	stdlog "log"
@@ -22,6 +23,7 @@ import (
 
 	"escalationd/config"
 	"escalationd/examples"
+	"escalationd/router"
 	"escalationd/store"
 )
 
@@ -175,25 +177,22 @@ func demoReport(ctx context.Context, w io.Writer, st *store.Store, sink *demoSin
 	sort.Slice(cases, func(i, j int) bool { return cases[i].ID < cases[j].ID })
 	fmt.Fprintln(w, "Cases opened and routed:")
 	for _, c := range cases {
-		mails, err := st.MailForCase(ctx, c.ID)
-		if err != nil {
-			return err
+		var dec router.Decision
+		_ = json.Unmarshal([]byte(c.DecisionJSON), &dec)
+		flags := dec.Flags.String()
+		if flags == "none" {
+			flags = ""
 		}
-		flag := ""
-		if c.Confidential {
-			flag = "  CONFIDENTIAL"
+		if flags != "" {
+			flags = "  [" + flags + "]"
 		}
-		fmt.Fprintf(w, "  %-9s [%s] %s%s\n", c.Ticket, c.Urgency, c.Summary, flag)
-		for _, m := range mails {
-			sum, err := Summarize(m.Raw, m.CreatedAt)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "      %-9s to %s", m.Event, strings.Join(sum.To, ", "))
-			if len(sum.Cc) > 0 {
-				fmt.Fprintf(w, "  cc %s", strings.Join(sum.Cc, ", "))
-			}
-			fmt.Fprintln(w)
+		fmt.Fprintf(w, "\n  %s [%s] %s%s\n", c.Ticket, c.Urgency, c.Summary, flags)
+		fmt.Fprintf(w, "    rule: %s\n", dec.Rule)
+		for _, r := range dec.Recipients {
+			fmt.Fprintf(w, "    %-8s %s (%s) %s\n", r.Field+":", r.Address, r.Team, r.Why)
+		}
+		for _, n := range dec.Notes {
+			fmt.Fprintf(w, "    note:    %s\n", n)
 		}
 	}
 	events, err := st.Events(ctx, 0)
@@ -203,13 +202,24 @@ func demoReport(ctx context.Context, w io.Writer, st *store.Store, sink *demoSin
 	fmt.Fprintln(w, "\nNot routed:")
 	for _, e := range events {
 		switch e.Type {
-		case "rejected", "ignored":
-			fmt.Fprintf(w, "  %-8s from %s: %s\n", e.Type, e.Actor, e.Detail)
+		case "rejected":
+			var d struct {
+				Reason  string
+				Subject string
+				Errors  []struct{ Field, Message string }
+			}
+			_ = json.Unmarshal([]byte(e.Detail), &d)
+			fmt.Fprintf(w, "  rejected %q from %s (%s):\n", d.Subject, e.Actor, d.Reason)
+			for _, fe := range d.Errors {
+				fmt.Fprintf(w, "    - %s: %s\n", fe.Field, fe.Message)
+			}
 		case "rejection-reply":
-			fmt.Fprintf(w, "           -> one reply sent to %s naming every missing field, with the template to resend\n", e.Actor)
+			fmt.Fprintf(w, "    -> one reply to %s naming each problem, with the template pre-filled to correct and resend\n", e.Actor)
+		case "ignored":
+			fmt.Fprintf(w, "  ignored  from %s: %s (never answered)\n", e.Actor, e.Detail)
 		}
 	}
-	fmt.Fprintf(w, "\nThe SMTP sink received %d mails. Inspect a case with escalationd cases show (after a real run).\n", sink.count())
+	fmt.Fprintf(w, "\nThe SMTP sink received %d mails; every source mail was moved to Processed or Rejected.\n", sink.count())
 	return nil
 }
 

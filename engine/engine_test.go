@@ -230,3 +230,34 @@ I am away.
 		t.Fatalf("ignored mail: %+v, %d mails", m, len(h.mail()))
 	}
 }
+
+// An agent who answers the rejection with the corrected template (a reply,
+// quoting it) gets the case opened.
+func TestCorrectedReplyToRejectionOpensTheCase(t *testing.T) {
+	h := newHarness(t)
+	bad := strings.Replace(escalation("TCK-20", "ASAP", ""), "Customer: jane.doe@example.com\n", "", 1)
+	h.deliver("escalations", bad)
+	rej := h.mail()[0]
+	fixed := fmt.Sprintf(`From: Alice Agent <alice.agent@craudiovizai.com>
+To: escalations@craudiovizai.com
+Subject: Re: %s
+Message-ID: <fixed-20@agent.craudiovizai.com>
+In-Reply-To: <%s>
+References: <tck-20.orig@agent.craudiovizai.com> <%s>
+Content-Type: text/plain; charset=utf-8
+
+ESCALATION: [TCK-20]
+Customer: jane.doe@example.com
+Issue: Export broken
+Attempted: cleared cache
+Impact: 40 users
+Urgency: High
+
+On Fri, Escalation Desk wrote:
+> Your escalation was not accepted
+`, rej.Subject, rej.MessageID, rej.MessageID)
+	m, outcome := h.deliver("escalations", fixed)
+	if m.Disposition != "case" || outcome != "processed" || m.CaseID == 0 {
+		t.Fatalf("corrected escalation: %+v (%s)", m, outcome)
+	}
+}

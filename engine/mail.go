@@ -116,10 +116,16 @@ func threadRefs(c *store.Case) []string {
 }
 
 // newMessageID makes a unique id recognisable as the gateway's:
-// escalationd.<case>.<event>.<random>@<domain>.
+// escalationd.<case>.<event>.<random>@<domain>. Mail about no case
+// (rejection replies, flood alerts) gets escalationd-<event>.<random>@...
+// instead: a reply to it is not a reply to a case, so an agent who answers
+// a rejection with the corrected template opens the case.
 func (e *Engine) newMessageID(caseID int64, event string) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
+	if caseID == 0 {
+		return fmt.Sprintf("escalationd-%s.%s@%s", event, hex.EncodeToString(b[:]), e.cfg.Gateway.Domain)
+	}
 	return fmt.Sprintf("%s%d.%s.%s@%s", mailparse.GatewayIDPrefix, caseID, event, hex.EncodeToString(b[:]), e.cfg.Gateway.Domain)
 }
 
