@@ -1,0 +1,116 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"escalationd/config"
+	"escalationd/engine"
+	"escalationd/internal/clock"
+	"escalationd/router"
+	"escalationd/store"
+	"escalationd/templates"
+)
+
+// casesConfig writes the example config with its database in a temp dir and
+// opens one case in it through the engine.
+func casesConfig(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	raw, err := os.ReadFile(helpdesk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "cases.db")
+	doc := strings.Replace(string(raw), "database: /var/lib/escalationd/escalationd.db", "database: "+db, 1)
+	path := filepath.Join(dir, "helpdesk.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, config.Options{SkipSecrets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rt, _ := router.Compile(cfg)
+	tpl, _ := templates.Load("")
+	eng, err := engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: clock.NewVirtual(simStart), Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail, _ := os.ReadFile(generic(t, "TCK-77", "High", "Export broken"))
+	ing, err := st.Ingest(ctx, store.Incoming{Mailbox: "escalations", UIDValidity: 1, UID: 1, MessageID: "TCK-77@agent.craudiovizai.com", Raw: mail}, simStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Process(ctx, ing.ID); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCasesListShowResolve(t *testing.T) {
+	ctx := context.Background()
+	cfg := casesConfig(t)
+	var out bytes.Buffer
+	if err := Cases(ctx, &out, CasesOptions{ConfigPath: cfg, OpenOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "TCK-77") || !strings.Contains(out.String(), "senior_support") {
+		t.Fatalf("cases --open:\n%s", out.String())
+	}
+	out.Reset()
+	if err := CaseShow(ctx, &out, CaseShowOptions{ConfigPath: cfg, Ticket: "tck-77", JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	var shown struct {
+		Case   CaseJSON
+		Events []struct{ Type string }
+		Mail   []struct{ Event, State string }
+		Timers []struct{ Kind, State string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &shown); err != nil {
+		t.Fatal(err)
+	}
+	if shown.Case.Ticket != "TCK-77" || len(shown.Mail) != 1 || shown.Mail[0].Event != "routed" || len(shown.Timers) != 3 {
+		t.Fatalf("cases show: %+v", shown)
+	}
+	out.Reset()
+	if err := CaseResolve(ctx, &out, CaseResolveOptions{ConfigPath: cfg, Ticket: "TCK-77", Note: "fixed by hand", Now: simStart.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	_ = CaseShow(ctx, &out, CaseShowOptions{ConfigPath: cfg, Ticket: "TCK-77", JSON: true})
+	shown.Mail, shown.Timers = nil, nil
+	_ = json.Unmarshal(out.Bytes(), &shown)
+	var events []string
+	for _, m := range shown.Mail {
+		events = append(events, m.Event)
+	}
+	if shown.Case.State != "resolved" || shown.Case.Resolution != "fixed by hand" || strings.Join(events, ",") != "routed,resolved,thanks" {
+		t.Fatalf("after resolve: %+v mail %v", shown.Case, events)
+	}
+	for _, tm := range shown.Timers {
+		if tm.State == "pending" {
+			t.Fatalf("a timer survived the resolution: %+v", shown.Timers)
+		}
+	}
+	// Resolving again: a clear error.
+	if err := CaseResolve(ctx, &out, CaseResolveOptions{ConfigPath: cfg, Ticket: "TCK-77", Note: "x"}); err == nil || !strings.Contains(err.Error(), "no open case") {
+		t.Fatalf("second resolve: %v", err)
+	}
+	if err := CaseResolve(ctx, &out, CaseResolveOptions{ConfigPath: cfg, Ticket: "TCK-77"}); err == nil {
+		t.Fatal("resolve without a note accepted")
+	}
+}
