@@ -264,12 +264,8 @@ func (g *Gateway) waitForStopOrReload(ctx context.Context, reload <-chan struct{
 func watchdog(ctx context.Context, clk clock.Clock, every time.Duration) error {
 	for {
 		_, _ = systemd.Notify("WATCHDOG=1")
-		t := clk.NewTimer(every)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !clock.Sleep(ctx, clk, every, nil) {
 			return nil
-		case <-t.C():
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"escalationd/internal/clock"
 	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
@@ -88,17 +89,8 @@ func (e *Engine) RunTimers(ctx context.Context) error {
 		} else if ok {
 			wait = min(wait, max(next.Sub(e.clock.Now()), 0))
 		}
-		if wait == 0 {
-			continue
-		}
-		t := e.clock.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if wait > 0 && !clock.Sleep(ctx, e.clock, wait, e.timerWake) {
 			return nil
-		case <-e.timerWake:
-			t.Stop()
-		case <-t.C():
 		}
 	}
 }

@@ -142,12 +142,8 @@ func (p *Poller) Run(ctx context.Context) error {
 		delay := p.backoff(failures)
 		p.setStatus(func(st *Status) { st.LastError = err.Error(); st.Failures = failures })
 		p.log.Warn("mailbox connection failed, retrying", "err", err, "retry_in", delay.Round(time.Millisecond), "failures", failures)
-		t := p.opt.Clock.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !clock.Sleep(ctx, p.opt.Clock, delay, nil) {
 			return nil
-		case <-t.C():
 		}
 	}
 	return nil

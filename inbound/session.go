@@ -3,12 +3,10 @@ package inbound
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"mime"
 	"net"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,7 +60,7 @@ func (p *Poller) connect(ctx context.Context) (*session, error) {
 	s.conn = conn
 	// A dead server must not hang us: every exchange runs under a deadline.
 	s.deadline(p.opt.CommandTimeout)
-	tlsConf, err := tlsConfig(mb)
+	tlsConf, err := config.ClientTLS(mb.Host, mb.TLSSkipVerify, mb.TLSCAFile)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -115,25 +113,6 @@ func (p *Poller) connect(ctx context.Context) (*session, error) {
 	p.log.Info("mailbox connected", "host", addr, "tls", mb.TLS, "uidvalidity", sel.UIDValidity, "messages", sel.NumMessages,
 		"idle", s.c.Caps().Has(imap.CapIdle), "move", s.c.Caps().Has(imap.CapMove))
 	return s, nil
-}
-
-func tlsConfig(mb config.Mailbox) (*tls.Config, error) {
-	conf := &tls.Config{ServerName: mb.Host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: mb.TLSSkipVerify} //nolint:gosec // explicit per-server opt-in
-	if mb.TLSCAFile != "" {
-		pem, err := os.ReadFile(mb.TLSCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls_ca_file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls_ca_file %s: no certificates found", mb.TLSCAFile)
-		}
-		conf.RootCAs = pool
-	}
-	return conf, nil
 }
 
 func (s *session) deadline(d time.Duration) { _ = s.conn.SetDeadline(time.Now().Add(d)) }

@@ -2,16 +2,15 @@ package outbound
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/textproto"
-	"os"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
+
+	"escalationd/config"
 )
 
 // SMTPConfig is how to reach the submission server.
@@ -56,20 +55,9 @@ type SMTPSender struct {
 
 // NewSMTPSender validates cfg and prepares a client; it does not dial.
 func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
-	tlsConf := &tls.Config{ServerName: cfg.Host, InsecureSkipVerify: cfg.TLSSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // opt-in per server
-	if cfg.TLSCAFile != "" {
-		pem, err := os.ReadFile(cfg.TLSCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("smtp tls_ca_file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("smtp tls_ca_file %s: no certificates found", cfg.TLSCAFile)
-		}
-		tlsConf.RootCAs = pool
+	tlsConf, err := config.ClientTLS(cfg.Host, cfg.TLSSkipVerify, cfg.TLSCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("smtp %w", err)
 	}
 	timeout := cfg.Timeout
 	if timeout <= 0 {

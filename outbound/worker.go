@@ -106,17 +106,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		if next, ok, err := w.opt.Store.NextMailDue(ctx); err == nil && ok {
 			wait = min(wait, max(next.Sub(w.opt.Clock.Now()), 0))
 		}
-		if wait == 0 {
-			continue
-		}
-		t := w.opt.Clock.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if wait > 0 && !clock.Sleep(ctx, w.opt.Clock, wait, w.wake) {
 			return nil
-		case <-w.wake:
-			t.Stop()
-		case <-t.C():
 		}
 	}
 }

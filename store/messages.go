@@ -249,11 +249,16 @@ func (tx *Tx) MarkHandled(id int64, disposition, reason, outcome string, caseID 
 	return nil
 }
 
-// MessageCounts counts messages per state and outcome, for status output.
+// MessageCounts counts messages per "state:outcome", for status output.
 func (s *Store) MessageCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state || ':' || outcome, count(*) FROM messages GROUP BY 1`)
+	return s.countBy(ctx, `SELECT state || ':' || outcome, count(*) FROM messages GROUP BY 1`)
+}
+
+// countBy runs a "SELECT key, count(*) ... GROUP BY" query into a map.
+func (s *Store) countBy(ctx context.Context, query string) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("count: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}

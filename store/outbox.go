@@ -182,19 +182,5 @@ func (s *Store) FinishFailed(ctx context.Context, m *Mail, state, eventType, cau
 
 // OutboxCounts counts outbox rows per state.
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state, count(*) FROM outbox GROUP BY state`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		out[k] = n
-	}
-	return out, rows.Err()
+	return s.countBy(ctx, `SELECT state, count(*) FROM outbox GROUP BY state`)
 }

@@ -4,6 +4,7 @@
 package clock
 
 import (
+	"context"
 	"sort"
 	"sync"
 	"time"
@@ -134,5 +135,19 @@ func (t *virtualTimer) Stop() bool {
 		}
 	}
 	t.fired = true
+	return true
+}
+
+// Sleep waits for d on c, returning early when wake delivers (nil may be
+// passed) or ctx ends. It reports false when ctx ended.
+func Sleep(ctx context.Context, c Clock, d time.Duration, wake <-chan struct{}) bool {
+	t := c.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-wake:
+	case <-t.C():
+	}
 	return true
 }
