@@ -57,7 +57,7 @@ func openStore(ctx context.Context, path string) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, cfg.Database)
+	return store.OpenReadOnly(ctx, cfg.Database)
 }
 
 // Cases lists cases, newest first.

@@ -76,8 +76,9 @@ func (e *Engine) WakeTimers() {
 // until the earliest pending step (or a wake-up), never on a coarse tick.
 func (e *Engine) RunTimers(ctx context.Context) error {
 	for {
-		if _, err := e.FireDue(ctx); err != nil && ctx.Err() == nil {
-			e.log.Error("firing SLA steps failed", "err", err)
+		_, fireErr := e.FireDue(ctx)
+		if fireErr != nil && ctx.Err() == nil {
+			e.log.Error("firing SLA steps failed; retrying", "err", fireErr)
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -88,6 +89,10 @@ func (e *Engine) RunTimers(ctx context.Context) error {
 			wait = 10 * time.Second
 		} else if ok {
 			wait = min(wait, max(next.Sub(e.clock.Now()), 0))
+		}
+		if fireErr != nil {
+			// The database refused: try again calmly, not in a hot loop.
+			wait = max(wait, 10*time.Second)
 		}
 		if wait > 0 && !clock.Sleep(ctx, e.clock, wait, e.timerWake) {
 			return nil
@@ -123,7 +128,17 @@ func (e *Engine) FireDue(ctx context.Context) (int, error) {
 				return err
 			})
 			if err != nil {
-				return fired, fmt.Errorf("fire %s step %d of case %d: %w", t.Kind, t.Step, t.CaseID, err)
+				if store.IsDatabaseError(err) || ctx.Err() != nil {
+					return fired, fmt.Errorf("fire %s step %d of case %d: %w", t.Kind, t.Step, t.CaseID, err)
+				}
+				// This step cannot be done (a template that fails on this
+				// case, a team that resolves to nobody): record it on the
+				// case and go on, so one bad step blocks no other.
+				e.log.Error("SLA step failed; skipped", "case", t.CaseID, "kind", t.Kind, "step", t.Step, "err", err)
+				if ferr := e.failTimer(ctx, t, err, now); ferr != nil {
+					return fired, ferr
+				}
+				continue
 			}
 			fired++
 			if mails > 0 {
@@ -132,6 +147,17 @@ func (e *Engine) FireDue(ctx context.Context) (int, error) {
 		}
 	}
 	return fired, nil
+}
+
+// failTimer retires a step that cannot be done, with an event on its case.
+func (e *Engine) failTimer(ctx context.Context, t store.Timer, cause error, now time.Time) error {
+	return e.st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.FireTimer(t.ID, now); err != nil {
+			return err
+		}
+		return tx.AddEvent(store.Event{CaseID: t.CaseID, At: now, Type: "step-failed",
+			Detail: fmt.Sprintf("%s step %d: %v", t.Kind, t.Step%epochSize, cause)})
+	})
 }
 
 // fire runs one SLA step and schedules the next one of its kind.
@@ -211,6 +237,9 @@ func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, base i
 		to = append(append([]string{}, assigned...), up...)
 	case len(up) > 0:
 		to, cc = up, assigned
+	}
+	if len(to) == 0 {
+		return 0, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "breach", Detail: "no acknowledgement, and nobody to escalate to: the case and its chain resolve to no address"})
 	}
 	data := e.caseData(c, nil, nil, now)
 	data.Breach = templatesBreach(step, now.Sub(c.RespondBy))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +232,42 @@ func TestStatusChecksWaitForTheirHours(t *testing.T) {
 	}
 	if b := h.events("breach"); len(b) == 0 || b[0].CreatedAt.Sub(time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)) != 30*time.Minute {
 		t.Fatalf("the breach was held: %v", b)
+	}
+}
+
+// A step that cannot be done (here: a template override that fails on real
+// data) is recorded on its case and skipped; other cases' steps still fire.
+func TestFailingStepDoesNotBlockOthers(t *testing.T) {
+	h := newHarness(t)
+	h.deliver("escalations", escalation("TCK-30", "High", ""))
+	h.deliver("escalations", escalation("TCK-31", "High", ""))
+	dir := t.TempDir()
+	// Fails for TCK-30 only: index out of range on a one-element slice.
+	src := `{{define "subject"}}SLA BREACH [{{.Case.Ticket}}]{{if eq .Case.Ticket "TCK-30"}}{{index .Routing.Teams 5}}{{end}}{{end}}{{define "body"}}x{{end}}`
+	if err := os.WriteFile(filepath.Join(dir, "breach.tmpl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := templates.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eng.tpl = tpl
+	h.fireUntil(t0.Add(31 * time.Minute))
+	var tickets []string
+	for _, m := range h.events("breach") {
+		tickets = append(tickets, strings.Fields(m.Subject)[2])
+	}
+	if strings.Join(tickets, ",") != "[TCK-31]" {
+		t.Fatalf("breach mails for %v, want only [TCK-31]", tickets)
+	}
+	evs, _ := h.st.Events(context.Background(), 1)
+	found := false
+	for _, e := range evs {
+		if e.Type == "step-failed" && strings.Contains(e.Detail, "breach step 1") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no step-failed event on the failing case: %+v", evs)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"escalationd/internal/clock"
@@ -65,6 +66,14 @@ type Worker struct {
 	opt  WorkerOptions
 	log  *slog.Logger
 	wake chan struct{}
+
+	// When the database refuses a write, what the worker learned lives
+	// here until it can be recorded: mail the server accepted (never sent
+	// again) and mail to leave alone until a time (no hot retry loop).
+	mu         sync.Mutex
+	unrecorded map[int64]time.Time
+	held       map[int64]time.Time
+	stalled    bool // the last pass left due mail it could not move on
 }
 
 // NewWorker checks the options.
@@ -81,7 +90,8 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.Batch <= 0 {
 		o.Batch = 50
 	}
-	return &Worker{opt: o, log: o.Logger.With("component", "outbound"), wake: make(chan struct{}, 1)}, nil
+	return &Worker{opt: o, log: o.Logger.With("component", "outbound"), wake: make(chan struct{}, 1),
+		unrecorded: map[int64]time.Time{}, held: map[int64]time.Time{}}, nil
 }
 
 // Wake tells the worker new mail was queued.
@@ -103,8 +113,15 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		}
 		wait := time.Minute
-		if next, ok, err := w.opt.Store.NextMailDue(ctx); err == nil && ok {
+		if next, ok, err := w.opt.Store.NextMailDue(ctx); err != nil {
+			wait = stallWait
+		} else if ok {
 			wait = min(wait, max(next.Sub(w.opt.Clock.Now()), 0))
+		}
+		if w.isStalled() {
+			// Due mail that could not be moved on (the database refuses
+			// writes): retry calmly, never in a hot loop.
+			wait = max(wait, stallWait)
 		}
 		if wait > 0 && !clock.Sleep(ctx, w.opt.Clock, wait, w.wake) {
 			return nil
@@ -125,6 +142,7 @@ func (w *Worker) Flush(ctx context.Context) error {
 		if len(due) == 0 {
 			return nil
 		}
+		w.setStalled(false)
 		progress := false
 		for _, m := range due {
 			if ctx.Err() != nil {
@@ -135,12 +153,65 @@ func (w *Worker) Flush(ctx context.Context) error {
 			}
 		}
 		if !progress {
-			// Everything in the batch failed temporarily and was
-			// rescheduled; wait for the schedule instead of spinning.
+			// Nothing in the batch could be finished: rescheduled rows wait
+			// for their time; rows the database would not update wait in
+			// memory. Either way, stop this pass instead of spinning.
+			w.setStalled(true)
 			return nil
 		}
 	}
 	return nil
+}
+
+// stallWait is the pause after a pass that could not move on.
+const stallWait = 5 * time.Second
+
+func (w *Worker) isStalled() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stalled
+}
+
+func (w *Worker) setStalled(v bool) {
+	w.mu.Lock()
+	w.stalled = v
+	w.mu.Unlock()
+}
+
+// recall handles a mail the worker knows more about than the database:
+// sent but not yet recorded (record it now; never send it again), or held
+// after a failed write. It reports whether the mail must not be sent now.
+func (w *Worker) recall(ctx context.Context, m *store.Mail, now time.Time) bool {
+	w.mu.Lock()
+	sentAt, sent := w.unrecorded[m.ID]
+	until, held := w.held[m.ID]
+	w.mu.Unlock()
+	switch {
+	case sent:
+		if err := w.opt.Store.MarkSent(ctx, m.ID, sentAt); err != nil {
+			return true
+		}
+		w.forget(m.ID)
+		return true
+	case held && now.Before(until):
+		return true
+	case held:
+		w.forget(m.ID)
+	}
+	return false
+}
+
+func (w *Worker) forget(id int64) {
+	w.mu.Lock()
+	delete(w.unrecorded, id)
+	delete(w.held, id)
+	w.mu.Unlock()
+}
+
+func (w *Worker) hold(id int64, until time.Time) {
+	w.mu.Lock()
+	w.held[id] = until
+	w.mu.Unlock()
 }
 
 // deliver sends one mail and records the result; it reports whether the
@@ -148,11 +219,16 @@ func (w *Worker) Flush(ctx context.Context) error {
 func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 	log := w.log.With("mail", m.ID, "case", m.CaseID, "event", m.Event, "message_id", m.MessageID)
 	now := w.opt.Clock.Now()
+	if w.recall(ctx, m, now) {
+		return false
+	}
 	if w.opt.Guard != nil {
 		if err := w.opt.Guard(ctx, m); err != nil {
 			log.Error("mail blocked", "err", err)
 			if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailBlocked, "mail-blocked", err.Error(), now); ferr != nil {
 				log.Error("recording blocked mail failed", "err", ferr)
+				w.hold(m.ID, now.Add(w.opt.Retry.Initial))
+				return false
 			}
 			return true
 		}
@@ -169,9 +245,13 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 	switch {
 	case err == nil:
 		if err := w.opt.Store.MarkSent(ctx, m.ID, now); err != nil {
-			// The server has it; if this mark is lost the mail is sent
-			// again after a restart, with the same Message-ID.
-			log.Error("recording sent mail failed", "err", err)
+			// The server has it: remember, and never send it again from
+			// this process; only a restart before the mark is recorded
+			// sends it again, with the same Message-ID.
+			log.Error("recording sent mail failed; will record it later", "err", err)
+			w.mu.Lock()
+			w.unrecorded[m.ID] = now
+			w.mu.Unlock()
 		}
 		log.Info("mail sent", "to", m.RcptTo, "attempt", m.Attempts+1)
 		if len(rejected) > 0 {
@@ -185,6 +265,8 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 		log.Error("mail failed permanently", "err", err, "to", m.RcptTo)
 		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", err.Error(), now); ferr != nil {
 			log.Error("recording failed mail failed", "err", ferr)
+			w.hold(m.ID, now.Add(w.opt.Retry.Initial))
+			return false
 		}
 		return true
 	case !now.Before(m.GiveUpAt):
@@ -192,6 +274,8 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 		cause := fmt.Sprintf("gave up after %d attempts since %s: %v", m.Attempts+1, m.CreatedAt.Format(time.RFC3339), err)
 		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", cause, now); ferr != nil {
 			log.Error("recording failed mail failed", "err", ferr)
+			w.hold(m.ID, now.Add(w.opt.Retry.Initial))
+			return false
 		}
 		return true
 	default:
@@ -202,6 +286,7 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 		log.Warn("mail deferred", "err", err, "attempt", m.Attempts+1, "next_attempt", next)
 		if err := w.opt.Store.MarkRetry(ctx, m.ID, next, err.Error()); err != nil {
 			log.Error("recording retry failed", "err", err)
+			w.hold(m.ID, next)
 		}
 		return false
 	}

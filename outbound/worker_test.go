@@ -193,3 +193,44 @@ func TestRetryPolicyDelay(t *testing.T) {
 		t.Fatalf("jitter range %v..%v, want 48s..72s", lo, hi)
 	}
 }
+
+// When the database refuses writes after the server accepted a mail, the
+// worker remembers it and never sends it again; once writes work, it
+// records the delivery.
+func TestSentButUnrecordedIsNeverResent(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "w.db")
+	rw, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, rw, 0, "a@x")
+	rw.Close()
+	ro, err := store.OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &scriptSender{}
+	clk := clock.NewVirtual(t0)
+	w, _ := NewWorker(WorkerOptions{Store: ro, Sender: s, Clock: clk, Logger: slog.New(slog.DiscardHandler)})
+	for i := 0; i < 3; i++ {
+		if err := w.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Minute)
+	}
+	if len(s.sent) != 1 || !w.isStalled() {
+		t.Fatalf("sent %d times (stalled=%v), want once", len(s.sent), w.isStalled())
+	}
+	ro.Close()
+	// Writes work again: the same worker records the delivery, sends nothing.
+	rw, _ = store.Open(ctx, path)
+	defer rw.Close()
+	w.opt.Store = rw
+	_ = w.Flush(ctx)
+	m, _ := rw.MailByID(ctx, 1)
+	if m.State != store.MailSent || len(s.sent) != 1 {
+		t.Fatalf("after recovery: %+v, sent %d times", m, len(s.sent))
+	}
+}

@@ -72,6 +72,27 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing database without write access: for
+// commands that only look (cases, cases show) while the daemon runs.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_busy_timeout", "10000")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
 // ensureFile creates the database file with mode 0600 so cases and mail
 // are never world-readable; SQLite gives its -wal and -shm files the same
 // mode.
@@ -183,6 +204,14 @@ func IsTemporary(err error) bool {
 		return false
 	}
 	return err != nil && !errors.Is(err, ErrNotFound)
+}
+
+// IsDatabaseError reports whether err came from the database itself (as
+// opposed to the work done inside a transaction), so callers can tell "the
+// disk is full, try later" from "this item cannot be done".
+func IsDatabaseError(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, sql.ErrTxDone)
 }
 
 // timeLayout is fixed-width UTC so stored times sort as text and read well

@@ -222,7 +222,7 @@ func TestReadOnlyDatabaseIsTemporary(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Log("running as root: file modes do not stop writes; using a read-only connection instead")
 	}
-	ro, err := openReadOnly(path)
+	ro, err := OpenReadOnly(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
