@@ -1,0 +1,102 @@
+package app
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestImportLadder keeps the package layout honest (STYLE.md): imports
+// point down the ladder only, pure packages do no I/O, and test helpers
+// never reach production code.
+func TestImportLadder(t *testing.T) {
+	cmd := exec.Command("go", "list", "-json", "escalationd/...")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	type pkg struct {
+		ImportPath string
+		Imports    []string
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(out)
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	project := func(imports []string) []string {
+		var out []string
+		for _, i := range imports {
+			if strings.HasPrefix(i, "escalationd/") {
+				out = append(out, strings.TrimPrefix(i, "escalationd/"))
+			}
+		}
+		return out
+	}
+	// What each package may import from the project.
+	allowed := map[string][]string{
+		"config":            {},
+		"store":             {},
+		"internal/clock":    {},
+		"internal/systemd":  {},
+		"examples":          {},
+		"mailparse":         {},
+		"templates":         {},
+		"sla":               {"config"},
+		"router":            {"config", "sla"},
+		"outbound":          {"config", "internal/clock", "store"},
+		"inbound":           {"config", "internal/clock", "store"},
+		"engine":            {"config", "internal/clock", "mailparse", "outbound", "router", "sla", "store", "templates"},
+		"internal/mailtest": {},
+	}
+	// Pure packages: no network, database or process I/O.
+	pure := []string{"mailparse", "router", "sla"}
+	ioPkgs := []string{"net", "net/http", "database/sql", "os/exec", "github.com/mattn/go-sqlite3"}
+	seen := 0
+	for _, p := range pkgs {
+		name := strings.TrimPrefix(p.ImportPath, "escalationd/")
+		for _, imp := range project(p.Imports) {
+			if imp == "internal/mailtest" {
+				t.Errorf("%s imports internal/mailtest outside its tests", name)
+			}
+			if imp == "app" && name != "cmd/escalationd" {
+				t.Errorf("%s imports app: only cmd/escalationd may", name)
+			}
+		}
+		want, ok := allowed[name]
+		if !ok {
+			continue
+		}
+		seen++
+		for _, imp := range project(p.Imports) {
+			if !slices.Contains(want, imp) {
+				t.Errorf("%s imports %s, which is not below it on the ladder (allowed: %v)", name, imp, want)
+			}
+		}
+		if slices.Contains(pure, name) {
+			for _, imp := range p.Imports {
+				if slices.Contains(ioPkgs, imp) {
+					t.Errorf("pure package %s imports %s", name, imp)
+				}
+			}
+		}
+	}
+	if seen != len(allowed) {
+		t.Errorf("checked %d of %d packages: a package was renamed or removed", seen, len(allowed))
+	}
+}
