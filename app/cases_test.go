@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,5 +113,24 @@ func TestCasesListShowResolve(t *testing.T) {
 	}
 	if err := CaseResolve(ctx, &out, CaseResolveOptions{ConfigPath: cfg, Ticket: "TCK-77"}); err == nil {
 		t.Fatal("resolve without a note accepted")
+	}
+}
+
+func TestStats(t *testing.T) {
+	ctx := context.Background()
+	cfg := casesConfig(t)
+	if err := CaseResolve(ctx, io.Discard, CaseResolveOptions{ConfigPath: cfg, Ticket: "TCK-77", Note: "done", Now: simStart.Add(90 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := PrintStats(ctx, &out, StatsOptions{ConfigPath: cfg, JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s["cases"] != float64(1) || s["open"] != float64(0) || s["time_to_resolve_median"] != "1h30m0s" || s["by_urgency"].(map[string]any)["high"] != float64(1) {
+		t.Fatalf("stats = %s", out.String())
 	}
 }

@@ -78,3 +78,18 @@ func (tx *Tx) CountEvents(typ, actor string, since time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// EventCounts counts events by type since a time; "breached-cases" counts
+// cases with at least one breach.
+func (s *Store) EventCounts(ctx context.Context, since time.Time) (map[string]int, error) {
+	out, err := s.countBy(ctx, `SELECT type, count(*) FROM events WHERE at >= ? GROUP BY type`, ts(since))
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT case_id) FROM events WHERE type = 'breach' AND at >= ?`, ts(since)).Scan(&n); err != nil {
+		return nil, err
+	}
+	out["breached-cases"] = n
+	return out, nil
+}

@@ -255,8 +255,8 @@ func (s *Store) MessageCounts(ctx context.Context) (map[string]int, error) {
 }
 
 // countBy runs a "SELECT key, count(*) ... GROUP BY" query into a map.
-func (s *Store) countBy(ctx context.Context, query string) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, query)
+func (s *Store) countBy(ctx context.Context, query string, args ...any) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count: %w", err)
 	}

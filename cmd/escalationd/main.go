@@ -40,6 +40,8 @@ Usage:
                                                 inspect and resolve cases without mail
   escalationd simulate --config FILE --start RFC3339 --for DURATION [--reply OFFSET:FROM:TEXT]... FILE...
                                                 preview every mail a policy sends, on a virtual clock
+  escalationd stats --config FILE [--since RFC3339] [--json]
+                                                escalation metrics: volume, time to acknowledge and resolve, breaches
   escalationd demo                              run the gateway against built-in servers and sample mail
 
 Run "escalationd COMMAND -h" for a command's flags.
@@ -76,6 +78,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cases(ctx, rest, stdout)
 	case "simulate":
 		err = simulate(ctx, rest, stdout)
+	case "stats":
+		err = stats(ctx, rest, stdout)
 	case "demo":
 		err = demo(ctx, rest, stdout, stderr)
 	default:

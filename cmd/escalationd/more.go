@@ -90,3 +90,18 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	return app.Demo(ctx, stdout, o)
 }
+
+func stats(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flags("stats")
+	cfgPath := fs.String("config", "", "config `FILE` (its database is read)")
+	since := fs.String("since", "", "only cases opened since this RFC 3339 `time`")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	t, err := parseTime(*since)
+	if err != nil {
+		return err
+	}
+	return app.PrintStats(ctx, stdout, app.StatsOptions{ConfigPath: *cfgPath, Since: t, JSON: *asJSON})
+}
