@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -152,7 +151,7 @@ func Start(ctx context.Context, cfg *config.Config, opt Options) (*Gateway, erro
 	}
 	g.Worker, err = outbound.NewWorker(outbound.WorkerOptions{
 		Store: st, Sender: sender, Clock: clk, Logger: log,
-		Guard: outbound.ConfidentialGuard(st, internalDomains(cfg)),
+		Guard: outbound.ConfidentialGuard(st, cfg.InternalDomains()),
 		Retry: outbound.RetryPolicy{Initial: cfg.Outbox.RetryInitial.D(), Max: cfg.Outbox.RetryMax.D()},
 	})
 	if err != nil {
@@ -268,18 +267,6 @@ func watchdog(ctx context.Context, clk clock.Clock, every time.Duration) error {
 			return nil
 		}
 	}
-}
-
-// internalDomains are the company's own domains: mail there is never
-// "customer-side" for the confidentiality guard.
-func internalDomains(cfg *config.Config) []string {
-	out := append([]string{cfg.Gateway.Domain}, cfg.Senders.AllowDomains...)
-	for _, a := range cfg.OwnAddresses() {
-		if i := strings.LastIndexByte(a, '@'); i >= 0 {
-			out = append(out, a[i+1:])
-		}
-	}
-	return out
 }
 
 // logEffectiveConfig logs what the daemon will do, secrets redacted.

@@ -166,7 +166,7 @@ func newSimulation(ctx context.Context, cfg *config.Config, start time.Time, w i
 	log := discardLogger()
 	rec := &recordingSender{clock: s.clock, w: w}
 	s.worker, err = outbound.NewWorker(outbound.WorkerOptions{Store: st, Sender: rec, Clock: s.clock, Logger: log,
-		Guard: outbound.ConfidentialGuard(st, internalDomains(cfg))})
+		Guard: outbound.ConfidentialGuard(st, cfg.InternalDomains())})
 	if err != nil {
 		st.Close()
 		return nil, err

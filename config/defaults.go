@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -160,6 +161,38 @@ func (c *Config) OwnAddresses() []string {
 		out = append(out, strings.ToLower(a.Address))
 	}
 	return out
+}
+
+// InternalDomains are the company's own domains: the gateway domain, the
+// allowed sender domains and the domains of the gateway's own addresses.
+// Mail there is never "customer-side".
+func (c *Config) InternalDomains() []string {
+	out := []string{strings.ToLower(c.Gateway.Domain)}
+	add := func(d string) {
+		d = strings.ToLower(d)
+		if d != "" && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	for _, d := range c.Senders.AllowDomains {
+		add(d)
+	}
+	for _, a := range c.OwnAddresses() {
+		add(domainOf(a))
+	}
+	return out
+}
+
+// IsInternal reports whether an address is in one of the InternalDomains
+// (subdomains included).
+func (c *Config) IsInternal(addr string) bool {
+	d := domainOf(addr)
+	for _, in := range c.InternalDomains() {
+		if d == in || strings.HasSuffix(d, "."+in) {
+			return true
+		}
+	}
+	return false
 }
 
 // Mailbox returns the mailbox with the given name.

@@ -195,7 +195,12 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 		}
 		log.Warn("SLA breached", "urgency", c.Urgency, "escalated_to", step.Team, "reminder", step.Reminder)
 		if _, more := p.Breach(c.Urgency, n+1); more {
-			return sent, next(p.Response(c.Urgency))
+			// The next step comes a full window after this one, even when
+			// this one fired late (after downtime): one step per window.
+			_, due := sla.NextBoundary(t.DueAt, p.Response(c.Urgency), 1, now)
+			due = maxTime(due, now.Add(p.Response(c.Urgency)))
+			_, err := tx.AddTimer(store.Timer{CaseID: c.ID, Kind: t.Kind, Step: t.Step + 1, DueAt: due})
+			return sent, err
 		}
 		return sent, nil
 	case sla.KindStatusCheck:
@@ -291,4 +296,11 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

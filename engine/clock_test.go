@@ -85,13 +85,14 @@ func TestNineHoursDownEachOverdueStepFiresOnce(t *testing.T) {
 	if fired, _ := h.eng.FireDue(context.Background()); fired != 0 {
 		t.Fatalf("%d steps fired twice", fired)
 	}
-	// The chain goes on from now, one step per window, not in a burst.
+	// The chain goes on a full window after the late step, one step per
+	// window, not in a burst.
 	h.fireUntil(t0.Add(10 * time.Hour))
 	var at []string
 	for _, m := range h.events("breach") {
 		at = append(at, m.CreatedAt.Sub(t0).String())
 	}
-	if got := strings.Join(at, " "); got != "9h10m0s 9h15m0s 9h30m0s 9h45m0s" {
+	if got := strings.Join(at, " "); got != "9h10m0s 9h25m0s 9h40m0s 9h55m0s" {
 		t.Fatalf("breach mails at %s", got)
 	}
 	// The next status check keeps the original 4-hour grid: +12h.

@@ -101,7 +101,9 @@ func (e *Engine) Process(ctx context.Context, messageID int64) (string, error) {
 	if msg.State != store.MessageNew {
 		return msg.Outcome, nil
 	}
-	res := mailparse.Parse(msg.Raw, ParseOptions(e.cfg, msg.Mailbox))
+	opts := ParseOptions(e.cfg, msg.Mailbox)
+	opts.OriginalSize = msg.Size
+	res := mailparse.Parse(msg.Raw, opts)
 	now := e.clock.Now()
 	log := e.log.With("message", msg.ID, "mailbox", msg.Mailbox, "message_id", res.MessageID)
 	var h handled
@@ -163,8 +165,15 @@ func (e *Engine) dispatch(tx *store.Tx, msg *store.StoredMessage, res *mailparse
 	case mailparse.DispositionCase:
 		return e.open(tx, msg, res, now)
 	case mailparse.DispositionReply:
-		// Looks like a reply but matches no case we know.
-		return e.ignore(tx, msg, res, "unknown-case", now)
+		// Looks like a reply but matches no case we know: an agent resending
+		// from a thread, or answering a rejection. Read it as a new mail.
+		opts := ParseOptions(e.cfg, msg.Mailbox)
+		opts.OriginalSize, opts.NoReplies = msg.Size, true
+		fresh := mailparse.Parse(msg.Raw, opts)
+		if fresh.Disposition == mailparse.DispositionReply || fresh.Disposition == mailparse.DispositionIgnored {
+			return e.ignore(tx, msg, res, "unknown-case", now)
+		}
+		return e.dispatch(tx, msg, fresh, now)
 	case mailparse.DispositionRejected:
 		return e.reject(tx, msg, res, now)
 	default:

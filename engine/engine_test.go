@@ -261,3 +261,56 @@ On Fri, Escalation Desk wrote:
 		t.Fatalf("corrected escalation: %+v (%s)", m, outcome)
 	}
 }
+
+func bug(ticket, severity string) string {
+	return fmt.Sprintf(`From: Sam Senior <sam.senior@craudiovizai.com>
+To: escalations@craudiovizai.com
+Subject: BUG - Export fails for large accounts
+Message-ID: <%s.bug.%s@agent.craudiovizai.com>
+
+Ticket: %s
+Severity: %s
+Users Affected: 40
+
+Description:
+Export fails with a timeout for accounts with more than 10,000 rows.
+
+Steps to Reproduce:
+1. Open a large account
+2. Click Export
+
+Expected: a CSV file
+Actual: a timeout
+`, strings.ToLower(ticket), strings.ToLower(severity), ticket, severity)
+}
+
+// Tier 1 → Tier 2 → Engineering on one ticket: the BUG template for a
+// ticket whose case is open routes the case on to engineering; the same
+// mail again is only recorded.
+func TestTierTransitionReroutesTheOpenCase(t *testing.T) {
+	h := newHarness(t)
+	first, _ := h.deliver("escalations", escalation("TCK-50", "Medium", ""))
+	h.clk.Advance(10 * time.Minute)
+	second, _ := h.deliver("escalations", bug("TCK-50", "Medium"))
+	if second.CaseID != first.CaseID || second.Reason != "re-escalation" {
+		t.Fatalf("BUG for the open ticket: %+v", second)
+	}
+	c, _ := h.st.Case(context.Background(), first.CaseID)
+	if c.Kind != "engineering" || c.Team != "engineering" || !c.RespondBy.Equal(h.clk.Now().Add(2*time.Hour)) {
+		t.Fatalf("case after re-escalation: %+v", c)
+	}
+	routed := h.events("routed")
+	if len(routed) != 2 || strings.Join(routed[1].RcptTo, ",") != "engineering@craudiovizai.com" {
+		t.Fatalf("routed mails: %d, last to %v", len(routed), routed[len(routed)-1].RcptTo)
+	}
+	third, _ := h.deliver("escalations", strings.Replace(bug("TCK-50", "Medium"), ".bug.medium@", ".bug.again@", 1))
+	if third.Reason != "duplicate" || len(h.events("routed")) != 2 {
+		t.Fatalf("same escalation again: %+v, %d routed", third, len(h.events("routed")))
+	}
+	// An upgrade to Critical pages on-call and opens an incident.
+	h.deliver("escalations", strings.Replace(escalation("TCK-50", "Critical", "now down for everyone"), "tck-50.orig", "tck-50.crit", 1))
+	c, _ = h.st.Case(context.Background(), first.CaseID)
+	if c.Urgency != "critical" || len(h.events("incident")) != 1 {
+		t.Fatalf("upgrade: urgency %s, %d incident notices", c.Urgency, len(h.events("incident")))
+	}
+}

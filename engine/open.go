@@ -3,9 +3,11 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"escalationd/config"
 	"escalationd/mailparse"
 	"escalationd/router"
 	"escalationd/store"
@@ -39,8 +41,11 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 	if existing, err := tx.OpenCaseByTicket(res.Ticket); err != nil {
 		return handled{}, err
 	} else if existing != nil {
+		if res.Kind != existing.Kind || urgencyRank(caseUrgency(res)) > urgencyRank(existing.Urgency) {
+			return e.reescalate(tx, existing, msg, res, now)
+		}
 		err := tx.AddEvent(store.Event{CaseID: existing.ID, At: now, Type: "duplicate-escalation", Actor: res.From, Message: msg.ID,
-			Detail: "another escalation of this ticket arrived while the case is open; not routed again"})
+			Detail: "the same escalation of this ticket arrived again while the case is open; not routed again"})
 		return handled{disposition: mailparse.DispositionCase, reason: "duplicate", outcome: store.OutcomeProcessed, caseID: existing.ID}, err
 	}
 	mb, _ := e.cfg.Mailbox(msg.Mailbox)
@@ -52,7 +57,9 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 	c := &store.Case{
 		Ticket: res.Ticket, Kind: res.Kind, Mailbox: msg.Mailbox, State: store.CaseOpen, Urgency: urgency,
 		Customer: res.Customer, Agent: strings.ToLower(res.From), Subject: res.Subject, Summary: summary(res),
-		Team: firstTeam(dec), Confidential: dec.Flags.Confidential, ApprovalRequired: dec.Flags.ApprovalRequired,
+		// An outside security report is confidential whatever the policy
+		// says: the gateway never answers it.
+		Team: firstTeam(dec), Confidential: dec.Flags.Confidential || res.Kind == mailparse.KindSecurityReport, ApprovalRequired: dec.Flags.ApprovalRequired,
 		SuspendAccount: dec.Flags.SuspendAccount, ParseJSON: string(parseJSON), DecisionJSON: string(decJSON),
 		SourceMessage: msg.ID, SourceMessageID: res.MessageID, OpenedAt: now, RespondBy: now.Add(e.responseTime(urgency)),
 	}
@@ -119,11 +126,74 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 }
 
 // responseTime is the urgency's response target.
-func (e *Engine) responseTime(urgency string) time.Duration {
-	if u, ok := e.cfg.SLA.Urgencies[urgency]; ok && u.Response > 0 {
-		return u.Response.D()
+func (e *Engine) responseTime(urgency string) time.Duration { return e.policy().Response(urgency) }
+
+func urgencyRank(u string) int { return slices.Index(config.Urgencies, u) }
+
+// reescalate handles a new escalation of a ticket whose case is open, with
+// another template (a tier transition: Tier 1 → senior support →
+// engineering) or a higher urgency: the case is routed again as the new
+// mail says, at the higher of the two urgencies, and its response clock
+// restarts for the team that now owns it. The case stays one case.
+func (e *Engine) reescalate(tx *store.Tx, c *store.Case, msg *store.StoredMessage, res *mailparse.Result, now time.Time) (handled, error) {
+	h := handled{disposition: mailparse.DispositionCase, reason: "re-escalation", outcome: store.OutcomeProcessed, caseID: c.ID, timers: true}
+	mb, _ := e.cfg.Mailbox(msg.Mailbox)
+	in := RouterInput(res, msg.Mailbox, mb.Kind)
+	if urgencyRank(c.Urgency) > urgencyRank(in.Urgency) {
+		in.Urgency = c.Urgency
 	}
-	return 24 * time.Hour
+	dec := e.rt.Route(in, now)
+	decJSON, _ := json.Marshal(dec)
+	old := fmt.Sprintf("%s/%s/%s", c.Kind, c.Urgency, c.Team)
+	c.Kind, c.Urgency, c.DecisionJSON = res.Kind, in.Urgency, string(decJSON)
+	if t := firstTeam(dec); t != "" {
+		c.Team = t
+	}
+	// Flags only ever turn on: a legal threat stays confidential.
+	c.Confidential = c.Confidential || dec.Flags.Confidential
+	c.ApprovalRequired = c.ApprovalRequired || dec.Flags.ApprovalRequired
+	c.SuspendAccount = c.SuspendAccount || dec.Flags.SuspendAccount
+	c.State, c.AcknowledgedAt, c.AcknowledgedBy = store.CaseOpen, time.Time{}, ""
+	c.RespondBy = now.Add(e.responseTime(c.Urgency))
+	if err := tx.UpdateCase(c, now); err != nil {
+		return h, err
+	}
+	n, err := tx.CountCaseEvents(c.ID, "re-escalated")
+	if err != nil {
+		return h, err
+	}
+	if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "re-escalated", Actor: strings.ToLower(res.From), Message: msg.ID,
+		Detail: fmt.Sprintf("%s -> %s/%s/%s (rule %s)", old, c.Kind, c.Urgency, c.Team, dec.Rule)}); err != nil {
+		return h, err
+	}
+	for _, note := range dec.Notes {
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "note", Detail: note}); err != nil {
+			return h, err
+		}
+	}
+	if len(dec.To)+len(dec.Cc) > 0 {
+		m := outMail{event: "routed", dedup: fmt.Sprintf("case:%d:re-escalated:%d", c.ID, n), to: dec.To, cc: dec.Cc,
+			data: e.caseData(c, res, &dec, now), attachOriginal: msg.Raw}
+		if res.MessageID != "" {
+			m.inReplyTo, m.references = res.MessageID, append(threadRefs(c), res.MessageID)
+		}
+		if err := e.enqueue(tx, c, m, now); err != nil {
+			return h, err
+		}
+		h.mails++
+	}
+	if len(dec.Incident) > 0 {
+		m := outMail{event: "incident", dedup: fmt.Sprintf("case:%d:incident", c.ID), to: dec.Incident, data: e.caseData(c, res, &dec, now)}
+		if err := e.enqueue(tx, c, m, now); err != nil {
+			return h, err
+		}
+		h.mails++
+	}
+	if err := tx.CancelTimers(c.ID); err != nil {
+		return h, err
+	}
+	_, err = e.startClock(tx, c, now)
+	return h, err
 }
 
 func firstTeam(d router.Decision) string {

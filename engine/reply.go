@@ -99,6 +99,9 @@ func (e *Engine) reply(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Re
 		h.timers = true
 		return h, e.changeUrgency(tx, c, actor, u, msg.ID, now)
 	case cmdReassign:
+		if !c.IsOpen() {
+			return h, ev("note", "REASSIGN on a resolved case; nothing changed (reply REOPEN first)")
+		}
 		team := strings.Fields(arg + " ")[0]
 		if _, ok := e.cfg.Team(team); !ok {
 			return h, ev("note", fmt.Sprintf("REASSIGN to unknown team %q; nothing changed (teams: %s)", arg, strings.Join(e.rt.Teams(), ", ")))
@@ -203,7 +206,7 @@ func (e *Engine) resolve(tx *store.Tx, c *store.Case, actor, note string, msgID 
 	data := e.caseData(c, nil, nil, now)
 	data.Resolution = templates.Resolution{Note: note, By: orDefault(actor, "the operator")}
 	sent := 0
-	if c.Agent != "" {
+	if c.Agent != "" && (c.Kind != mailparse.KindSecurityReport || e.cfg.IsInternal(c.Agent)) {
 		if err := e.enqueue(tx, c, outMail{event: "resolved", dedup: fmt.Sprintf("case:%d:resolved:%d", c.ID, epoch), to: []string{c.Agent}, data: data}, now); err != nil {
 			return sent, err
 		}

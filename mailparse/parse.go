@@ -104,22 +104,31 @@ func (p *parser) run(raw []byte) *Result {
 	if isMailingList(h) {
 		return p.ignore(ReasonMailingList)
 	}
-	outsider := false
+	// A spoofed mail never acts on a case; in the security mailbox it is
+	// still a report. A sender outside the allow-list may only answer a
+	// case's mail, through a gateway Message-ID in its thread headers (the
+	// engine then decides whether they are on the case).
+	spoofed, outsider, replyOnly := false, false, false
 	if why := spoofReason(h, p.opts.TrustedAuthservIDs); why != "" {
 		p.warn("authentication failed: " + why)
 		if !security {
 			return p.ignore(ReasonSpoofed)
 		}
-		outsider = true
+		spoofed, outsider = true, true
 	}
-	if !senderAllowed(res.From, &p.opts) {
-		if !security {
+	if !spoofed && !senderAllowed(res.From, &p.opts) {
+		switch {
+		case !p.opts.NoReplies && threadsToGateway(res, p.opts.GatewayDomain):
+			replyOnly = true
+		case !security:
 			return p.ignore(ReasonSenderNotAllowed)
+		default:
+			outsider = true
 		}
-		outsider = true
 	}
 
-	if size := int64(len(raw)); size > p.lim.MaxMessageSize {
+	size := max(int64(len(raw)), p.opts.OriginalSize)
+	if size > p.lim.MaxMessageSize {
 		return p.tooLarge(size, si, security)
 	}
 
@@ -132,12 +141,18 @@ func (p *parser) run(raw []byte) *Result {
 	text := strings.Join(b.texts, "\n")
 	sec := splitNewest(text)
 
-	if ticket, ok := replyTicket(res, si, p.opts.GatewayDomain); ok {
+	if ticket, ok := replyTicket(res, si, p.opts.GatewayDomain); ok && !spoofed && !p.opts.NoReplies {
 		res.Disposition = DispositionReply
 		res.Ticket = ticket
 		res.Command = replyCommand(sec.newest, p.warn)
 		res.Text = sec.newest
 		return res
+	}
+	if replyOnly {
+		if security {
+			return p.securityReport(text)
+		}
+		return p.ignore(ReasonSenderNotAllowed)
 	}
 	if outsider {
 		return p.securityReport(text)

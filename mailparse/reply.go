@@ -15,13 +15,19 @@ func replyTicket(res *Result, si subjectInfo, domain string) (ticket string, ok 
 			ticket, ok = cleanLine(id), true
 		}
 	}
+	return ticket, ok || threadsToGateway(res, domain)
+}
+
+// threadsToGateway reports whether In-Reply-To or References name a
+// Message-ID the gateway made. Its random part makes it a token: only
+// someone who received the gateway's mail can know it.
+func threadsToGateway(res *Result, domain string) bool {
 	for _, id := range append(append([]string(nil), res.InReplyTo...), res.References...) {
 		if isGatewayID(id, domain) {
-			ok = true
-			break
+			return true
 		}
 	}
-	return ticket, ok
+	return false
 }
 
 // commands maps the reply command words to their names.

@@ -65,6 +65,13 @@ type Options struct {
 	AllowAddresses []string
 	// TrustedAuthservIDs name the Authentication-Results headers to believe.
 	TrustedAuthservIDs []string
+	// NoReplies reads the mail as a new escalation even if it looks like a
+	// reply: the engine's second look when a "reply" matched no case.
+	NoReplies bool
+	// OriginalSize is the size of the mail on the server when raw holds
+	// only its header (the inbound poller does not fetch the body of mail
+	// over the size limit); 0 means len(raw).
+	OriginalSize int64
 }
 
 // Limits bound the work one message can cause.

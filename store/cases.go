@@ -96,10 +96,11 @@ func (tx *Tx) InsertCase(c *Case) error {
 // UpdateCase writes the case's mutable fields.
 func (tx *Tx) UpdateCase(c *Case, now time.Time) error {
 	c.UpdatedAt = now
-	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET state = ?, urgency = ?, team = ?, thread_id = ?, respond_by = ?,
-		acknowledged_at = ?, acknowledged_by = ?, resolved_at = ?, resolution = ?, updated_at = ? WHERE id = ?`,
-		c.State, c.Urgency, c.Team, c.ThreadID, ts(c.RespondBy), nullTS(c.AcknowledgedAt), c.AcknowledgedBy,
-		nullTS(c.ResolvedAt), c.Resolution, ts(now), c.ID)
+	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET kind = ?, state = ?, urgency = ?, team = ?, thread_id = ?, respond_by = ?,
+		acknowledged_at = ?, acknowledged_by = ?, resolved_at = ?, resolution = ?, confidential = ?, approval_required = ?,
+		suspend_account = ?, decision_json = ?, updated_at = ? WHERE id = ?`,
+		c.Kind, c.State, c.Urgency, c.Team, c.ThreadID, ts(c.RespondBy), nullTS(c.AcknowledgedAt), c.AcknowledgedBy,
+		nullTS(c.ResolvedAt), c.Resolution, c.Confidential, c.ApprovalRequired, c.SuspendAccount, c.DecisionJSON, ts(now), c.ID)
 	if err != nil {
 		return fmt.Errorf("update case %d: %w", c.ID, err)
 	}
@@ -210,11 +211,13 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]*Case, error) {
 }
 
 // CaseRecipients lists everyone the case's team-facing mail went to
-// (routed, incident, breach, status checks, thanks): the people "on the
-// case". Mail to the agent or customer does not make them team members.
+// (routed, breach, status checks, thanks): the people "on the case". Mail
+// to the agent or customer does not make them team members, nor does the
+// incident notice (an address that feeds a channel or status page, whose
+// automatic confirmations must not acknowledge anything).
 func (tx *Tx) CaseRecipients(caseID int64) ([]string, error) {
 	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT DISTINCT lower(j.value) FROM outbox o, json_each(o.rcpt_to) j
-		WHERE o.case_id = ? AND o.event NOT IN ('customer-update', 'resolved', 'rejection') ORDER BY 1`, caseID)
+		WHERE o.case_id = ? AND o.event NOT IN ('customer-update', 'resolved', 'rejection', 'incident', 'flood-alert') ORDER BY 1`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("recipients of case %d: %w", caseID, err)
 	}

@@ -66,6 +66,9 @@ type Incoming struct {
 	Sender      string
 	Subject     string
 	Raw         []byte
+	// Size is the message's size on the server when Raw holds only its
+	// header (over the size limit); 0 means len(Raw).
+	Size int64
 }
 
 // Ingested says what Ingest did.
@@ -93,13 +96,20 @@ func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested
 		switch {
 		case err == nil:
 			out.Duplicate = true
-			if _, err := tx.tx.ExecContext(ctx, `UPDATE messages SET uid_validity = ?, uid = ? WHERE id = ?`, m.UIDValidity, m.UID, out.ID); err != nil {
+			// A parked message put back into the folder by an operator is
+			// handled again from scratch.
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE messages SET uid_validity = ?, uid = ?,
+				attempts = CASE WHEN state = 'failed' THEN 0 ELSE attempts END,
+				outcome = CASE WHEN state = 'failed' THEN '' ELSE outcome END,
+				moved_at = CASE WHEN state = 'failed' THEN NULL ELSE moved_at END,
+				state = CASE WHEN state = 'failed' THEN 'new' ELSE state END
+				WHERE id = ?`, m.UIDValidity, m.UID, out.ID); err != nil {
 				return err
 			}
 		case errors.Is(err, sql.ErrNoRows):
 			res, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uid_validity, uid, dedupe_key, message_id, sender, subject, raw, size, received_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, m.Raw, len(m.Raw), ts(now))
+				m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, m.Raw, max(int64(len(m.Raw)), m.Size), ts(now))
 			if err != nil {
 				return err
 			}
@@ -130,6 +140,7 @@ type StoredMessage struct {
 	UID         uint32
 	MessageID   string
 	Raw         []byte
+	Size        int64 // on the server; larger than len(Raw) when only the header was fetched
 	ReceivedAt  time.Time
 	State       string
 	Disposition string
@@ -141,13 +152,13 @@ type StoredMessage struct {
 	MovedAt     time.Time
 }
 
-const messageCols = `id, mailbox, uid_validity, uid, message_id, raw, received_at, state, disposition, reason, outcome, coalesce(case_id, 0), attempts, last_error, moved_at`
+const messageCols = `id, mailbox, uid_validity, uid, message_id, raw, size, received_at, state, disposition, reason, outcome, coalesce(case_id, 0), attempts, last_error, moved_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (*StoredMessage, error) {
 	var m StoredMessage
 	var received string
 	var moved sql.NullString
-	err := row.Scan(&m.ID, &m.Mailbox, &m.UIDValidity, &m.UID, &m.MessageID, &m.Raw, &received, &m.State, &m.Disposition,
+	err := row.Scan(&m.ID, &m.Mailbox, &m.UIDValidity, &m.UID, &m.MessageID, &m.Raw, &m.Size, &received, &m.State, &m.Disposition,
 		&m.Reason, &m.Outcome, &m.CaseID, &m.Attempts, &m.LastError, &moved)
 	if err != nil {
 		return nil, err
