@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"syscall"
 	"sync"
 	"time"
 
@@ -59,43 +60,75 @@ func Run(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	for {
-		logEffectiveConfig(log, cfg)
-		g, err := Start(ctx, cfg, opt)
-		if err != nil {
-			return err
-		}
+	// The watchdog belongs to the process, not to one configuration: it
+	// keeps beating through a reload.
+	if iv := systemd.WatchdogInterval(); iv > 0 {
+		wctx, stopWatchdog := context.WithCancel(ctx)
+		defer stopWatchdog()
+		go func() { _ = watchdog(wctx, opt.Clock, iv) }()
+	}
+	logEffectiveConfig(log, cfg)
+	g, err := Start(ctx, cfg, opt)
+	if err != nil {
+		return err
+	}
+	started := func(g *Gateway) {
 		if opt.Started != nil {
 			opt.Started(g)
 		}
 		_, _ = systemd.Notify("READY=1")
-		next, err := g.waitForStopOrReload(ctx, opt.Reload)
-		_, _ = systemd.Notify("STOPPING=1")
-		g.Stop()
-		if err != nil || next == nil {
-			return err
+	}
+	started(g)
+	for {
+		next, ok := g.waitForReload(ctx, opt.Reload)
+		if !ok {
+			_, _ = systemd.Notify("STOPPING=1")
+			g.Stop()
+			return nil
 		}
-		cfg = next
-		_, _ = systemd.Notify("RELOADING=1")
-		log.Info("configuration reloaded")
+		// The new config is fully checked (secrets, CA files, routes,
+		// templates) before the running gateway stops.
+		_, _ = systemd.Notify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", monotonicUsec()))
+		g.Stop()
+		logEffectiveConfig(log, next)
+		ng, err := Start(ctx, next, opt)
+		if err != nil {
+			log.Error("reload failed; restarting with the previous configuration", "err", err)
+			if ng, err = Start(ctx, g.Config, opt); err != nil {
+				return fmt.Errorf("restart after a failed reload: %w", err)
+			}
+		} else {
+			log.Info("configuration reloaded")
+		}
+		g = ng
+		started(g)
 	}
 }
 
-// LoadConfig loads and validates a config file, wrapping problems in a
-// ConfigError.
+// LoadConfig loads and validates a config file completely (secrets, CA
+// files, routing, templates), wrapping every problem in one ConfigError.
 func LoadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return nil, &ConfigError{errors.New("no config file: use --config FILE")}
 	}
 	cfg, err := config.Load(path, config.Options{})
+	var problems []error
 	if err != nil {
-		return nil, &ConfigError{err}
+		problems = append(problems, err)
 	}
-	if _, err := router.Compile(cfg); err != nil {
-		return nil, &ConfigError{err}
+	if cfg != nil {
+		if _, terr := templates.Load(cfg.Templates.Dir); terr != nil {
+			problems = append(problems, terr)
+		}
+		// The router trusts a validated config; compile it only then.
+		if err == nil {
+			if _, rerr := router.Compile(cfg); rerr != nil {
+				problems = append(problems, rerr)
+			}
+		}
 	}
-	if _, err := templates.Load(cfg.Templates.Dir); err != nil {
-		return nil, &ConfigError{err}
+	if len(problems) > 0 {
+		return nil, &ConfigError{errors.Join(problems...)}
 	}
 	return cfg, nil
 }
@@ -162,7 +195,8 @@ func Start(ctx context.Context, cfg *config.Config, opt Options) (*Gateway, erro
 		return fail(err)
 	}
 	for _, mb := range cfg.Mailboxes {
-		p, err := inbound.New(inbound.Options{Mailbox: mb, Store: st, Processor: g.Engine, Clock: clk, Logger: log})
+		p, err := inbound.New(inbound.Options{Mailbox: mb, Store: st, Processor: g.Engine, Clock: clk, Logger: log,
+			MaxMessageSize: int64(cfg.Limits.MaxMessageSize)})
 		if err != nil {
 			return fail(err)
 		}
@@ -177,9 +211,6 @@ func Start(ctx context.Context, cfg *config.Config, opt Options) (*Gateway, erro
 	g.cancelIn = cancelIn
 	for _, p := range g.Pollers {
 		g.goIntake(inCtx, "inbound "+p.Status().Mailbox, p.Run)
-	}
-	if iv := systemd.WatchdogInterval(); iv > 0 {
-		g.goEngine(enCtx, "watchdog", func(ctx context.Context) error { return watchdog(ctx, clk, iv) })
 	}
 	log.Info("gateway started", "mailboxes", len(g.Pollers), "database", cfg.Database)
 	return g, nil
@@ -238,13 +269,13 @@ func (g *Gateway) Stop() {
 	g.log.Info("gateway stopped")
 }
 
-// waitForStopOrReload returns (nil, nil) when ctx ends, or the new config
-// on a valid reload request.
-func (g *Gateway) waitForStopOrReload(ctx context.Context, reload <-chan struct{}) (*config.Config, error) {
+// waitForReload waits for ctx to end (false) or for a reload request with
+// a valid new config (true); an invalid one is refused and logged.
+func (g *Gateway) waitForReload(ctx context.Context, reload <-chan struct{}) (*config.Config, bool) {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, nil
+			return nil, false
 		case <-reload:
 			next, err := LoadConfig(g.Config.Path)
 			if err != nil {
@@ -255,9 +286,19 @@ func (g *Gateway) waitForStopOrReload(ctx context.Context, reload <-chan struct{
 				g.log.Error("reload refused: changing the database needs a restart", "old", g.Config.Database, "new", next.Database)
 				continue
 			}
-			return next, nil
+			return next, true
 		}
 	}
+}
+
+// monotonicUsec is CLOCK_MONOTONIC in microseconds, which systemd wants
+// with RELOADING=1.
+func monotonicUsec() int64 {
+	var ts syscall.Timespec
+	if err := clockGettime(&ts); err != nil {
+		return 0
+	}
+	return ts.Nano() / 1000
 }
 
 func watchdog(ctx context.Context, clk clock.Clock, every time.Duration) error {

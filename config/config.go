@@ -284,6 +284,8 @@ type UrgencySLA struct {
 	StatusCheck    Duration `yaml:"status_check"`
 	CustomerUpdate Duration `yaml:"customer_update"`
 	// Chain is the teams a breach escalates to, one step per missed window.
+	// Default: critical and high → management; medium and low →
+	// senior_support, then management (teams that exist in the config).
 	Chain []string `yaml:"chain"`
 }
 

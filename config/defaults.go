@@ -121,6 +121,23 @@ func (c *Config) applySLADefaults() {
 		}
 		c.SLA.Urgencies[name] = u
 	}
+	// The default escalation chain: Critical/High → management,
+	// Medium/Low → senior support, then management; teams the config does
+	// not have are left out.
+	defaultChain := map[string][]string{"critical": {"management"}, "high": {"management"},
+		"medium": {"senior_support", "management"}, "low": {"senior_support", "management"}}
+	for name, chain := range defaultChain {
+		u := c.SLA.Urgencies[name]
+		if len(u.Chain) > 0 {
+			continue
+		}
+		for _, team := range chain {
+			if _, ok := c.Team(team); ok {
+				u.Chain = append(u.Chain, team)
+			}
+		}
+		c.SLA.Urgencies[name] = u
+	}
 	if c.SLA.TopReminders == 0 {
 		c.SLA.TopReminders = 3
 	}

@@ -50,6 +50,7 @@ func Parse(data []byte, path string, opts Options) (*Config, error) {
 		return nil, err
 	}
 	cfg.ApplyDefaults()
+	cfg.resolvePaths()
 	var problems []error
 	if !opts.SkipSecrets {
 		env := opts.Env
@@ -150,6 +151,21 @@ func (s *SecretRef) keyPath(parent string) string {
 		return parent + ".password"
 	}
 	return parent
+}
+
+// resolvePaths makes the file names in the config relative to the config
+// file, as password_file is, whatever the daemon's working directory.
+func (c *Config) resolvePaths() {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(c.dir(), *p)
+		}
+	}
+	for i := range c.Mailboxes {
+		abs(&c.Mailboxes[i].TLSCAFile)
+	}
+	abs(&c.SMTP.TLSCAFile)
+	abs(&c.Templates.Dir)
 }
 
 func (c *Config) dir() string {

@@ -81,6 +81,7 @@ func (v *validator) mailboxes() {
 			v.add(p+".port", "port %d out of range", m.Port)
 		}
 		v.tlsMode(p+".tls", m.TLS)
+		v.caFile(p+".tls_ca_file", m.TLSCAFile)
 		if m.Username == "" {
 			v.add(p, "missing username")
 		}
@@ -102,6 +103,16 @@ func (v *validator) tlsMode(path, mode string) {
 	}
 }
 
+// caFile checks that a CA bundle can be read and holds certificates.
+func (v *validator) caFile(path, file string) {
+	if file == "" {
+		return
+	}
+	if _, err := ClientTLS("", false, file); err != nil {
+		v.add(path, "%v", err)
+	}
+}
+
 func (v *validator) smtp() {
 	s := v.c.SMTP
 	if s.Host == "" {
@@ -111,6 +122,7 @@ func (v *validator) smtp() {
 		v.add("smtp.port", "port %d out of range", s.Port)
 	}
 	v.tlsMode("smtp.tls", s.TLS)
+	v.caFile("smtp.tls_ca_file", s.TLSCAFile)
 	if s.From == "" {
 		v.add("smtp", "missing smtp.from")
 	} else if _, err := mail.ParseAddress(s.From); err != nil {

@@ -100,7 +100,7 @@ mailboxes:
     tls: none
     username: %s
     password_file: imap.pass
-    poll_interval: 5s
+    poll_interval: 2s
   - name: security
     address: security@craudiovizai.com
     kind: security
@@ -109,7 +109,7 @@ mailboxes:
     tls: none
     username: %s
     password_file: imap.pass
-    poll_interval: 5s
+    poll_interval: 2s
 smtp:
   host: %s
   port: %s

@@ -62,6 +62,8 @@ type Options struct {
 	CommandTimeout time.Duration
 	// FetchBatch is how many messages one FETCH asks for (default 20).
 	FetchBatch int
+	// MaxMessageSize: larger mail is fetched header only (0: no limit).
+	MaxMessageSize int64
 }
 
 // Poller watches one mailbox.
@@ -129,10 +131,16 @@ func (p *Poller) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		s, err := p.connect(ctx)
 		if err == nil {
-			p.setStatus(func(st *Status) { st.Connected = true; st.LastError = ""; st.Failures = 0 })
-			failures = 0
+			before := p.Status().LastSuccess
+			p.setStatus(func(st *Status) { st.Connected = true; st.LastError = "" })
 			err = s.run(ctx)
 			s.close()
+			// Only a session that completed a pass resets the backoff: a
+			// failure right after login (the database refusing writes)
+			// must not reconnect every second.
+			if p.Status().LastSuccess.After(before) {
+				failures = 0
+			}
 		}
 		p.setStatus(func(st *Status) { st.Connected = false })
 		if ctx.Err() != nil {
@@ -171,7 +179,14 @@ func (p *Poller) handle(ctx context.Context, id int64) (outcome string, ok bool)
 	if ctx.Err() != nil {
 		return "", false
 	}
-	parked, merr := p.opt.Store.MarkAttemptFailed(ctx, id, err, p.opt.MaxAttempts)
+	if store.IsDatabaseError(err) {
+		// The database is in trouble (full, read-only, locked), not the
+		// mail: retry on a later pass and never count it against the
+		// message, or a bad hour would park good escalations.
+		p.log.Error("handling message failed: database error; will retry", "message", id, "err", err)
+		return "", false
+	}
+	parked, merr := p.opt.Store.MarkAttemptFailed(ctx, id, err, p.opt.MaxAttempts, p.opt.Clock.Now())
 	if merr != nil {
 		p.log.Error("handling message failed; recording the failure failed too", "message", id, "err", err, "record_err", merr)
 		return "", false

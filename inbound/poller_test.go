@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
+
 	"escalationd/config"
 	"escalationd/internal/clock"
 	"escalationd/internal/mailtest"
@@ -42,7 +44,10 @@ func (f *fakeProcessor) Process(ctx context.Context, id int64) (string, error) {
 	f.mu.Unlock()
 	raw := string(m.Raw)
 	if strings.Contains(raw, "flaky") && (f.always || n <= f.failures) {
-		return "", errors.New("database is locked")
+		return "", errors.New("render routed mail: template: routed:3: nil pointer")
+	}
+	if strings.Contains(raw, "diskfull") && n <= f.failures {
+		return "", fmt.Errorf("handle message %d: %w", id, sqlite3.Error{Code: sqlite3.ErrFull})
 	}
 	outcome := store.OutcomeProcessed
 	if strings.Contains(raw, "Subject: bad") {
@@ -63,7 +68,7 @@ type pollerEnv struct {
 	st   *store.Store
 	proc *fakeProcessor
 	mb   config.Mailbox
-	log  *strings.Builder
+	log  *syncWriter
 }
 
 func newEnv(t *testing.T, opts mailtest.IMAPMemOptions) *pollerEnv {
@@ -79,13 +84,13 @@ func newEnv(t *testing.T, opts mailtest.IMAPMemOptions) *pollerEnv {
 		Username: "escalations", Folder: "INBOX", ProcessedFolder: "Processed", RejectedFolder: "Rejected",
 		PollInterval: config.Duration(time.Second)}
 	mb.Password = mailtest.DefaultPassword
-	return &pollerEnv{srv: srv, st: st, proc: &fakeProcessor{st: st, seen: map[int64]int{}}, mb: mb, log: &strings.Builder{}}
+	return &pollerEnv{srv: srv, st: st, proc: &fakeProcessor{st: st, seen: map[int64]int{}}, mb: mb, log: &syncWriter{b: &strings.Builder{}}}
 }
 
 // run starts a poller and returns a stop function that waits for it.
 func (e *pollerEnv) run(t *testing.T, maxAttempts int) func() {
 	t.Helper()
-	p, err := New(Options{Mailbox: e.mb, Store: e.st, Processor: e.proc, Clock: clock.Real{}, Logger: slog.New(slog.NewTextHandler(&syncWriter{b: e.log}, nil)),
+	p, err := New(Options{Mailbox: e.mb, Store: e.st, Processor: e.proc, Clock: clock.Real{}, Logger: slog.New(slog.NewTextHandler(e.log, nil)),
 		BackoffInitial: 20 * time.Millisecond, BackoffMax: 100 * time.Millisecond, MaxAttempts: maxAttempts})
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +111,8 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+func (w *syncWriter) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w.b.String() }
 
 func msg(subject string) []byte {
 	return []byte(fmt.Sprintf("From: a@example.com\r\nTo: escalations@example.com\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n\r\nbody %s\r\n",
@@ -246,5 +253,51 @@ func TestPollerRefusesBadPassword(t *testing.T) {
 	waitFor(t, "the login failure", func() bool { return strings.Contains(e.log.String(), "login as escalations") })
 	if strings.Contains(e.log.String(), "wrong") {
 		t.Fatal("the password reached the log")
+	}
+}
+
+// A database error is not the mail's fault: it never counts towards
+// parking, however often it happens; the mail is handled once the database
+// works again.
+func TestDatabaseErrorsNeverParkMail(t *testing.T) {
+	e := newEnv(t, mailtest.IMAPMemOptions{})
+	e.proc.failures = 4
+	e.mb.PollInterval = config.Duration(time.Second)
+	e.srv.Append(t, "escalations", "INBOX", msg("diskfull one"))
+	stop := e.run(t, 2) // would park after 2 mail-specific failures
+	defer stop()
+	waitFor(t, "the mail to be handled after the database recovered", func() bool { return e.count(t, "Processed") == 1 })
+	if e.count(t, "Rejected") != 0 || e.proc.calls(1) != 5 {
+		t.Fatalf("rejected %d, calls %d", e.count(t, "Rejected"), e.proc.calls(1))
+	}
+	m, _ := e.st.Message(context.Background(), 1)
+	if m.Attempts != 0 {
+		t.Fatalf("database errors were counted: %+v", m)
+	}
+}
+
+// Mail over the size limit is fetched header only, with its size kept.
+func TestOversizeMailIsFetchedHeaderOnly(t *testing.T) {
+	e := newEnv(t, mailtest.IMAPMemOptions{})
+	big := append(msg("big one"), []byte(strings.Repeat("x", 200<<10)+"\r\n")...)
+	e.srv.Append(t, "escalations", "INBOX", big)
+	e.srv.Append(t, "escalations", "INBOX", msg("small one"))
+	p, err := New(Options{Mailbox: e.mb, Store: e.st, Processor: e.proc, Clock: clock.Real{}, Logger: slog.New(slog.DiscardHandler),
+		MaxMessageSize: 100 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = p.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "both mails", func() bool { return e.count(t, "Processed") == 2 })
+	m, _ := e.st.Message(context.Background(), 1)
+	if m.Size != int64(len(big)) || len(m.Raw) >= 1024 || !strings.Contains(string(m.Raw), "Subject: big one") {
+		t.Fatalf("stored %d bytes, size %d (want the header of a %d-byte mail)", len(m.Raw), m.Size, len(big))
+	}
+	small, _ := e.st.Message(context.Background(), 2)
+	if small.Size != int64(len(small.Raw)) || !strings.Contains(string(small.Raw), "body small one") {
+		t.Fatalf("small mail stored as %q", small.Raw)
 	}
 }

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"mime"
 	"net"
-	"slices"
 	"strconv"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -30,6 +29,7 @@ type session struct {
 	uidValidity     uint32
 	warnedNoUIDPlus bool
 	stopWatch       func() bool
+	stopping        atomic.Bool
 }
 
 // connect dials, logs in, prepares the folders and selects the watched one.
@@ -85,7 +85,7 @@ func (p *Poller) connect(ctx context.Context) (*session, error) {
 	// When ctx ends, the message in hand may finish (its store and move
 	// take milliseconds) but nothing may hang: whatever still waits on the
 	// server after a short grace fails its read.
-	s.stopWatch = context.AfterFunc(ctx, func() { s.deadline(shutdownGrace) })
+	s.stopWatch = context.AfterFunc(ctx, func() { s.stopping.Store(true); s.deadline(shutdownGrace) })
 	fail := func(err error) (*session, error) {
 		s.stopWatch()
 		s.c.Close()
@@ -115,7 +115,14 @@ func (p *Poller) connect(ctx context.Context) (*session, error) {
 	return s, nil
 }
 
-func (s *session) deadline(d time.Duration) { _ = s.conn.SetDeadline(time.Now().Add(d)) }
+// deadline bounds the next exchange; once shutdown began, never beyond the
+// grace period, so an unresponsive server cannot hold the daemon.
+func (s *session) deadline(d time.Duration) {
+	if s.stopping.Load() {
+		d = min(d, shutdownGrace)
+	}
+	_ = s.conn.SetDeadline(time.Now().Add(d))
+}
 
 // shutdownGrace is how long an in-flight exchange may still take once the
 // daemon is stopping.
@@ -203,95 +210,6 @@ func (s *session) finishUnfinished(ctx context.Context) error {
 			}
 		}
 		if err := s.move(ctx, r.ID, imap.UID(r.UID), outcome); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// fetchNew stores, hands over and moves every message above the cursor.
-func (s *session) fetchNew(ctx context.Context) error {
-	p := s.p
-	cur, _, err := p.opt.Store.Cursor(ctx, p.opt.Mailbox.Name)
-	if err != nil {
-		return err
-	}
-	s.deadline(p.opt.CommandTimeout)
-	var set imap.UIDSet
-	set.AddRange(imap.UID(cur.LastUID+1), 0)
-	found, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
-	if err != nil {
-		return fmt.Errorf("search new messages: %w", err)
-	}
-	var uids []imap.UID
-	for _, u := range found.AllUIDs() {
-		// "N:*" matches the highest UID even when it is below N.
-		if uint32(u) > cur.LastUID {
-			uids = append(uids, u)
-		}
-	}
-	slices.Sort(uids)
-	for len(uids) > 0 && ctx.Err() == nil {
-		n := min(len(uids), p.opt.FetchBatch)
-		if err := s.fetchBatch(ctx, uids[:n]); err != nil {
-			return err
-		}
-		uids = uids[n:]
-	}
-	return nil
-}
-
-func (s *session) fetchBatch(ctx context.Context, uids []imap.UID) error {
-	p := s.p
-	s.deadline(p.opt.CommandTimeout)
-	body := &imap.FetchItemBodySection{Peek: true}
-	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
-		UID: true, Envelope: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{body},
-	}).Collect()
-	if err != nil {
-		return fmt.Errorf("fetch uids %v: %w", uids, err)
-	}
-	slices.SortFunc(msgs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
-	for _, m := range msgs {
-		if ctx.Err() != nil {
-			return nil
-		}
-		raw := m.FindBodySection(body)
-		in := store.Incoming{Mailbox: p.opt.Mailbox.Name, UIDValidity: s.uidValidity, UID: uint32(m.UID), Raw: raw}
-		if env := m.Envelope; env != nil {
-			in.MessageID = strings.TrimSpace(env.MessageID)
-			in.Subject = env.Subject
-			if len(env.From) > 0 {
-				in.Sender = strings.ToLower(env.From[0].Addr())
-			}
-		}
-		if raw == nil {
-			// The server sent no body (the message vanished under us): do
-			// not advance past it silently; the next pass sees it again
-			// if it still exists.
-			p.log.Warn("server returned no body; skipping this pass", "uid", m.UID)
-			return nil
-		}
-		// From here the message is finished as one unit even if shutdown
-		// begins: stored, handled, moved.
-		work := context.WithoutCancel(ctx)
-		ing, err := p.opt.Store.Ingest(work, in, p.opt.Clock.Now())
-		if err != nil {
-			// Not stored, so not acknowledged: it stays unseen in the
-			// folder and is fetched again on the next pass.
-			return err
-		}
-		log := p.log.With("uid", m.UID, "message", ing.ID, "message_id", in.MessageID)
-		if ing.Duplicate {
-			log.Info("message already known (rescan or resend); not handled twice")
-		} else {
-			log.Info("message stored", "size", len(raw), "from", in.Sender)
-		}
-		outcome, ok := p.handle(work, ing.ID)
-		if !ok {
-			continue
-		}
-		if err := s.move(work, ing.ID, m.UID, outcome); err != nil {
 			return err
 		}
 	}

@@ -230,19 +230,29 @@ func (s *Store) MarkMoved(ctx context.Context, id int64, now time.Time) error {
 // MarkAttemptFailed counts a failed handling attempt; after maxAttempts the
 // message is parked as failed (kept, visible to the operator, moved to the
 // rejected folder) so it cannot stall its mailbox.
-func (s *Store) MarkAttemptFailed(ctx context.Context, id int64, cause error, maxAttempts int) (parked bool, err error) {
-	_, err = s.db.ExecContext(ctx, `UPDATE messages SET attempts = attempts + 1, last_error = ?,
-		state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE state END,
-		outcome = CASE WHEN attempts + 1 >= ? THEN 'rejected' ELSE outcome END
-		WHERE id = ? AND state = 'new'`, cause.Error(), maxAttempts, maxAttempts, id)
+func (s *Store) MarkAttemptFailed(ctx context.Context, id int64, cause error, maxAttempts int, now time.Time) (parked bool, err error) {
+	err = s.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `UPDATE messages SET attempts = attempts + 1, last_error = ?,
+			state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE state END,
+			outcome = CASE WHEN attempts + 1 >= ? THEN 'rejected' ELSE outcome END
+			WHERE id = ? AND state = 'new'`, cause.Error(), maxAttempts, maxAttempts, id)
+		if err != nil {
+			return err
+		}
+		var state, sender string
+		if err := tx.tx.QueryRowContext(ctx, `SELECT state, sender FROM messages WHERE id = ?`, id).Scan(&state, &sender); err != nil {
+			return err
+		}
+		if parked = state == MessageFailed; parked {
+			return tx.AddEvent(Event{At: now, Type: "parked", Actor: sender, Message: id,
+				Detail: fmt.Sprintf("handling failed %d times; moved to the rejected folder; last error: %v", maxAttempts, cause)})
+		}
+		return nil
+	})
 	if err != nil {
 		return false, fmt.Errorf("record failed attempt on message %d: %w", id, err)
 	}
-	var state string
-	if err := s.db.QueryRowContext(ctx, `SELECT state FROM messages WHERE id = ?`, id).Scan(&state); err != nil {
-		return false, err
-	}
-	return state == MessageFailed, nil
+	return parked, nil
 }
 
 // Handled records how a message was handled; it runs in the same

@@ -98,7 +98,7 @@ func TestUnfinishedAndAttempts(t *testing.T) {
 	}
 	_ = s.MarkMoved(ctx, a.ID, t0)
 	for i := 1; i <= 3; i++ {
-		parked, err := s.MarkAttemptFailed(ctx, b.ID, os.ErrClosed, 3)
+		parked, err := s.MarkAttemptFailed(ctx, b.ID, os.ErrClosed, 3, t0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,213 @@
+package inbound
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+
+	"escalationd/store"
+)
+
+// fetchBudget bounds the bytes of message bodies one FETCH may bring in, so
+// a backlog of large mail never holds more than this in memory at once.
+const fetchBudget = 32 << 20
+
+// metaChunk is how many messages' sizes and envelopes one FETCH asks for.
+const metaChunk = 200
+
+// meta is what the poller knows about a message before fetching its body.
+type meta struct {
+	uid  imap.UID
+	size int64
+	env  *imap.Envelope
+}
+
+// fetchNew stores, hands over and moves every message above the cursor,
+// oldest first, in batches bounded by count and bytes. Mail over the size
+// limit is fetched header only; the parser rejects it from its size.
+func (s *session) fetchNew(ctx context.Context) error {
+	p := s.p
+	cur, _, err := p.opt.Store.Cursor(ctx, p.opt.Mailbox.Name)
+	if err != nil {
+		return err
+	}
+	s.deadline(p.opt.CommandTimeout)
+	var set imap.UIDSet
+	set.AddRange(imap.UID(cur.LastUID+1), 0)
+	found, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("search new messages: %w", err)
+	}
+	var uids []imap.UID
+	for _, u := range found.AllUIDs() {
+		// "N:*" matches the highest UID even when it is below N.
+		if uint32(u) > cur.LastUID {
+			uids = append(uids, u)
+		}
+	}
+	slices.Sort(uids)
+	for len(uids) > 0 && ctx.Err() == nil {
+		n := min(len(uids), metaChunk)
+		metas, err := s.fetchMeta(uids[:n])
+		if err != nil {
+			return err
+		}
+		uids = uids[n:]
+		for len(metas) > 0 && ctx.Err() == nil {
+			k, bytes := 0, int64(0)
+			for k < len(metas) && k < p.opt.FetchBatch && (k == 0 || bytes+s.fetchSize(metas[k]) <= fetchBudget) {
+				bytes += s.fetchSize(metas[k])
+				k++
+			}
+			if err := s.fetchBatch(ctx, metas[:k]); err != nil {
+				return err
+			}
+			metas = metas[k:]
+		}
+	}
+	return nil
+}
+
+// fetchSize is what fetching a message will bring in.
+func (s *session) fetchSize(m meta) int64 {
+	if s.oversize(m) {
+		return 64 << 10
+	}
+	return m.size
+}
+
+func (s *session) oversize(m meta) bool {
+	limit := s.p.opt.MaxMessageSize
+	return limit > 0 && m.size > limit
+}
+
+// fetchMeta reads sizes and envelopes, keeping only the UIDs asked for (an
+// unsolicited FETCH about another message must not slip in).
+func (s *session) fetchMeta(uids []imap.UID) ([]meta, error) {
+	s.deadline(s.p.opt.CommandTimeout)
+	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, Envelope: true, RFC822Size: true}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("fetch sizes of uids %v: %w", uids, err)
+	}
+	var out []meta
+	for _, m := range msgs {
+		if slices.Contains(uids, m.UID) && !slices.ContainsFunc(out, func(x meta) bool { return x.uid == m.UID }) {
+			out = append(out, meta{uid: m.UID, size: m.RFC822Size, env: m.Envelope})
+		}
+	}
+	slices.SortFunc(out, func(a, b meta) int { return int(a.uid) - int(b.uid) })
+	return out, nil
+}
+
+// fetchBodies fetches the raw bytes of some messages: the whole message,
+// or the header only for mail over the size limit.
+func (s *session) fetchBodies(metas []meta, headerOnly bool) (map[imap.UID][]byte, error) {
+	out := map[imap.UID][]byte{}
+	if len(metas) == 0 {
+		return out, nil
+	}
+	section := &imap.FetchItemBodySection{Peek: true}
+	if headerOnly {
+		section.Specifier = imap.PartSpecifierHeader
+	}
+	uids := make([]imap.UID, len(metas))
+	for i, m := range metas {
+		uids[i] = m.uid
+	}
+	s.deadline(s.p.opt.CommandTimeout)
+	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("fetch uids %v: %w", uids, err)
+	}
+	for _, m := range msgs {
+		if b := m.FindBodySection(section); b != nil && slices.Contains(uids, m.UID) {
+			out[m.UID] = b
+		}
+	}
+	return out, nil
+}
+
+// fetchBatch fetches, stores, hands over and moves a batch of messages.
+func (s *session) fetchBatch(ctx context.Context, metas []meta) error {
+	p := s.p
+	var whole, heads []meta
+	for _, m := range metas {
+		if s.oversize(m) {
+			heads = append(heads, m)
+		} else {
+			whole = append(whole, m)
+		}
+	}
+	bodies, err := s.fetchBodies(whole, false)
+	if err != nil {
+		return err
+	}
+	headers, err := s.fetchBodies(heads, true)
+	if err != nil {
+		return err
+	}
+	for k, v := range headers {
+		bodies[k] = v
+	}
+	for _, m := range metas {
+		if ctx.Err() != nil {
+			return nil
+		}
+		raw, ok := bodies[m.uid]
+		if !ok {
+			// No body came back for it (a FETCH response mixed up with an
+			// unsolicited one, or the message just vanished): ask once more
+			// for this message alone rather than step over it.
+			again, err := s.fetchBodies([]meta{m}, s.oversize(m))
+			if err != nil {
+				return err
+			}
+			if raw, ok = again[m.uid]; !ok {
+				p.log.Warn("message vanished before it could be fetched; another client removed it", "uid", m.uid)
+				continue
+			}
+		}
+		if err := s.store(ctx, m, raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// store commits one message and its cursor, hands it over and moves it:
+// one unit that shutdown does not interrupt.
+func (s *session) store(ctx context.Context, m meta, raw []byte) error {
+	p := s.p
+	in := store.Incoming{Mailbox: p.opt.Mailbox.Name, UIDValidity: s.uidValidity, UID: uint32(m.uid), Raw: raw}
+	if s.oversize(m) {
+		in.Size = m.size
+	}
+	if env := m.env; env != nil {
+		in.MessageID = strings.TrimSpace(env.MessageID)
+		in.Subject = env.Subject
+		if len(env.From) > 0 {
+			in.Sender = strings.ToLower(env.From[0].Addr())
+		}
+	}
+	work := context.WithoutCancel(ctx)
+	ing, err := p.opt.Store.Ingest(work, in, p.opt.Clock.Now())
+	if err != nil {
+		// Not stored, so not acknowledged: it stays unseen in the folder
+		// and is fetched again on the next pass.
+		return err
+	}
+	log := p.log.With("uid", m.uid, "message", ing.ID, "message_id", in.MessageID)
+	if ing.Duplicate {
+		log.Info("message already known (rescan or resend); not handled twice")
+	} else {
+		log.Info("message stored", "size", m.size, "header_only", s.oversize(m), "from", in.Sender)
+	}
+	outcome, ok := p.handle(work, ing.ID)
+	if !ok {
+		return nil
+	}
+	return s.move(work, ing.ID, m.uid, outcome)
+}
