@@ -10,8 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"syscall"
 	"sync"
+	"syscall"
 	"time"
 
 	"escalationd/config"
