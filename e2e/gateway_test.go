@@ -190,9 +190,9 @@ func TestMalformedEscalationGetsOneReply(t *testing.T) {
 	if !rejected[0].HasFlag(imap.FlagSeen) {
 		t.Error("rejected mail is not \\Seen")
 	}
-	msgs := e.pit.WaitForCount(t, 1, 10*time.Second)
+	e.pit.WaitForCount(t, 1, 10*time.Second)
 	time.Sleep(time.Second) // a second reply would come now
-	msgs = e.pit.Messages(t)
+	msgs := e.pit.Messages(t)
 	if len(msgs) != 1 {
 		t.Fatalf("%d mails, want exactly one reply", len(msgs))
 	}

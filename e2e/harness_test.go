@@ -49,11 +49,15 @@ type env struct {
 	cfgPath string
 	escUser string // the Dovecot user behind escalations@
 	secUser string // the Dovecot user behind security@
+	edit    func(string) string
 }
 
 type envOptions struct {
 	dovecot *mailtest.Dovecot // default: the package's shared instance
 	extra   string            // YAML appended to the config
+	// edit, if set, rewrites the whole config text (after extra is
+	// appended), e.g. to change a value of the example policy.
+	edit func(string) string
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -70,6 +74,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e.cfgPath = filepath.Join(e.dir, "escalationd.yaml")
+	e.edit = o.edit
 	e.writeConfig(o.extra)
 	return e
 }
@@ -119,6 +124,9 @@ smtp:
 	doc := head + policy + "\n" + extra
 	// The example's outbox retries start at 30s; tests want seconds.
 	doc = strings.Replace(doc, "retry_initial: 30s", "retry_initial: 1s", 1)
+	if e.edit != nil {
+		doc = e.edit(doc)
+	}
 	if err := os.WriteFile(e.cfgPath, []byte(doc), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
