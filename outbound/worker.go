@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"escalationd/internal/clock"
@@ -65,6 +66,13 @@ type Worker struct {
 	opt  WorkerOptions
 	log  *slog.Logger
 	wake chan struct{}
+
+	// unrecorded holds mail the server accepted whose "sent" mark could
+	// not be written (the database failing, e.g. a full disk). This process
+	// never sends it again; it only retries the mark. After a restart the
+	// mail may go out once more, with the same Message-ID.
+	mu         sync.Mutex
+	unrecorded map[int64]bool
 }
 
 // NewWorker checks the options.
@@ -81,7 +89,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.Batch <= 0 {
 		o.Batch = 50
 	}
-	return &Worker{opt: o, log: o.Logger.With("component", "outbound"), wake: make(chan struct{}, 1)}, nil
+	return &Worker{opt: o, log: o.Logger.With("component", "outbound"), wake: make(chan struct{}, 1), unrecorded: map[int64]bool{}}, nil
 }
 
 // Wake tells the worker new mail was queued.
@@ -93,21 +101,29 @@ func (w *Worker) Wake() {
 }
 
 // Run sends due mail until ctx ends, sleeping until the next row is due or
-// Wake is called.
+// Wake is called. A pass that fails on the database (whose rows therefore
+// stay due) is followed by a pause that grows like a retry, not by another
+// pass at once.
 func (w *Worker) Run(ctx context.Context) error {
+	failures := 0
 	for {
-		if err := w.Flush(ctx); err != nil && ctx.Err() == nil {
-			w.log.Error("outbox pass failed", "err", err)
-		}
+		err := w.Flush(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		wait := time.Minute
-		if next, ok, err := w.opt.Store.NextMailDue(ctx); err == nil && ok {
-			wait = min(wait, max(next.Sub(w.opt.Clock.Now()), 0))
-		}
-		if wait == 0 {
-			continue
+		if err != nil {
+			failures++
+			wait = w.opt.Retry.Delay(failures)
+			w.log.Error("outbox pass failed", "err", err, "retry_in", wait.Round(time.Millisecond))
+		} else {
+			failures = 0
+			if next, ok, err := w.opt.Store.NextMailDue(ctx); err == nil && ok {
+				wait = min(wait, max(next.Sub(w.opt.Clock.Now()), 0))
+			}
+			if wait == 0 {
+				continue
+			}
 		}
 		t := w.opt.Clock.NewTimer(wait)
 		select {
@@ -139,9 +155,13 @@ func (w *Worker) Flush(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if w.deliver(ctx, m) {
-				progress = true
+			done, err := w.deliver(ctx, m)
+			if err != nil {
+				// The outcome could not be recorded, so the row is still
+				// due: stop here rather than go round again at once.
+				return err
 			}
+			progress = progress || done
 		}
 		if !progress {
 			// Everything in the batch failed temporarily and was
@@ -153,24 +173,34 @@ func (w *Worker) Flush(ctx context.Context) error {
 }
 
 // deliver sends one mail and records the result; it reports whether the
-// row left the due set for good (sent, failed or blocked).
-func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
+// row left the due set for good (sent, failed or blocked), and an error
+// when the result could not be recorded.
+func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 	log := w.log.With("mail", m.ID, "case", m.CaseID, "event", m.Event, "message_id", m.MessageID)
 	now := w.opt.Clock.Now()
+	if w.isUnrecorded(m.ID) {
+		// Sent already: only the mark is missing.
+		if err := w.opt.Store.MarkSent(context.WithoutCancel(ctx), m.ID, now); err != nil {
+			return false, fmt.Errorf("record mail %d sent: %w", m.ID, err)
+		}
+		w.setUnrecorded(m.ID, false)
+		log.Info("mail sent recorded late", "to", m.RcptTo)
+		return true, nil
+	}
 	if w.opt.Guard != nil {
 		if err := w.opt.Guard(ctx, m); err != nil {
 			log.Error("mail blocked", "err", err)
 			if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailBlocked, "mail-blocked", err.Error(), now); ferr != nil {
-				log.Error("recording blocked mail failed", "err", ferr)
+				return false, fmt.Errorf("record mail %d blocked: %w", m.ID, ferr)
 			}
-			return true
+			return true, nil
 		}
 	}
 	rejected, err := w.opt.Sender.Send(ctx, m.MailFrom, m.RcptTo, m.Raw)
 	now = w.opt.Clock.Now()
 	if err != nil && ctx.Err() != nil {
 		// Shutting down: the mail stays pending, untouched, for next time.
-		return false
+		return false, nil
 	}
 	// What happened on the wire is recorded even if shutdown began during
 	// the send: a lost "sent" mark would send the mail again.
@@ -178,9 +208,10 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 	switch {
 	case err == nil:
 		if err := w.opt.Store.MarkSent(ctx, m.ID, now); err != nil {
-			// The server has it; if this mark is lost the mail is sent
-			// again after a restart, with the same Message-ID.
-			log.Error("recording sent mail failed", "err", err)
+			// The server has it: never send it again from this process.
+			w.setUnrecorded(m.ID, true)
+			log.Error("mail sent, but recording it failed; only the record will be retried", "to", m.RcptTo, "err", err)
+			return false, fmt.Errorf("record mail %d sent: %w", m.ID, err)
 		}
 		log.Info("mail sent", "to", m.RcptTo, "attempt", m.Attempts+1)
 		if len(rejected) > 0 {
@@ -189,20 +220,20 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 		if w.opt.Sent != nil {
 			w.opt.Sent(m, now)
 		}
-		return true
+		return true, nil
 	case !IsTemporary(err):
 		log.Error("mail failed permanently", "err", err, "to", m.RcptTo)
 		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", err.Error(), now); ferr != nil {
-			log.Error("recording failed mail failed", "err", ferr)
+			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
-		return true
+		return true, nil
 	case !now.Before(m.GiveUpAt):
 		log.Error("mail undeliverable, giving up", "err", err, "attempts", m.Attempts+1, "since", m.CreatedAt)
 		cause := fmt.Sprintf("gave up after %d attempts since %s: %v", m.Attempts+1, m.CreatedAt.Format(time.RFC3339), err)
 		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", cause, now); ferr != nil {
-			log.Error("recording failed mail failed", "err", ferr)
+			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
-		return true
+		return true, nil
 	default:
 		next := now.Add(w.opt.Retry.Delay(m.Attempts + 1))
 		if next.After(m.GiveUpAt) {
@@ -210,9 +241,25 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 		}
 		log.Warn("mail deferred", "err", err, "attempt", m.Attempts+1, "next_attempt", next)
 		if err := w.opt.Store.MarkRetry(ctx, m.ID, next, err.Error()); err != nil {
-			log.Error("recording retry failed", "err", err)
+			return false, fmt.Errorf("schedule retry of mail %d: %w", m.ID, err)
 		}
-		return false
+		return false, nil
+	}
+}
+
+func (w *Worker) isUnrecorded(id int64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.unrecorded[id]
+}
+
+func (w *Worker) setUnrecorded(id int64, v bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if v {
+		w.unrecorded[id] = true
+	} else {
+		delete(w.unrecorded, id)
 	}
 }
 

@@ -170,8 +170,8 @@ func TestCancelledSendLeavesMailUntouched(t *testing.T) {
 	enqueue(t, st, 0, "a@x")
 	due, _ := st.DueMail(context.Background(), t0, 10)
 	cancel()
-	if w.deliver(ctx, due[0]) {
-		t.Fatal("a cancelled send reported the mail done")
+	if done, err := w.deliver(ctx, due[0]); done || err != nil {
+		t.Fatalf("a cancelled send reported done=%v err=%v", done, err)
 	}
 	m, _ := st.MailByID(context.Background(), 1)
 	if m.State != store.MailPending || m.Attempts != 0 {
