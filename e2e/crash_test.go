@@ -319,7 +319,7 @@ func (e *env) checkCrashOutcome(backlog []crashMail, want map[string]bool, lives
 	}
 
 	// The database: one case per valid escalation, every mail sent.
-	st, err := store.Open(context.Background(), filepath.Join(e.dir, "escalationd.db"))
+	st, err := store.Open(context.Background(), e.dbPath())
 	if err != nil {
 		t.Fatal(err)
 	}
