@@ -130,6 +130,18 @@ func (p *proc) wait(timeout time.Duration) (err error, ok bool) {
 	}
 }
 
+// waitLog waits until the log contains s.
+func (p *proc) waitLog(s string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(p.log(), s) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
 // waitFor polls cond every 50 ms until it holds; it fails the test with
 // what after timeout.
 func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) time.Duration {
