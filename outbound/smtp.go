@@ -136,7 +136,7 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 		a := attempt{conn: c}
 		if a.conn == nil {
 			if a.conn, a.err = s.client.DialToSMTPClientWithContext(ctx); a.err != nil {
-				a.conn, a.err = nil, fmt.Errorf("connect: %w", a.err)
+				a.conn, a.err = nil, &connectError{a.err}
 				done <- a
 				return
 			}
@@ -229,14 +229,28 @@ func (s *SMTPSender) Close() error {
 	return err
 }
 
+// connectError is a failure to set up the session (connect, greeting,
+// EHLO, STARTTLS, AUTH): it says nothing about the mail, and the operator
+// can fix it (a rotated password, a relay that refuses us), so it is
+// temporary whatever the reply code.
+type connectError struct{ err error }
+
+func (e *connectError) Error() string { return "connect: " + e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
 // IsTemporary reports whether a send may succeed later. SMTP 4xx replies,
-// network errors and anything unknown are temporary (maddy's rule: a
-// message is never dropped on an error we cannot classify); SMTP 5xx
-// replies are permanent. Context cancellation is neither: callers check it
+// network errors, failures to set up the session (connectError) and
+// anything unknown are temporary (maddy's rule: a message is never dropped
+// on an error we cannot classify); SMTP 5xx replies to the mail's own
+// commands are permanent. Context cancellation is neither: callers check it
 // first and leave the mail untouched.
 func IsTemporary(err error) bool {
 	if err == nil {
 		return false
+	}
+	var ce *connectError
+	if errors.As(err, &ce) {
+		return true
 	}
 	var tpe *textproto.Error
 	if errors.As(err, &tpe) {
