@@ -203,7 +203,10 @@ func (e *Engine) resolve(tx *store.Tx, c *store.Case, actor, note string, msgID 
 	data := e.caseData(c, nil, nil, now)
 	data.Resolution = templates.Resolution{Note: note, By: orDefault(actor, "the operator")}
 	sent := 0
-	if c.Agent != "" {
+	// The resolution goes to the escalating agent, who confirms with the
+	// customer; an outside security report has no agent, only a reporter
+	// on the customer side, whom a confidential case never mails.
+	if c.Agent != "" && c.Kind != mailparse.KindSecurityReport {
 		if err := e.enqueue(tx, c, outMail{event: "resolved", dedup: fmt.Sprintf("case:%d:resolved:%d", c.ID, epoch), to: []string{c.Agent}, data: data}, now); err != nil {
 			return sent, err
 		}
