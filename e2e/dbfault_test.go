@@ -182,3 +182,60 @@ func TestOutageDatabaseDiskFullSLATimer(t *testing.T) {
 		ids[m.MessageID] = true
 	}
 }
+
+// immutable makes files read-only even for root (chattr +i; writes through
+// descriptors already open fail too, on ext4) until the returned function
+// is called; the test's cleanup calls it in any case.
+func immutable(t *testing.T, files ...string) func() {
+	t.Helper()
+	_, err := exec.LookPath("chattr")
+	mailtest.Require(t, "chattr (e2fsprogs)", err == nil, "apt-get install e2fsprogs")
+	undo := func() {
+		for _, f := range files {
+			_ = exec.Command("chattr", "-i", f).Run()
+		}
+	}
+	t.Cleanup(undo)
+	for _, f := range files {
+		out, err := exec.Command("chattr", "+i", f).CombinedOutput()
+		mailtest.Require(t, "chattr +i on the test's file system", err == nil, "run the tests as root on ext4 ("+strings.TrimSpace(string(out))+")")
+	}
+	return undo
+}
+
+// The database file becomes read-only under the running daemon: mail that
+// cannot be stored is not acknowledged and is handled once the file is
+// writable again.
+func TestOutageDatabaseReadOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{edit: fastRetries})
+	d := e.start()
+	tks := e.tickets("DBRO-A", 1)
+	e.waitFolder(e.escUser, "Processed", 1, 15*time.Second)
+	e.pit.WaitForCount(t, 1, 10*time.Second)
+	writable := immutable(t, e.dbPath(), e.dbPath()+"-wal")
+	ro := time.Now()
+	tks = append(tks, e.tickets("DBRO-B", 2)...)
+	waitFor(t, "a failed store", 20*time.Second, func() bool { return strings.Contains(d.log.String(), "store message uid") })
+	time.Sleep(2 * time.Second)
+	inbox := e.dove.Messages(t, e.escUser, "INBOX")
+	if len(inbox) != 2 {
+		t.Fatalf("INBOX holds %d mails while the database is read-only, want the 2 new ones", len(inbox))
+	}
+	for _, m := range inbox {
+		if m.HasFlag(imap.FlagSeen) {
+			t.Errorf("%s was flagged \\Seen although it was never stored", m.Subject)
+		}
+	}
+	writable()
+	back := time.Now()
+	e.waitFolder(e.escUser, "Processed", 3, 90*time.Second)
+	e.pit.WaitForCount(t, 3, 15*time.Second)
+	t.Logf("database read-only for %.1fs: nothing acknowledged; all handled %.1fs after it was writable again",
+		back.Sub(ro).Seconds(), time.Since(back).Seconds())
+	time.Sleep(time.Second)
+	d.stop(t)
+	e.routedOnce(tks)
+	e.checkMailbox(3)
+	e.checkCases(tks)
+}
