@@ -19,7 +19,7 @@ import (
 	"escalationd/store"
 )
 
-// The crash harness runs in CI with its defaults (25 kills, 300 mails).
+// The crash harness runs in CI with its defaults (40 kills, 400 mails).
 // Run it longer by hand, for example:
 //
 //	go test ./e2e -run TestCrashHarness -v -timeout 1h \
@@ -28,8 +28,8 @@ import (
 // Every run logs its seed; the same seed gives the same mails and the same
 // sequence of kill decisions (the moments still depend on the machine).
 var (
-	crashKills    = flag.Int("crash.kills", 25, "crash harness: SIGKILLs while the backlog is worked through")
-	crashMessages = flag.Int("crash.messages", 300, "crash harness: mails in the backlog (valid, malformed and ignored)")
+	crashKills    = flag.Int("crash.kills", 40, "crash harness: SIGKILLs while the backlog is worked through")
+	crashMessages = flag.Int("crash.messages", 400, "crash harness: mails in the backlog (valid, malformed and ignored)")
 	crashSeed     = flag.Uint64("crash.seed", 0, "crash harness: random seed (0: from the clock)")
 )
 

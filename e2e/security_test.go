@@ -178,7 +178,7 @@ func TestRejectionFloodIsRateLimited(t *testing.T) {
 
 // Passwords for IMAP and SMTP from password_file, password_env and
 // password_credential never reach the log, at debug level, on success or
-// on login failure.
+// on login failure; the database files are 0600.
 func TestPasswordsNeverLogged(t *testing.T) {
 	t.Parallel()
 	sources := []string{"file", "env", "credential"}
@@ -230,6 +230,13 @@ func TestPasswordsNeverLogged(t *testing.T) {
 			for _, want := range []string{`mailbox=escalations host=`, `login as ` + e.secUser, `mail deferred`} {
 				if !p.waitLog(want, 20*time.Second) {
 					t.Fatalf("the log never shows %q:\n%s", want, p.log())
+				}
+			}
+			// The database and its WAL and shared-memory files hold mail
+			// and cases: readable by the daemon's user only.
+			for _, f := range []string{e.dbPath(), e.dbPath() + "-wal", e.dbPath() + "-shm"} {
+				if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: %v %v, want mode 0600", filepath.Base(f), fi.Mode(), err)
 				}
 			}
 			p.signal(syscall.SIGTERM)
