@@ -252,14 +252,16 @@ func (g *Gateway) supervise(ctx context.Context, name string, run func(context.C
 }
 
 // Stop shuts down in order: intake first, then timers and the outbound
-// worker, with a bounded drain of due mail, then the database.
+// worker, with a drain of due mail, then the database. The shutdown
+// timeout counts from the start of Stop, so it bounds the whole stop, not
+// only the drain.
 func (g *Gateway) Stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), g.drain)
+	defer cancel()
 	g.cancelIn()
 	g.inWG.Wait()
 	g.cancelEn()
 	g.enWG.Wait()
-	ctx, cancel := context.WithTimeout(context.Background(), g.drain)
-	defer cancel()
 	if err := g.Worker.Flush(ctx); err != nil {
 		g.log.Warn("outbox drain incomplete", "err", err)
 	}

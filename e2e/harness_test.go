@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,11 +50,21 @@ type env struct {
 	cfgPath string
 	escUser string // the Dovecot user behind escalations@
 	secUser string // the Dovecot user behind security@
+	edit    func(string) string
+	extra   string
+	// smtpPort and imapPort, when set, replace the servers' own ports
+	// (to put a fault-injection proxy in between).
+	smtpPort, imapPort int
+	// dbDir, when set, holds the database instead of dir.
+	dbDir string
 }
 
 type envOptions struct {
 	dovecot *mailtest.Dovecot // default: the package's shared instance
 	extra   string            // YAML appended to the config
+	// edit, if set, rewrites the whole config text (after extra is
+	// appended), e.g. to change a value of the example policy.
+	edit func(string) string
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -70,6 +81,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e.cfgPath = filepath.Join(e.dir, "escalationd.yaml")
+	e.edit, e.extra = o.edit, o.extra
 	e.writeConfig(o.extra)
 	return e
 }
@@ -88,6 +100,17 @@ func (e *env) writeConfig(extra string) {
 	}
 	policy := string(example[i:])
 	smtpHost, smtpPort, _ := strings.Cut(e.pit.SMTPAddr(), ":")
+	if e.smtpPort != 0 {
+		smtpPort = fmt.Sprint(e.smtpPort)
+	}
+	dbDir := e.dir
+	if e.dbDir != "" {
+		dbDir = e.dbDir
+	}
+	imapPort := e.dove.Port()
+	if e.imapPort != 0 {
+		imapPort = e.imapPort
+	}
 	head := fmt.Sprintf(`database: %s/escalationd.db
 gateway:
   domain: craudiovizai.com
@@ -115,13 +138,37 @@ smtp:
   port: %s
   tls: none
   from: "Escalation Desk <escalations@craudiovizai.com>"
-`, e.dir, e.dove.Port(), e.escUser, e.dove.Port(), e.secUser, smtpHost, smtpPort)
+`, dbDir, imapPort, e.escUser, imapPort, e.secUser, smtpHost, smtpPort)
 	doc := head + policy + "\n" + extra
 	// The example's outbox retries start at 30s; tests want seconds.
 	doc = strings.Replace(doc, "retry_initial: 30s", "retry_initial: 1s", 1)
+	if e.edit != nil {
+		doc = e.edit(doc)
+	}
 	if err := os.WriteFile(e.cfgPath, []byte(doc), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// dbPath is the daemon's database file.
+func (e *env) dbPath() string {
+	if e.dbDir != "" {
+		return filepath.Join(e.dbDir, "escalationd.db")
+	}
+	return filepath.Join(e.dir, "escalationd.db")
+}
+
+// pointSMTPAt rewrites the config to send through 127.0.0.1:port.
+func (e *env) pointSMTPAt(port int) {
+	e.smtpPort = port
+	e.writeConfig(e.extra)
+}
+
+// pointIMAPAt rewrites the config to read both mailboxes through
+// 127.0.0.1:port.
+func (e *env) pointIMAPAt(port int) {
+	e.imapPort = port
+	e.writeConfig(e.extra)
 }
 
 // daemon is escalationd running inside the test process.
@@ -129,6 +176,7 @@ type daemon struct {
 	cancel context.CancelFunc
 	done   chan error
 	log    *lockedBuffer
+	gw     atomic.Pointer[app.Gateway] // the running gateway, once started
 }
 
 type lockedBuffer struct {
@@ -150,7 +198,8 @@ func (e *env) start() *daemon {
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	logger := slog.New(slog.NewTextHandler(d.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	go func() { d.done <- app.Run(ctx, app.Options{ConfigPath: e.cfgPath, Logger: logger}) }()
+	started := func(g *app.Gateway) { d.gw.Store(g) }
+	go func() { d.done <- app.Run(ctx, app.Options{ConfigPath: e.cfgPath, Logger: logger, Started: started}) }()
 	e.t.Cleanup(func() { d.stop(e.t) })
 	return d
 }

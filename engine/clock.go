@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"escalationd/internal/clock"
+	"escalationd/internal/retry"
 	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
@@ -72,27 +73,35 @@ func (e *Engine) WakeTimers() {
 	}
 }
 
+// timerRetry paces the timer loop after a failed pass: a step that could
+// not be recorded stays due, and firing it again at once would spin on the
+// failing database.
+var timerRetry = retry.Policy{Initial: time.Second, Max: time.Minute}
+
 // RunTimers fires SLA steps as they fall due until ctx ends. It sleeps
-// until the earliest pending step (or a wake-up), never on a coarse tick.
+// until the earliest pending step (or a wake-up), never on a coarse tick;
+// after a failed pass it waits like a retry.
 func (e *Engine) RunTimers(ctx context.Context) error {
+	failures := 0
 	for {
-		_, fireErr := e.FireDue(ctx)
-		if fireErr != nil && ctx.Err() == nil {
-			e.log.Error("firing SLA steps failed; retrying", "err", fireErr)
-		}
+		_, err := e.FireDue(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		wait := time.Hour
-		if next, ok, err := e.st.NextTimerDue(ctx); err != nil {
+		if err != nil {
+			failures++
+			wait = timerRetry.Delay(failures)
+			e.log.Error("firing SLA steps failed", "err", err, "retry_in", wait.Round(time.Millisecond))
+		} else if next, ok, err := e.st.NextTimerDue(ctx); err != nil {
+			failures = 0
 			e.log.Error("reading next SLA step failed", "err", err)
 			wait = 10 * time.Second
-		} else if ok {
-			wait = min(wait, max(next.Sub(e.clock.Now()), 0))
-		}
-		if fireErr != nil {
-			// The database refused: try again calmly, not in a hot loop.
-			wait = max(wait, 10*time.Second)
+		} else {
+			failures = 0
+			if ok {
+				wait = min(wait, max(next.Sub(e.clock.Now()), 0))
+			}
 		}
 		if wait > 0 && !clock.Sleep(ctx, e.clock, wait, e.timerWake) {
 			return nil

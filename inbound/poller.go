@@ -28,12 +28,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
 	"escalationd/config"
 	"escalationd/internal/clock"
+	"escalationd/internal/retry"
 	"escalationd/store"
 )
 
@@ -158,14 +158,9 @@ func (p *Poller) Run(ctx context.Context) error {
 }
 
 // backoff is exponential from BackoffInitial, capped at BackoffMax, with
-// ±20% jitter so several gateways do not hammer a recovering server at once.
+// jitter so several gateways do not hammer a recovering server at once.
 func (p *Poller) backoff(failures int) time.Duration {
-	d := p.opt.BackoffInitial
-	for i := 1; i < failures && d < p.opt.BackoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, p.opt.BackoffMax)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	return retry.Policy{Initial: p.opt.BackoffInitial, Max: p.opt.BackoffMax}.Delay(failures)
 }
 
 // handle runs one stored message through the Processor and, when that

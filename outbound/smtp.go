@@ -95,26 +95,84 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	return &SMTPSender{client: c, timeout: timeout}, nil
 }
 
-// Send implements Sender.
-func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []byte) ([]RecipientError, error) {
-	if s.conn == nil {
-		c, err := s.client.DialToSMTPClientWithContext(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("connect: %w", err)
-		}
-		s.conn = c
-	}
-	rejected, err := s.transaction(from, to, raw)
-	if err != nil {
-		// Any failure may leave the session in an unknown state: start over.
-		s.drop()
-	}
-	return rejected, err
+// cancelGrace is how long a send in flight may still take once its
+// context is cancelled (the worker stopping): enough for a healthy server
+// to answer, so the mail is recorded instead of sent again at the next
+// start; a server that hangs is abandoned.
+const cancelGrace = time.Second
+
+// attempt is the outcome of one send, reported by the goroutine that made
+// it together with the connection to reuse (nil after an error).
+type attempt struct {
+	conn     *smtp.Client
+	rejected []RecipientError
+	err      error
 }
 
-func (s *SMTPSender) transaction(from string, to []string, raw []byte) ([]RecipientError, error) {
+// Send implements Sender. It honours ctx even when the server hangs (the
+// go-mail client blocks in reads under its own lock, bounded only by the
+// SMTP timeout): the conversation runs in its own goroutine, which is
+// abandoned at once when ctx's deadline passes and cancelGrace after ctx
+// is cancelled; it closes its connection when it ends. An abandoned send
+// may still reach the server, in which case the mail goes out again later
+// with the same Message-ID.
+func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []byte) ([]RecipientError, error) {
 	c := s.conn
-	if err := c.UpdateDeadline(s.timeout); err != nil {
+	s.conn = nil // the attempt owns it until it reports back
+	done := make(chan attempt, 1)
+	go func() {
+		a := attempt{conn: c}
+		if a.conn == nil {
+			if a.conn, a.err = s.client.DialToSMTPClientWithContext(ctx); a.err != nil {
+				a.conn, a.err = nil, &connectError{a.err}
+				done <- a
+				return
+			}
+		}
+		a.rejected, a.err = transaction(a.conn, s.timeout, from, to, raw)
+		if a.err != nil {
+			// Any failure may leave the session in an unknown state: start
+			// over.
+			_ = a.conn.Close()
+			a.conn = nil
+		}
+		done <- a
+	}()
+	a, ok := waitAttempt(ctx, done)
+	if !ok {
+		go func() {
+			if a := <-done; a.conn != nil {
+				_ = a.conn.Close()
+			}
+		}()
+		return nil, fmt.Errorf("send abandoned: %w", ctx.Err())
+	}
+	s.conn = a.conn
+	return a.rejected, a.err
+}
+
+// waitAttempt waits for the attempt; ok is false when it was abandoned.
+func waitAttempt(ctx context.Context, done <-chan attempt) (attempt, bool) {
+	select {
+	case a := <-done:
+		return a, true
+	case <-ctx.Done():
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return attempt{}, false
+	}
+	t := time.NewTimer(cancelGrace)
+	defer t.Stop()
+	select {
+	case a := <-done:
+		return a, true
+	case <-t.C:
+		return attempt{}, false
+	}
+}
+
+func transaction(c *smtp.Client, timeout time.Duration, from string, to []string, raw []byte) ([]RecipientError, error) {
+	if err := c.UpdateDeadline(timeout); err != nil {
 		return nil, err
 	}
 	if err := c.Mail("<" + from + ">"); err != nil {
@@ -149,13 +207,6 @@ func (s *SMTPSender) transaction(from string, to []string, raw []byte) ([]Recipi
 	return rejected, nil
 }
 
-func (s *SMTPSender) drop() {
-	if s.conn != nil {
-		_ = s.conn.Close()
-		s.conn = nil
-	}
-}
-
 // Close ends the session politely.
 func (s *SMTPSender) Close() error {
 	if s.conn == nil {
@@ -166,14 +217,28 @@ func (s *SMTPSender) Close() error {
 	return err
 }
 
+// connectError is a failure to set up the session (connect, greeting,
+// EHLO, STARTTLS, AUTH): it says nothing about the mail, and the operator
+// can fix it (a rotated password, a relay that refuses us), so it is
+// temporary whatever the reply code.
+type connectError struct{ err error }
+
+func (e *connectError) Error() string { return "connect: " + e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
 // IsTemporary reports whether a send may succeed later. SMTP 4xx replies,
-// network errors and anything unknown are temporary (maddy's rule: a
-// message is never dropped on an error we cannot classify); SMTP 5xx
-// replies are permanent. Context cancellation is neither: callers check it
+// network errors, failures to set up the session (connectError) and
+// anything unknown are temporary (maddy's rule: a message is never dropped
+// on an error we cannot classify); SMTP 5xx replies to the mail's own
+// commands are permanent. Context cancellation is neither: callers check it
 // first and leave the mail untouched.
 func IsTemporary(err error) bool {
 	if err == nil {
 		return false
+	}
+	var ce *connectError
+	if errors.As(err, &ce) {
+		return true
 	}
 	var tpe *textproto.Error
 	if errors.As(err, &tpe) {

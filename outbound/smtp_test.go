@@ -75,3 +75,19 @@ func TestSMTPSenderClassifiesFailures(t *testing.T) {
 		t.Fatalf("after the outage: %v", err)
 	}
 }
+
+// A session that cannot be set up (here AUTH refused with 535) says
+// nothing about the mail: it is retried, not failed for good, so a wrong
+// or rotated password loses no mail.
+func TestSMTPSenderSessionFailuresAreTemporary(t *testing.T) {
+	sink := mailtest.StartSMTPSinkWith(t, mailtest.SMTPSinkOptions{Password: "right"})
+	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: sink.Port(), TLS: "none", Username: "gw", Password: "wrong",
+		Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Send(context.Background(), "gw@example.com", []string{"a@example.com"}, []byte("Subject: x\r\n\r\nx\r\n"))
+	if err == nil || !IsTemporary(err) || !strings.Contains(err.Error(), "535") {
+		t.Fatalf("AUTH refused: %v temporary=%v", err, IsTemporary(err))
+	}
+}

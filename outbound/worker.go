@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
 
 	"escalationd/internal/clock"
+	"escalationd/internal/retry"
 	"escalationd/store"
 )
 
@@ -19,31 +19,8 @@ import (
 // recipients). It runs on every message, whatever queued it.
 type Guard func(ctx context.Context, m *store.Mail) error
 
-// RetryPolicy is the backoff for temporary failures.
-type RetryPolicy struct {
-	Initial time.Duration // first retry delay
-	Max     time.Duration // cap on the delay
-	// Jitter returns a factor in [0,1); the delay is scaled by 0.8 + 0.4*f so
-	// retries from many mails do not arrive at the server together. nil uses
-	// math/rand.
-	Jitter func() float64
-}
-
-// Delay is the wait after the given number of failed attempts (1 = first).
-func (p RetryPolicy) Delay(attempts int) time.Duration {
-	d := p.Initial
-	for i := 1; i < attempts && d < p.Max; i++ {
-		d *= 2
-	}
-	if d > p.Max {
-		d = p.Max
-	}
-	j := p.Jitter
-	if j == nil {
-		j = rand.Float64
-	}
-	return time.Duration(float64(d) * (0.8 + 0.4*j()))
-}
+// RetryPolicy is the backoff for temporary failures (see package retry).
+type RetryPolicy = retry.Policy
 
 // WorkerOptions configure a Worker; Store, Sender, Clock and Logger are
 // required.
@@ -67,13 +44,12 @@ type Worker struct {
 	log  *slog.Logger
 	wake chan struct{}
 
-	// When the database refuses a write, what the worker learned lives
-	// here until it can be recorded: mail the server accepted (never sent
-	// again) and mail to leave alone until a time (no hot retry loop).
+	// unrecorded holds mail the server accepted whose "sent" mark could
+	// not be written (the database failing, e.g. a full disk). This process
+	// never sends it again; it only retries the mark. After a restart the
+	// mail may go out once more, with the same Message-ID.
 	mu         sync.Mutex
-	unrecorded map[int64]time.Time
-	held       map[int64]time.Time
-	stalled    bool // the last pass left due mail it could not move on
+	unrecorded map[int64]bool
 }
 
 // NewWorker checks the options.
@@ -90,8 +66,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.Batch <= 0 {
 		o.Batch = 50
 	}
-	return &Worker{opt: o, log: o.Logger.With("component", "outbound"), wake: make(chan struct{}, 1),
-		unrecorded: map[int64]time.Time{}, held: map[int64]time.Time{}}, nil
+	return &Worker{opt: o, log: o.Logger.With("component", "outbound"), wake: make(chan struct{}, 1), unrecorded: map[int64]bool{}}, nil
 }
 
 // Wake tells the worker new mail was queued.
@@ -103,27 +78,31 @@ func (w *Worker) Wake() {
 }
 
 // Run sends due mail until ctx ends, sleeping until the next row is due or
-// Wake is called.
+// Wake is called. A pass that fails on the database (whose rows therefore
+// stay due) is followed by a pause that grows like a retry, not by another
+// pass at once.
 func (w *Worker) Run(ctx context.Context) error {
+	failures := 0
 	for {
-		if err := w.Flush(ctx); err != nil && ctx.Err() == nil {
-			w.log.Error("outbox pass failed", "err", err)
-		}
+		err := w.Flush(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		wait := time.Minute
-		if next, ok, err := w.opt.Store.NextMailDue(ctx); err != nil {
-			wait = stallWait
-		} else if ok {
-			wait = min(wait, max(next.Sub(w.opt.Clock.Now()), 0))
+		if err != nil {
+			failures++
+			wait = w.opt.Retry.Delay(failures)
+			w.log.Error("outbox pass failed", "err", err, "retry_in", wait.Round(time.Millisecond))
+		} else {
+			failures = 0
+			if next, ok, err := w.opt.Store.NextMailDue(ctx); err == nil && ok {
+				wait = min(wait, max(next.Sub(w.opt.Clock.Now()), 0))
+			}
+			if wait == 0 {
+				continue
+			}
 		}
-		if w.isStalled() {
-			// Due mail that could not be moved on (the database refuses
-			// writes): retry calmly, never in a hot loop.
-			wait = max(wait, stallWait)
-		}
-		if wait > 0 && !clock.Sleep(ctx, w.opt.Clock, wait, w.wake) {
+		if !clock.Sleep(ctx, w.opt.Clock, wait, w.wake) {
 			return nil
 		}
 	}
@@ -142,102 +121,57 @@ func (w *Worker) Flush(ctx context.Context) error {
 		if len(due) == 0 {
 			return nil
 		}
-		w.setStalled(false)
 		progress := false
 		for _, m := range due {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if w.deliver(ctx, m) {
-				progress = true
+			done, err := w.deliver(ctx, m)
+			if err != nil {
+				// The outcome could not be recorded, so the row is still
+				// due: stop here rather than go round again at once.
+				return err
 			}
+			progress = progress || done
 		}
 		if !progress {
-			// Nothing in the batch could be finished: rescheduled rows wait
-			// for their time; rows the database would not update wait in
-			// memory. Either way, stop this pass instead of spinning.
-			w.setStalled(true)
+			// Everything in the batch failed temporarily and was
+			// rescheduled; wait for the schedule instead of spinning.
 			return nil
 		}
 	}
 	return nil
 }
 
-// stallWait is the pause after a pass that could not move on.
-const stallWait = 5 * time.Second
-
-func (w *Worker) isStalled() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.stalled
-}
-
-func (w *Worker) setStalled(v bool) {
-	w.mu.Lock()
-	w.stalled = v
-	w.mu.Unlock()
-}
-
-// recall handles a mail the worker knows more about than the database:
-// sent but not yet recorded (record it now; never send it again), or held
-// after a failed write. It reports whether the mail must not be sent now.
-func (w *Worker) recall(ctx context.Context, m *store.Mail, now time.Time) bool {
-	w.mu.Lock()
-	sentAt, sent := w.unrecorded[m.ID]
-	until, held := w.held[m.ID]
-	w.mu.Unlock()
-	switch {
-	case sent:
-		if err := w.opt.Store.MarkSent(ctx, m.ID, sentAt); err != nil {
-			return true
-		}
-		w.forget(m.ID)
-		return true
-	case held && now.Before(until):
-		return true
-	case held:
-		w.forget(m.ID)
-	}
-	return false
-}
-
-func (w *Worker) forget(id int64) {
-	w.mu.Lock()
-	delete(w.unrecorded, id)
-	delete(w.held, id)
-	w.mu.Unlock()
-}
-
-func (w *Worker) hold(id int64, until time.Time) {
-	w.mu.Lock()
-	w.held[id] = until
-	w.mu.Unlock()
-}
-
 // deliver sends one mail and records the result; it reports whether the
-// row left the due set for good (sent, failed or blocked).
-func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
+// row left the due set for good (sent, failed or blocked), and an error
+// when the result could not be recorded.
+func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 	log := w.log.With("mail", m.ID, "case", m.CaseID, "event", m.Event, "message_id", m.MessageID)
 	now := w.opt.Clock.Now()
-	if w.recall(ctx, m, now) {
-		return false
+	if w.isUnrecorded(m.ID) {
+		// Sent already: only the mark is missing.
+		if err := w.opt.Store.MarkSent(context.WithoutCancel(ctx), m.ID, now); err != nil {
+			return false, fmt.Errorf("record mail %d sent: %w", m.ID, err)
+		}
+		w.setUnrecorded(m.ID, false)
+		log.Info("mail sent recorded late", "to", m.RcptTo)
+		return true, nil
 	}
 	if w.opt.Guard != nil {
 		if err := w.opt.Guard(ctx, m); err != nil {
 			log.Error("mail blocked", "err", err)
 			if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailBlocked, "mail-blocked", err.Error(), now); ferr != nil {
-				log.Error("recording blocked mail failed", "err", ferr)
-				w.hold(m.ID, now.Add(w.opt.Retry.Initial))
-				return false
+				return false, fmt.Errorf("record mail %d blocked: %w", m.ID, ferr)
 			}
-			return true
+			return true, nil
 		}
 	}
 	rejected, err := w.opt.Sender.Send(ctx, m.MailFrom, m.RcptTo, m.Raw)
 	now = w.opt.Clock.Now()
 	if err != nil && ctx.Err() != nil {
 		// Shutting down: the mail stays pending, untouched, for next time.
-		return false
+		return false, nil
 	}
 	// What happened on the wire is recorded even if shutdown began during
 	// the send: a lost "sent" mark would send the mail again.
@@ -245,13 +179,10 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 	switch {
 	case err == nil:
 		if err := w.opt.Store.MarkSent(ctx, m.ID, now); err != nil {
-			// The server has it: remember, and never send it again from
-			// this process; only a restart before the mark is recorded
-			// sends it again, with the same Message-ID.
-			log.Error("recording sent mail failed; will record it later", "err", err)
-			w.mu.Lock()
-			w.unrecorded[m.ID] = now
-			w.mu.Unlock()
+			// The server has it: never send it again from this process.
+			w.setUnrecorded(m.ID, true)
+			log.Error("mail sent, but recording it failed; only the record will be retried", "to", m.RcptTo, "err", err)
+			return false, fmt.Errorf("record mail %d sent: %w", m.ID, err)
 		}
 		log.Info("mail sent", "to", m.RcptTo, "attempt", m.Attempts+1)
 		if len(rejected) > 0 {
@@ -260,24 +191,20 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 		if w.opt.Sent != nil {
 			w.opt.Sent(m, now)
 		}
-		return true
+		return true, nil
 	case !IsTemporary(err):
 		log.Error("mail failed permanently", "err", err, "to", m.RcptTo)
 		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", err.Error(), now); ferr != nil {
-			log.Error("recording failed mail failed", "err", ferr)
-			w.hold(m.ID, now.Add(w.opt.Retry.Initial))
-			return false
+			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
-		return true
+		return true, nil
 	case !now.Before(m.GiveUpAt):
 		log.Error("mail undeliverable, giving up", "err", err, "attempts", m.Attempts+1, "since", m.CreatedAt)
 		cause := fmt.Sprintf("gave up after %d attempts since %s: %v", m.Attempts+1, m.CreatedAt.Format(time.RFC3339), err)
 		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", cause, now); ferr != nil {
-			log.Error("recording failed mail failed", "err", ferr)
-			w.hold(m.ID, now.Add(w.opt.Retry.Initial))
-			return false
+			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
-		return true
+		return true, nil
 	default:
 		next := now.Add(w.opt.Retry.Delay(m.Attempts + 1))
 		if next.After(m.GiveUpAt) {
@@ -285,10 +212,25 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) bool {
 		}
 		log.Warn("mail deferred", "err", err, "attempt", m.Attempts+1, "next_attempt", next)
 		if err := w.opt.Store.MarkRetry(ctx, m.ID, next, err.Error()); err != nil {
-			log.Error("recording retry failed", "err", err)
-			w.hold(m.ID, next)
+			return false, fmt.Errorf("schedule retry of mail %d: %w", m.ID, err)
 		}
-		return false
+		return false, nil
+	}
+}
+
+func (w *Worker) isUnrecorded(id int64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.unrecorded[id]
+}
+
+func (w *Worker) setUnrecorded(id int64, v bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if v {
+		w.unrecorded[id] = true
+	} else {
+		delete(w.unrecorded, id)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -178,4 +179,38 @@ func decodeHeader(v string) string {
 func trimMsgID(v string) string {
 	v = strings.TrimSpace(v)
 	return strings.TrimSuffix(strings.TrimPrefix(v, "<"), ">")
+}
+
+// AppendMany appends every message to the user's mailbox in one session
+// (with the mailbox selected, which keeps Dovecot fast on big mailboxes) and
+// returns their UIDs in order. The mailbox is created when missing.
+func (d *Dovecot) AppendMany(t testing.TB, user, mailbox string, raws [][]byte) []uint32 {
+	t.Helper()
+	uids := make([]uint32, 0, len(raws))
+	err := withIMAPTimeout(d.Addr(), user, d.password(t, user), imapOpTimeout+time.Duration(len(raws))*50*time.Millisecond, func(c *imapclient.Client) error {
+		if _, err := c.Select(mailbox, nil).Wait(); err != nil {
+			var ie *imap.Error
+			if !errors.As(err, &ie) {
+				return err
+			}
+			if err := c.Create(mailbox, nil).Wait(); err != nil {
+				return fmt.Errorf("create %s: %w", mailbox, err)
+			}
+			if _, err := c.Select(mailbox, nil).Wait(); err != nil {
+				return err
+			}
+		}
+		for _, raw := range raws {
+			uid, err := appendOnce(c, mailbox, raw)
+			if err != nil {
+				return fmt.Errorf("append to %s: %w", mailbox, err)
+			}
+			uids = append(uids, uid)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("dovecot: append %d messages for %s: %v", len(raws), user, err)
+	}
+	return uids
 }

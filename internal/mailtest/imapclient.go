@@ -1,6 +1,7 @@
 package mailtest
 
 import (
+	"crypto/tls"
 	"fmt"
 	"mime"
 	"net"
@@ -42,11 +43,27 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
 // withIMAP runs f in a fresh logged-in session; the whole session has a
 // deadline so a wedged server fails the test instead of hanging it.
 func withIMAP(addr, user, password string, f func(c *imapclient.Client) error) error {
-	conn, err := net.DialTimeout("tcp", addr, imapOpTimeout)
+	return withIMAPTimeout(addr, user, password, imapOpTimeout, f)
+}
+
+// withIMAPTimeout is withIMAP with a deadline for the whole session.
+func withIMAPTimeout(addr, user, password string, timeout time.Duration, f func(c *imapclient.Client) error) error {
+	return withIMAPConn(addr, nil, user, password, timeout, f)
+}
+
+// withIMAPConn is withIMAPTimeout over implicit TLS when tlsConf is set.
+func withIMAPConn(addr string, tlsConf *tls.Config, user, password string, timeout time.Duration, f func(c *imapclient.Client) error) error {
+	var conn net.Conn
+	var err error
+	if tlsConf != nil {
+		conn, err = tls.DialWithDialer(&net.Dialer{Timeout: imapOpTimeout}, "tcp", addr, tlsConf)
+	} else {
+		conn, err = net.DialTimeout("tcp", addr, imapOpTimeout)
+	}
 	if err != nil {
 		return err
 	}
-	_ = conn.SetDeadline(time.Now().Add(imapOpTimeout))
+	_ = conn.SetDeadline(time.Now().Add(timeout))
 	c := imapclient.New(conn, &imapclient.Options{WordDecoder: wordDecoder})
 	defer c.Close()
 	if err := c.Login(user, password).Wait(); err != nil {

@@ -2,9 +2,11 @@ package mailtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log"
+	"net"
 	"sync"
 	"testing"
 
@@ -30,6 +32,10 @@ type IMAPMemOptions struct {
 	// Debug, if set, receives the raw protocol of every connection
 	// (passwords included).
 	Debug io.Writer
+	// TLS, if set, serves implicit TLS (IMAPS) with this config, e.g.
+	// NewSelfSigned(t).Server. The helpers (Messages, Mailboxes) then
+	// connect without verifying the certificate.
+	TLS *tls.Config
 }
 
 // IMAPMem is go-imap's in-memory IMAP server (imapmemserver) on a free
@@ -99,7 +105,11 @@ func StartIMAPMem(t testing.TB, opts IMAPMemOptions) *IMAPMem {
 	for _, u := range opts.Users {
 		m.AddUser(t, u, DefaultPassword)
 	}
-	go func() { _ = m.srv.Serve(ln) }()
+	var serveLn net.Listener = ln
+	if opts.TLS != nil {
+		serveLn = tls.NewListener(ln, opts.TLS)
+	}
+	go func() { _ = m.srv.Serve(serveLn) }()
 	return m
 }
 
@@ -196,7 +206,7 @@ func (m *IMAPMem) Append(t testing.TB, user, mailbox string, raw []byte) uint32 
 func (m *IMAPMem) Messages(t testing.TB, user, mailbox string) []Msg {
 	t.Helper()
 	var msgs []Msg
-	err := withIMAP(m.Addr(), user, m.password(user), func(c *imapclient.Client) error {
+	err := m.withIMAP(user, func(c *imapclient.Client) error {
 		var err error
 		msgs, err = fetchIMAP(c, mailbox)
 		return err
@@ -211,7 +221,7 @@ func (m *IMAPMem) Messages(t testing.TB, user, mailbox string) []Msg {
 func (m *IMAPMem) Mailboxes(t testing.TB, user string) []string {
 	t.Helper()
 	var names []string
-	err := withIMAP(m.Addr(), user, m.password(user), func(c *imapclient.Client) error {
+	err := m.withIMAP(user, func(c *imapclient.Client) error {
 		var err error
 		names, err = listIMAP(c)
 		return err
@@ -220,6 +230,15 @@ func (m *IMAPMem) Mailboxes(t testing.TB, user string) []string {
 		t.Fatalf("imapmem: mailboxes of %s: %v", user, err)
 	}
 	return names
+}
+
+// withIMAP runs f in a session of user, over TLS when the server uses it.
+func (m *IMAPMem) withIMAP(user string, f func(c *imapclient.Client) error) error {
+	var tlsConf *tls.Config
+	if m.opts.TLS != nil {
+		tlsConf = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the test's own server
+	}
+	return withIMAPConn(m.Addr(), tlsConf, user, m.password(user), imapOpTimeout, f)
 }
 
 // literal adapts raw bytes to imap.LiteralReader for imapmemserver.

@@ -302,6 +302,12 @@ func (m *Mailpit) list(t testing.TB, path string) []MailpitMessage {
 	return all
 }
 
+// Count returns how many messages Mailpit holds.
+func (m *Mailpit) Count(t testing.TB) int {
+	t.Helper()
+	return m.count(t)
+}
+
 func (m *Mailpit) count(t testing.TB) int {
 	t.Helper()
 	var page mailpitList

@@ -1,6 +1,7 @@
 package mailtest
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -64,9 +66,29 @@ type failure struct {
 	err *smtp.SMTPError
 }
 
+// SMTPSinkOptions configure a sink; the zero value is plaintext without
+// AUTH.
+type SMTPSinkOptions struct {
+	// TLS, if set, offers STARTTLS with this config (e.g.
+	// NewSelfSigned(t).Server), or, with ImplicitTLS, speaks TLS from the
+	// first byte (SMTPS).
+	TLS         *tls.Config
+	ImplicitTLS bool
+	// Password, if set, makes the sink offer AUTH PLAIN (also without TLS)
+	// and require it before MAIL: any user name with this password is
+	// accepted, anything else gets 535.
+	Password string
+}
+
 // StartSMTPSink starts a sink on a free 127.0.0.1 port and closes it when
 // the test ends.
 func StartSMTPSink(t testing.TB) *SMTPSink {
+	t.Helper()
+	return StartSMTPSinkWith(t, SMTPSinkOptions{})
+}
+
+// StartSMTPSinkWith starts a sink with options; see StartSMTPSink.
+func StartSMTPSinkWith(t testing.TB, opts SMTPSinkOptions) *SMTPSink {
 	t.Helper()
 	s := &SMTPSink{log: &syncBuffer{}, fail: map[Stage]*failure{}}
 	ln, err := newSwitchListener(s.rejectBusy)
@@ -75,13 +97,26 @@ func StartSMTPSink(t testing.TB) *SMTPSink {
 	}
 	s.ln = ln
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &sinkSession{sink: s, helo: c.Hostname()}, nil
+		ss := &sinkSession{sink: s, helo: c.Hostname()}
+		if opts.Password != "" {
+			return &authSinkSession{sinkSession: ss, password: opts.Password}, nil
+		}
+		return ss, nil
 	}))
 	s.srv.Domain = "sink.mailtest.invalid"
 	s.srv.ErrorLog = log.New(s.log, "smtp sink: ", log.Lmicroseconds)
 	s.srv.ReadTimeout = 30 * time.Second
 	s.srv.WriteTimeout = 30 * time.Second
-	go func() { _ = s.srv.Serve(ln) }()
+	s.srv.AllowInsecureAuth = true
+	var serveLn net.Listener = ln
+	if opts.TLS != nil {
+		if opts.ImplicitTLS {
+			serveLn = tls.NewListener(ln, opts.TLS)
+		} else {
+			s.srv.TLSConfig = opts.TLS
+		}
+	}
+	go func() { _ = s.srv.Serve(serveLn) }()
 	t.Cleanup(s.Close)
 	return s
 }
@@ -240,3 +275,32 @@ func (ss *sinkSession) Data(r io.Reader) error {
 
 func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
 func (ss *sinkSession) Logout() error { return nil }
+
+// authSinkSession is a sinkSession that requires AUTH PLAIN.
+type authSinkSession struct {
+	*sinkSession
+	password string
+	authed   bool
+}
+
+func (as *authSinkSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (as *authSinkSession) Auth(mech string) (sasl.Server, error) {
+	if mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(_, _, password string) error {
+		if password != as.password {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
+		}
+		as.authed = true
+		return nil
+	}), nil
+}
+
+func (as *authSinkSession) Mail(from string, opts *smtp.MailOptions) error {
+	if !as.authed {
+		return smtp.ErrAuthRequired
+	}
+	return as.sinkSession.Mail(from, opts)
+}
