@@ -9,6 +9,12 @@ import (
 	"escalationd/store"
 )
 
+// Refusal is a Guard's verdict that a mail must never be sent; any other
+// Guard error means the check could not run, and the mail waits.
+type Refusal struct{ Reason string }
+
+func (r *Refusal) Error() string { return r.Reason }
+
 // ConfidentialGuard refuses mail of a confidential case (security, legal,
 // fraud, media) that would reach the customer: the customer's address, or
 // anyone at the customer's domain unless that domain is one of the
@@ -49,7 +55,7 @@ func ConfidentialGuard(st *store.Store, internalDomains []string) Guard {
 		for _, rcpt := range m.RcptTo {
 			r := strings.ToLower(rcpt)
 			if slices.Contains(forbidden, r) || slices.Contains(forbiddenDomains, domain(r)) {
-				return fmt.Errorf("case %d (%s) is confidential: refusing %s mail to customer-side address %s", c.ID, c.Ticket, m.Event, rcpt)
+				return &Refusal{fmt.Sprintf("case %d (%s) is confidential: refusing %s mail to customer-side address %s", c.ID, c.Ticket, m.Event, rcpt)}
 			}
 		}
 		return nil

@@ -160,6 +160,12 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 	}
 	if w.opt.Guard != nil {
 		if err := w.opt.Guard(ctx, m); err != nil {
+			var refused *Refusal
+			if !errors.As(err, &refused) {
+				// The check itself could not run (the database is busy):
+				// the mail waits, it is not condemned.
+				return false, fmt.Errorf("check mail %d: %w", m.ID, err)
+			}
 			log.Error("mail blocked", "err", err)
 			if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailBlocked, "mail-blocked", err.Error(), now); ferr != nil {
 				return false, fmt.Errorf("record mail %d blocked: %w", m.ID, ferr)

@@ -148,7 +148,7 @@ func TestGuardBlocksEveryMessage(t *testing.T) {
 	s := &scriptSender{}
 	guard := func(_ context.Context, m *store.Mail) error {
 		if m.RcptTo[0] == "customer@x" {
-			return errors.New("confidential")
+			return &Refusal{"confidential"}
 		}
 		return nil
 	}
@@ -232,5 +232,22 @@ func TestSentButUnrecordedIsNeverResent(t *testing.T) {
 	m, _ := rw.MailByID(ctx, 1)
 	if m.State != store.MailSent || len(s.sent) != 1 {
 		t.Fatalf("after recovery: %+v, sent %d times", m, len(s.sent))
+	}
+}
+
+// A guard that cannot run (its database read failed) holds the mail; only
+// a Refusal blocks it for good.
+func TestGuardErrorIsNotARefusal(t *testing.T) {
+	ctx := context.Background()
+	s := &scriptSender{}
+	guard := func(context.Context, *store.Mail) error { return errors.New("database is locked") }
+	st, w, _ := setup(t, s, guard)
+	enqueue(t, st, 0, "team@x")
+	if err := w.Flush(ctx); err == nil {
+		t.Fatal("a failed check passed silently")
+	}
+	m, _ := st.MailByID(ctx, 1)
+	if m.State != store.MailPending || len(s.sent) != 0 {
+		t.Fatalf("after a failed check: %+v, sent %d", m, len(s.sent))
 	}
 }
