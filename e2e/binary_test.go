@@ -146,12 +146,19 @@ func (p *proc) waitLog(s string, timeout time.Duration) bool {
 // what after timeout.
 func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) time.Duration {
 	t.Helper()
+	return waitEvery(t, what, timeout, 50*time.Millisecond, cond)
+}
+
+// waitEvery is waitFor polling every interval (for conditions that cost
+// the machine something to check, such as doveadm on a big mailbox).
+func waitEvery(t testing.TB, what string, timeout, interval time.Duration, cond func() bool) time.Duration {
+	t.Helper()
 	start := time.Now()
 	for !cond() {
 		if time.Since(start) > timeout {
 			t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(interval)
 	}
 	return time.Since(start)
 }

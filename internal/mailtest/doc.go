@@ -18,6 +18,16 @@
 // deleted through t.Cleanup. Readiness is polled with a deadline; a server
 // that does not come up fails the test with the tail of its log.
 //
+// # Faults between client and server
+//
+// [StartProxy] puts a TCP proxy in front of any of these servers: it
+// forwards, refuses connections, hangs them (a server that never answers)
+// or cuts them, also after a given number of response bytes
+// ([Proxy.CutAfter]), which ends a FETCH in the middle. [NewSelfSigned]
+// makes a certificate for TLS tests ([IMAPMemOptions.TLS],
+// [SMTPSinkOptions.TLS]) that clients must refuse unless told to trust
+// it.
+//
 // # Missing servers
 //
 // The Dovecot and Mailpit starters call [Require]: when the binary is not

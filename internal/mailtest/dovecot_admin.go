@@ -187,7 +187,7 @@ func trimMsgID(v string) string {
 func (d *Dovecot) AppendMany(t testing.TB, user, mailbox string, raws [][]byte) []uint32 {
 	t.Helper()
 	uids := make([]uint32, 0, len(raws))
-	err := withIMAPTimeout(d.Addr(), user, d.password(t, user), imapOpTimeout+time.Duration(len(raws))*50*time.Millisecond, func(c *imapclient.Client) error {
+	err := withIMAPTimeout(d.Addr(), user, d.password(t, user), 30*time.Second+time.Duration(len(raws))*100*time.Millisecond, func(c *imapclient.Client) error {
 		if _, err := c.Select(mailbox, nil).Wait(); err != nil {
 			var ie *imap.Error
 			if !errors.As(err, &ie) {
