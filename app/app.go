@@ -194,6 +194,7 @@ func Start(ctx context.Context, cfg *config.Config, opt Options) (*Gateway, erro
 	if err != nil {
 		return fail(err)
 	}
+	g.Worker.OnUndeliverable(g.Engine.Undeliverable)
 	for _, mb := range cfg.Mailboxes {
 		p, err := inbound.New(inbound.Options{Mailbox: mb, Store: st, Processor: g.Engine, Clock: clk, Logger: log,
 			MaxMessageSize: int64(cfg.Limits.MaxMessageSize)})

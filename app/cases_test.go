@@ -134,3 +134,24 @@ func TestStats(t *testing.T) {
 		t.Fatalf("stats = %s", out.String())
 	}
 }
+
+func TestReviewListsUnroutedMail(t *testing.T) {
+	ctx := context.Background()
+	cfg := casesConfig(t)
+	c, _ := config.Load(cfg, config.Options{SkipSecrets: true})
+	st, err := store.Open(ctx, c.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = st.InTx(ctx, func(tx *store.Tx) error {
+		return tx.AddEvent(store.Event{At: simStart, Type: "ignored", Actor: "stranger@outside.example", Detail: "sender-not-allowed: hello"})
+	})
+	st.Close()
+	var out bytes.Buffer
+	if err := Review(ctx, &out, ReviewOptions{ConfigPath: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "stranger@outside.example") || !strings.Contains(out.String(), "sender-not-allowed") {
+		t.Fatalf("review:\n%s", out.String())
+	}
+}

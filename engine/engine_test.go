@@ -314,3 +314,23 @@ func TestTierTransitionReroutesTheOpenCase(t *testing.T) {
 		t.Fatalf("upgrade: urgency %s, %d incident notices", c.Urgency, len(h.events("incident")))
 	}
 }
+
+// A routed mail refused for good is reported to the escalating agent, once;
+// a failed notice reports nothing (no loops).
+func TestUndeliverableMailIsReported(t *testing.T) {
+	h := newHarness(t)
+	h.deliver("escalations", escalation("TCK-40", "High", ""))
+	routed := h.mail()[0]
+	h.eng.Undeliverable(context.Background(), routed, "550 5.1.1 no such user")
+	h.eng.Undeliverable(context.Background(), routed, "550 5.1.1 no such user")
+	notices := h.events("delivery-failed")
+	if len(notices) != 1 || strings.Join(notices[0].RcptTo, ",") != "alice.agent@craudiovizai.com" ||
+		!strings.Contains(string(notices[0].Raw), "550 5.1.1 no such user") {
+		t.Fatalf("notices: %+v", notices)
+	}
+	n := notices[0]
+	h.eng.Undeliverable(context.Background(), &n, "550 again")
+	if len(h.events("delivery-failed")) != 1 {
+		t.Fatal("a failed notice caused another notice")
+	}
+}

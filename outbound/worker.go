@@ -34,6 +34,10 @@ type WorkerOptions struct {
 	// Sent, when set, is told about every accepted mail (the simulator and
 	// tests use it).
 	Sent func(m *store.Mail, at time.Time)
+	// Undeliverable, when set, is told about mail that failed for good
+	// (permanent refusal or give-up), after the failure was recorded, so
+	// someone can be told by mail.
+	Undeliverable func(ctx context.Context, m *store.Mail, cause string)
 	// Batch is how many due mails one connection sends (default 50).
 	Batch int
 }
@@ -67,6 +71,12 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		o.Batch = 50
 	}
 	return &Worker{opt: o, log: o.Logger.With("component", "outbound"), wake: make(chan struct{}, 1), unrecorded: map[int64]bool{}}, nil
+}
+
+// OnUndeliverable sets the WorkerOptions.Undeliverable hook after
+// construction (the engine that handles it is built after the worker).
+func (w *Worker) OnUndeliverable(f func(ctx context.Context, m *store.Mail, cause string)) {
+	w.opt.Undeliverable = f
 }
 
 // Wake tells the worker new mail was queued.
@@ -203,6 +213,7 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", err.Error(), now); ferr != nil {
 			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
+		w.undeliverable(ctx, m, err.Error())
 		return true, nil
 	case !now.Before(m.GiveUpAt):
 		log.Error("mail undeliverable, giving up", "err", err, "attempts", m.Attempts+1, "since", m.CreatedAt)
@@ -210,6 +221,7 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", cause, now); ferr != nil {
 			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
+		w.undeliverable(ctx, m, cause)
 		return true, nil
 	default:
 		next := now.Add(w.opt.Retry.Delay(m.Attempts + 1))
@@ -221,6 +233,12 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 			return false, fmt.Errorf("schedule retry of mail %d: %w", m.ID, err)
 		}
 		return false, nil
+	}
+}
+
+func (w *Worker) undeliverable(ctx context.Context, m *store.Mail, cause string) {
+	if w.opt.Undeliverable != nil {
+		w.opt.Undeliverable(ctx, m, cause)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/textproto"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,6 +116,20 @@ func TestPermanentFailureIsRecordedNotRetried(t *testing.T) {
 	ev, _ := st.Events(ctx, 0)
 	if len(ev) != 1 || ev[0].Type != "delivery-failed" {
 		t.Fatalf("events = %+v", ev)
+	}
+}
+
+func TestUndeliverableHookHearsOfPermanentFailures(t *testing.T) {
+	ctx := context.Background()
+	s := &scriptSender{script: []error{temp(550), temp(451)}}
+	st, w, _ := setup(t, s, nil)
+	var told []string
+	w.OnUndeliverable(func(_ context.Context, m *store.Mail, cause string) { told = append(told, m.RcptTo[0]+": "+cause) })
+	enqueue(t, st, 0, "gone@x")
+	enqueue(t, st, 0, "later@x")
+	_ = w.Flush(ctx)
+	if len(told) != 1 || !strings.HasPrefix(told[0], "gone@x: ") {
+		t.Fatalf("hook calls: %q (a temporary failure must not be reported)", told)
 	}
 }
 

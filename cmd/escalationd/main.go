@@ -42,6 +42,8 @@ Usage:
                                                 preview every mail a policy sends, on a virtual clock
   escalationd stats --config FILE [--since RFC3339] [--json]
                                                 escalation metrics: volume, time to acknowledge and resolve, breaches
+  escalationd review --config FILE [--since RFC3339] [--json]
+                                                mail that opened no case (unknown or spoofed senders, rejects, parked)
   escalationd demo                              run the gateway against built-in servers and sample mail
 
 Run "escalationd COMMAND -h" for a command's flags.
@@ -80,6 +82,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = simulate(ctx, rest, stdout)
 	case "stats":
 		err = stats(ctx, rest, stdout)
+	case "review":
+		err = review(ctx, rest, stdout)
 	case "demo":
 		err = demo(ctx, rest, stdout, stderr)
 	default:

@@ -105,3 +105,18 @@ func stats(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	return app.PrintStats(ctx, stdout, app.StatsOptions{ConfigPath: *cfgPath, Since: t, JSON: *asJSON})
 }
+
+func review(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flags("review")
+	cfgPath := fs.String("config", "", "config `FILE` (its database is read)")
+	since := fs.String("since", "", "only since this RFC 3339 `time`")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	t, err := parseTime(*since)
+	if err != nil {
+		return err
+	}
+	return app.Review(ctx, stdout, app.ReviewOptions{ConfigPath: *cfgPath, Since: t, JSON: *asJSON})
+}
