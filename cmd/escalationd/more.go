@@ -91,32 +91,31 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return app.Demo(ctx, stdout, o)
 }
 
-func stats(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flags("stats")
-	cfgPath := fs.String("config", "", "config `FILE` (its database is read)")
-	since := fs.String("since", "", "only cases opened since this RFC 3339 `time`")
-	asJSON := fs.Bool("json", false, "print JSON")
+// reportFlags parses the flags shared by the database reports.
+func reportFlags(name string, args []string) (cfgPath string, since time.Time, asJSON bool, err error) {
+	fs := flags(name)
+	c := fs.String("config", "", "config `FILE` (its database is read)")
+	s := fs.String("since", "", "only since this RFC 3339 `time`")
+	j := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return "", time.Time{}, false, err
 	}
-	t, err := parseTime(*since)
+	since, err = parseTime(*s)
+	return *c, since, *j, err
+}
+
+func stats(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, since, asJSON, err := reportFlags("stats", args)
 	if err != nil {
 		return err
 	}
-	return app.PrintStats(ctx, stdout, app.StatsOptions{ConfigPath: *cfgPath, Since: t, JSON: *asJSON})
+	return app.PrintStats(ctx, stdout, app.StatsOptions{ConfigPath: cfg, Since: since, JSON: asJSON})
 }
 
 func review(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flags("review")
-	cfgPath := fs.String("config", "", "config `FILE` (its database is read)")
-	since := fs.String("since", "", "only since this RFC 3339 `time`")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	t, err := parseTime(*since)
+	cfg, since, asJSON, err := reportFlags("review", args)
 	if err != nil {
 		return err
 	}
-	return app.Review(ctx, stdout, app.ReviewOptions{ConfigPath: *cfgPath, Since: t, JSON: *asJSON})
+	return app.Review(ctx, stdout, app.ReviewOptions{ConfigPath: cfg, Since: since, JSON: asJSON})
 }
