@@ -217,14 +217,16 @@ func TestOutageSMTPPermanentFailure(t *testing.T) {
 	sink.FailNextAt(mailtest.StageRcpt, 1, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"})
 	e.dove.Append(t, e.escUser, "INBOX", validMail("PERM-002", "Critical"))
 	e.dove.Append(t, e.escUser, "INBOX", validMail("PERM-003", "High"))
-	sink.WaitForCount(t, 3, 15*time.Second) // PERM-002 routed (to management only) and incident, PERM-003
-	time.Sleep(2 * retryMax)                // a retry of the failed mail would come now
+	// PERM-001's undeliverable notice to its agent, PERM-002 routed (to
+	// management only) and incident, PERM-003.
+	sink.WaitForCount(t, 4, 15*time.Second)
+	time.Sleep(2 * retryMax) // a retry of the failed mail would come now
 	d.stop(t)
 	if got := sink.Rejected(); got != 2 {
 		t.Errorf("the sink refused %d commands, want 2 (the failed mail was retried?)", got)
 	}
-	if n := len(sink.Messages()); n != 3 {
-		t.Errorf("%d mails delivered, want 3", n)
+	if n := len(sink.Messages()); n != 4 {
+		t.Errorf("%d mails delivered, want 4", n)
 	}
 	out, err := exec.Command(binary, "cases", "show", "--config", e.cfgPath, "PERM-001").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "delivery-failed") || !strings.Contains(string(out), "550") {
@@ -244,8 +246,9 @@ func TestOutageSMTPPermanentFailure(t *testing.T) {
 		t.Fatalf("cases of PERM-001: %v %v", cs, err)
 	}
 	mails, _ := st.MailForCase(context.Background(), cs[0].ID)
-	if len(mails) != 1 || mails[0].State != store.MailFailed || mails[0].Attempts != 1 {
-		t.Errorf("PERM-001's mail: %d rows, first %+v; want one, failed after 1 attempt", len(mails), mails)
+	if len(mails) != 2 || mails[0].State != store.MailFailed || mails[0].Attempts != 1 ||
+		mails[1].Event != "delivery-failed" || mails[1].State != store.MailSent || mails[1].RcptTo[0] != cs[0].Agent {
+		t.Errorf("PERM-001's mail: %d rows, %+v; want the routed mail failed after 1 attempt and a notice sent to the agent", len(mails), mails)
 	}
 }
 
