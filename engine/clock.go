@@ -18,7 +18,7 @@ import (
 // step fire once still holds across restarts of the clock.
 const epochSize = 1_000_000
 
-func (e *Engine) policy() sla.Policy { return sla.NewPolicy(e.cfg) }
+func (e *Engine) policy() sla.Policy { return e.sla }
 
 // startClock schedules a case's first SLA steps: the breach at respond-by,
 // the first status check and the first customer update. It returns whether

@@ -223,7 +223,7 @@ func TestStatusChecksWaitForTheirHours(t *testing.T) {
 	h := newHarness(t)
 	h.cfg.SLA.StatusCheckHours = &config.Hours{Days: []string{"mon-fri"}, Start: "08:00", End: "18:00", Timezone: "America/New_York"}
 	// Friday 2026-11-27 16:00 New York: the first check (+4h) is at 20:00.
-	h.clk.Set(time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC))
+	h.restart(time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC))
 	h.deliver("escalations", escalation("TCK-12", "High", ""))
 	h.fireUntil(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	checks := h.events("status-check")

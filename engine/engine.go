@@ -22,6 +22,7 @@ import (
 	"escalationd/internal/clock"
 	"escalationd/mailparse"
 	"escalationd/router"
+	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
 )
@@ -45,6 +46,7 @@ type Engine struct {
 	st    *store.Store
 	rt    *router.Router
 	tpl   *templates.Set
+	sla   sla.Policy // compiled once: it is consulted for every mail and step
 	clock clock.Clock
 	log   *slog.Logger
 	wake  func()
@@ -62,7 +64,7 @@ func New(o Options) (*Engine, error) {
 	if wake == nil {
 		wake = func() {}
 	}
-	return &Engine{cfg: o.Config, st: o.Store, rt: o.Router, tpl: o.Templates, clock: o.Clock,
+	return &Engine{cfg: o.Config, st: o.Store, rt: o.Router, tpl: o.Templates, sla: sla.NewPolicy(o.Config), clock: o.Clock,
 		log: o.Logger.With("component", "engine"), wake: wake, timerWake: make(chan struct{}, 1)}, nil
 }
 
