@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"escalationd/internal/mailtest"
 )
 
 // proc is the real escalationd binary running as a child process: what
@@ -18,7 +20,7 @@ import (
 type proc struct {
 	t     testing.TB
 	cmd   *exec.Cmd
-	out   *lockedBuffer
+	out   *mailtest.SyncBuffer
 	start time.Time
 	// work counts log lines that record progress (a message stored or
 	// handled, a mail sent); workCh is told of each.
@@ -37,7 +39,7 @@ var workMarks = []string{`msg="message stored"`, `msg="message handled"`, `msg="
 // still runs.
 func startProc(t testing.TB, cfg string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, out: &lockedBuffer{}, workCh: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &proc{t: t, out: &mailtest.SyncBuffer{}, workCh: make(chan struct{}, 1), done: make(chan struct{})}
 	p.cmd = exec.Command(binary, append([]string{"run", "--config", cfg}, args...)...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

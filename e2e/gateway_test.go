@@ -215,7 +215,7 @@ func TestMalformedEscalationGetsOneReply(t *testing.T) {
 func TestBinarySIGTERMExitsCleanly(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	cmd := exec.Command(binary, "run", "--config", e.cfgPath)
-	var out lockedBuffer
+	var out mailtest.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

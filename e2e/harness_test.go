@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,26 +174,14 @@ func (e *env) pointIMAPAt(port int) {
 type daemon struct {
 	cancel context.CancelFunc
 	done   chan error
-	log    *lockedBuffer
+	log    *mailtest.SyncBuffer
 	gw     atomic.Pointer[app.Gateway] // the running gateway, once started
 }
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // start runs app.Run, the daemon's own entry point, until stop.
 func (e *env) start() *daemon {
 	e.t.Helper()
-	d := &daemon{done: make(chan error, 1), log: &lockedBuffer{}}
+	d := &daemon{done: make(chan error, 1), log: &mailtest.SyncBuffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	logger := slog.New(slog.NewTextHandler(d.log, &slog.HandlerOptions{Level: slog.LevelDebug}))

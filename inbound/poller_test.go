@@ -68,7 +68,7 @@ type pollerEnv struct {
 	st   *store.Store
 	proc *fakeProcessor
 	mb   config.Mailbox
-	log  *syncWriter
+	log  *mailtest.SyncBuffer
 }
 
 func newEnv(t *testing.T, opts mailtest.IMAPMemOptions) *pollerEnv {
@@ -84,7 +84,7 @@ func newEnv(t *testing.T, opts mailtest.IMAPMemOptions) *pollerEnv {
 		Username: "escalations", Folder: "INBOX", ProcessedFolder: "Processed", RejectedFolder: "Rejected",
 		PollInterval: config.Duration(time.Second)}
 	mb.Password = mailtest.DefaultPassword
-	return &pollerEnv{srv: srv, st: st, proc: &fakeProcessor{st: st, seen: map[int64]int{}}, mb: mb, log: &syncWriter{b: &strings.Builder{}}}
+	return &pollerEnv{srv: srv, st: st, proc: &fakeProcessor{st: st, seen: map[int64]int{}}, mb: mb, log: &mailtest.SyncBuffer{}}
 }
 
 // run starts a poller and returns a stop function that waits for it.
@@ -100,19 +100,6 @@ func (e *pollerEnv) run(t *testing.T, maxAttempts int) func() {
 	go func() { _ = p.Run(ctx); close(done) }()
 	return func() { cancel(); <-done }
 }
-
-type syncWriter struct {
-	mu sync.Mutex
-	b  *strings.Builder
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncWriter) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w.b.String() }
 
 func msg(subject string) []byte {
 	return []byte(fmt.Sprintf("From: a@example.com\r\nTo: escalations@example.com\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n\r\nbody %s\r\n",

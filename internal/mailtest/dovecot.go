@@ -1,7 +1,6 @@
 package mailtest
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
@@ -14,7 +13,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // Paths of the Debian dovecot-core package.
@@ -185,7 +183,7 @@ func (d *Dovecot) start() error {
 	if err != nil {
 		return err
 	}
-	if err := waitReady(p, readyTimeout, func() error { return imapGreeting(d.Addr()) }); err != nil {
+	if err := waitReady(p, readyTimeout, func() error { return checkGreeting(d.Addr(), "* OK") }); err != nil {
 		_ = p.stop(syscall.SIGKILL)
 		if mark.portTaken() {
 			err = fmt.Errorf("%w: %w", errPortTaken, err)
@@ -195,24 +193,6 @@ func (d *Dovecot) start() error {
 	d.mu.Lock()
 	d.proc = p
 	d.mu.Unlock()
-	return nil
-}
-
-// imapGreeting dials addr and reads the first line, which must be "* OK".
-func imapGreeting(addr string) error {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("read greeting: %w", err)
-	}
-	if !strings.HasPrefix(line, "* OK") {
-		return fmt.Errorf("unexpected greeting %q", line)
-	}
 	return nil
 }
 

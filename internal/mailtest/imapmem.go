@@ -46,7 +46,7 @@ type IMAPMem struct {
 	mem  *imapmemserver.Server
 	srv  *imapserver.Server
 	ln   *switchListener
-	log  *syncBuffer
+	log  *SyncBuffer
 	opts IMAPMemOptions
 
 	mu    sync.Mutex
@@ -73,7 +73,7 @@ func StartIMAPMem(t testing.TB, opts IMAPMemOptions) *IMAPMem {
 	t.Helper()
 	m := &IMAPMem{
 		mem:   imapmemserver.New(),
-		log:   &syncBuffer{},
+		log:   &SyncBuffer{},
 		opts:  opts,
 		users: map[string]*imapmemserver.User{},
 		pass:  map[string]string{},

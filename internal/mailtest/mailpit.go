@@ -1,7 +1,6 @@
 package mailtest
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,7 +131,7 @@ func (m *Mailpit) start() error {
 		if err := m.readyz(); err != nil {
 			return err
 		}
-		return smtpGreeting(m.SMTPAddr())
+		return checkGreeting(m.SMTPAddr(), "220")
 	}
 	if err := waitReady(p, readyTimeout, ready); err != nil {
 		_ = p.stop(syscall.SIGKILL)
@@ -155,24 +154,6 @@ func (m *Mailpit) readyz() error {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET /readyz: %s", resp.Status)
-	}
-	return nil
-}
-
-// smtpGreeting dials addr and reads the greeting, which must be 220.
-func smtpGreeting(addr string) error {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("read greeting: %w", err)
-	}
-	if !strings.HasPrefix(line, "220") {
-		return fmt.Errorf("unexpected greeting %q", line)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ import (
 type SMTPSink struct {
 	srv *smtp.Server
 	ln  *switchListener
-	log *syncBuffer
+	log *SyncBuffer
 
 	mu       sync.Mutex
 	msgs     []SinkMessage
@@ -90,7 +90,7 @@ func StartSMTPSink(t testing.TB) *SMTPSink {
 // StartSMTPSinkWith starts a sink with options; see StartSMTPSink.
 func StartSMTPSinkWith(t testing.TB, opts SMTPSinkOptions) *SMTPSink {
 	t.Helper()
-	s := &SMTPSink{log: &syncBuffer{}, fail: map[Stage]*failure{}}
+	s := &SMTPSink{log: &SyncBuffer{}, fail: map[Stage]*failure{}}
 	ln, err := newSwitchListener(s.rejectBusy)
 	if err != nil {
 		t.Fatalf("smtp sink: %v", err)

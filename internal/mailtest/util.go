@@ -1,6 +1,9 @@
 package mailtest
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -23,21 +26,40 @@ func poll(timeout time.Duration, cond func() bool) bool {
 	}
 }
 
-// syncBuffer is a concurrency-safe log buffer: server goroutines outlive
-// tests, so they must not log through t.
-type syncBuffer struct {
+// SyncBuffer is a concurrency-safe log buffer: server goroutines (and the
+// daemon under test) outlive tests, so they must not log through t.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  strings.Builder
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// checkGreeting dials addr and reads the server's first line, which must start
+// with prefix ("* OK" for IMAP, "220" for SMTP).
+func checkGreeting(addr, prefix string) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("read greeting: %w", err)
+	}
+	if !strings.HasPrefix(line, prefix) {
+		return fmt.Errorf("unexpected greeting %q", line)
+	}
+	return nil
 }
