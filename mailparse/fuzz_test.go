@@ -2,6 +2,7 @@ package mailparse
 
 import (
 	"encoding/json"
+	"escalationd/vocab"
 	"os"
 	"strings"
 	"testing"
@@ -64,7 +65,7 @@ func checkInvariants(t *testing.T, r *Result) {
 	}
 	switch r.Disposition {
 	case DispositionCase:
-		if _, ok := required[r.Kind]; !ok && r.Kind != KindSecurityReport {
+		if _, ok := required[r.Kind]; !ok && r.Kind != vocab.KindSecurityReport {
 			t.Fatalf("case of kind %q", r.Kind)
 		}
 	case DispositionRejected:
@@ -72,7 +73,7 @@ func checkInvariants(t *testing.T, r *Result) {
 			t.Fatalf("rejected of kind %q", r.Kind)
 		}
 	}
-	if r.Urgency != "" && !map[string]bool{"low": true, "medium": true, "high": true, "critical": true}[r.Urgency] {
+	if r.Urgency != "" && !r.Urgency.Valid() {
 		t.Fatalf("urgency %q", r.Urgency)
 	}
 	if r.IssueType != "" && issueTypeTitle[r.IssueType] == "" {
@@ -81,10 +82,10 @@ func checkInvariants(t *testing.T, r *Result) {
 	if r.Ticket != "" && !validTicket(r.Ticket) {
 		t.Fatalf("ticket %q", r.Ticket)
 	}
-	header := []string{r.Ticket, r.Customer, r.Subject, r.From, r.FromName, r.Urgency, r.IssueType, r.MessageID}
+	header := []string{r.Ticket, r.Customer, r.Subject, r.From, r.FromName, string(r.Urgency), r.IssueType, r.MessageID}
 	header = append(append(header, r.InReplyTo...), r.References...)
 	if r.Command != nil {
-		header = append(header, r.Command.Name, r.Command.Argument)
+		header = append(header, string(r.Command.Name), r.Command.Argument)
 	}
 	for _, a := range r.Attachments {
 		header = append(header, a.Filename, a.ContentType)

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"escalationd/vocab"
 	"fmt"
 	"strings"
 )
@@ -8,7 +9,7 @@ import (
 // interpretation collects the outcome of reading one template.
 type interpretation struct {
 	res     *Result
-	kind    string
+	kind    vocab.Kind
 	fields  map[string]any
 	errs    []FieldError
 	missing bool
@@ -18,7 +19,7 @@ type interpretation struct {
 // interpret fills res from a template mail of the given kind: Fields with
 // the values as written, the normalised top-level fields, and Errors for
 // every required field that is missing or invalid.
-func interpret(res *Result, kind string, si subjectInfo, sc *scan, warn func(string)) {
+func interpret(res *Result, kind vocab.Kind, si subjectInfo, sc *scan, warn func(string)) {
 	in := &interpretation{res: res, kind: kind, fields: map[string]any{}, warn: warn}
 	res.Kind = kind
 	for key, f := range sc.fields {
@@ -26,7 +27,7 @@ func interpret(res *Result, kind string, si subjectInfo, sc *scan, warn func(str
 			continue
 		}
 		name := key
-		if key == "urgency" && kind == KindManagement {
+		if key == "urgency" && kind == vocab.KindManagement {
 			name = "urgency_reason"
 		}
 		if key == "steps_to_reproduce" {
@@ -37,7 +38,7 @@ func interpret(res *Result, kind string, si subjectInfo, sc *scan, warn func(str
 		}
 		in.fields[name] = f.value
 	}
-	if kind == KindSeniorSupport {
+	if kind == vocab.KindSeniorSupport {
 		if sc.sTicket != "" && !isPlaceholder(sc.sTicket) {
 			in.fields["ticket"] = sc.sTicket
 		}
@@ -48,7 +49,7 @@ func interpret(res *Result, kind string, si subjectInfo, sc *scan, warn func(str
 			in.fields["name"] = sc.greeting
 		}
 	}
-	if kind == KindEngineering && si.kind == KindEngineering && si.rest != "" && !isPlaceholder(si.rest) {
+	if kind == vocab.KindEngineering && si.kind == vocab.KindEngineering && si.rest != "" && !isPlaceholder(si.rest) {
 		in.fields["brief_description"] = si.rest
 	}
 
@@ -56,7 +57,7 @@ func interpret(res *Result, kind string, si subjectInfo, sc *scan, warn func(str
 	in.customer(sc)
 	in.urgency(sc)
 	in.usersAffected(sc)
-	if kind == KindManagement {
+	if kind == vocab.KindManagement {
 		in.issueType(si, sc)
 	}
 	for _, key := range []string{"issue", "description", "summary"} {
@@ -116,10 +117,10 @@ func (in *interpretation) fail(key, got string, ph bool) {
 
 func (in *interpretation) ticket(si subjectInfo, sc *scan) {
 	var cands []string
-	if in.kind == KindSeniorSupport {
+	if in.kind == vocab.KindSeniorSupport {
 		cands = append(cands, sc.sTicket)
 	}
-	if si.kind == KindEscalation {
+	if si.kind == vocab.KindEscalation {
 		cands = append(cands, si.rest)
 	}
 	if f, ok := sc.fields["escalation"]; ok {
@@ -167,7 +168,7 @@ func firstWord(s string) string {
 
 func (in *interpretation) customer(sc *scan) {
 	raw, ph := sc.value("customer")
-	if in.kind == KindSeniorSupport && sc.sCust != "" {
+	if in.kind == vocab.KindSeniorSupport && sc.sCust != "" {
 		raw, ph = sc.sCust, isPlaceholder(sc.sCust)
 	}
 	if raw == "" || ph {
@@ -178,7 +179,7 @@ func (in *interpretation) customer(sc *scan) {
 	switch {
 	case addr != "":
 		in.res.Customer = cleanLine(addr)
-	case in.kind == KindManagement && name != "":
+	case in.kind == vocab.KindManagement && name != "":
 		in.res.Customer = cleanLine(name)
 	default:
 		in.fail("customer", raw, false)
@@ -187,11 +188,11 @@ func (in *interpretation) customer(sc *scan) {
 
 func (in *interpretation) urgency(sc *scan) {
 	key := "urgency"
-	if in.kind == KindEngineering {
+	if in.kind == vocab.KindEngineering {
 		key = "severity"
 	}
 	raw, ph := sc.value(key)
-	if raw == "" && in.kind != KindManagement {
+	if raw == "" && in.kind != vocab.KindManagement {
 		// Agents mix up the two words: take the other one when present.
 		other := map[string]string{"urgency": "severity", "severity": "urgency"}[key]
 		if v, p := sc.value(other); v != "" && !p {
@@ -201,7 +202,7 @@ func (in *interpretation) urgency(sc *scan) {
 			}
 		}
 	}
-	if in.kind == KindManagement {
+	if in.kind == vocab.KindManagement {
 		// "Urgency: [Why this needs attention]" is a reason; a level
 		// leading it is lifted.
 		if l, ok := parseLevel(raw); ok && !ph {
@@ -235,7 +236,7 @@ func (in *interpretation) usersAffected(sc *scan) {
 func (in *interpretation) issueType(si subjectInfo, sc *scan) {
 	raw, ph := sc.value("issue_type")
 	var subj string
-	if si.kind == KindManagement && !isPlaceholder(si.rest) {
+	if si.kind == vocab.KindManagement && !isPlaceholder(si.rest) {
 		subj = si.rest
 	}
 	if _, ok := in.fields["issue_type"]; !ok && subj != "" {

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"escalationd/vocab"
 	"fmt"
 	"strings"
 
@@ -212,7 +213,7 @@ func (p *parser) tooLarge(size int64, si subjectInfo, security bool) *Result {
 	}
 	res.Disposition, res.Reason = DispositionRejected, ReasonTooLarge
 	res.Kind = si.kind
-	if si.kind == KindEscalation {
+	if si.kind == vocab.KindEscalation {
 		if id, ok := parseTicket(si.rest); ok {
 			res.Ticket = cleanLine(id)
 		}
@@ -223,7 +224,7 @@ func (p *parser) tooLarge(size int64, si subjectInfo, security bool) *Result {
 
 func (p *parser) securityReport(text string) *Result {
 	res := p.res
-	res.Disposition, res.Reason, res.Kind = DispositionCase, "", KindSecurityReport
+	res.Disposition, res.Reason, res.Kind = DispositionCase, "", vocab.KindSecurityReport
 	res.Fields = map[string]any{"subject": res.Subject, "text": text}
 	res.Text = text
 	return res

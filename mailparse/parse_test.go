@@ -88,7 +88,7 @@ func TestGenericTemplate(t *testing.T) {
 			if r.Disposition != tt.disposition || r.Reason != tt.reason {
 				t.Fatalf("disposition %s/%s, want %s/%s; warnings %q errors %+v", r.Disposition, r.Reason, tt.disposition, tt.reason, r.Warnings, r.Errors)
 			}
-			if r.Ticket != tt.ticket || r.Customer != tt.customer || r.Urgency != tt.urgency {
+			if r.Ticket != tt.ticket || r.Customer != tt.customer || string(r.Urgency) != tt.urgency {
 				t.Errorf("ticket %q customer %q urgency %q, want %q %q %q", r.Ticket, r.Customer, r.Urgency, tt.ticket, tt.customer, tt.urgency)
 			}
 			if tt.disposition == DispositionCase || tt.disposition == DispositionRejected {

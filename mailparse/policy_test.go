@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"escalationd/vocab"
 	"strings"
 	"testing"
 )
@@ -26,7 +27,7 @@ RESOLVED false alarm
 `)
 	sec := policy
 	sec.MailboxKind = "security"
-	if r := Parse(raw, sec); r.Disposition != DispositionCase || r.Kind != KindSecurityReport || r.Command != nil {
+	if r := Parse(raw, sec); r.Disposition != DispositionCase || r.Kind != vocab.KindSecurityReport || r.Command != nil {
 		t.Fatalf("security mailbox: %s/%s kind %s command %+v", r.Disposition, r.Reason, r.Kind, r.Command)
 	}
 	if r := Parse(raw, policy); r.Disposition != DispositionIgnored || r.Reason != ReasonSpoofed {

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"escalationd/vocab"
 	"strconv"
 	"strings"
 )
@@ -8,7 +9,7 @@ import (
 // BlankTemplate returns the template of a kind as the helpdesk reference
 // gives it, with every placeholder blank. Kinds other than the four
 // templates (security_report, "") get the generic escalation template.
-func BlankTemplate(kind string) string {
+func BlankTemplate(kind vocab.Kind) string {
 	return (&Result{Kind: kind}).Template()
 }
 
@@ -44,7 +45,7 @@ func (r *Result) Template() string {
 		}
 	}
 	switch r.Kind {
-	case KindSeniorSupport:
+	case vocab.KindSeniorSupport:
 		w("Hi "+line("name", "[Name]")+",",
 			"",
 			"Escalating ticket "+or(r.Ticket, "[ID]")+" for "+or(r.Customer, "[customer email]")+".",
@@ -56,11 +57,11 @@ func (r *Result) Template() string {
 			"Customer expecting update by: "+line("customer_expecting_update_by", "[time]"),
 			"",
 			"Thanks!")
-	case KindEngineering:
+	case vocab.KindEngineering:
 		w("Subject: BUG - "+line("brief_description", "[Brief Description]"),
 			"",
 			"Ticket: "+or(r.Ticket, "[ID]"),
-			"Severity: "+or(title(r.Urgency), "[Low/Medium/High/Critical]"),
+			"Severity: "+or(r.Urgency.Title(), vocab.UrgencyPlaceholder()),
 			"Users Affected: "+line("users_affected", "[number]"),
 			"",
 			"Description:",
@@ -80,7 +81,7 @@ func (r *Result) Template() string {
 			"",
 			"Workaround: "+line("workaround", "[if available]"),
 			"Logs: "+line("logs", "[attach or link]"))
-	case KindManagement:
+	case vocab.KindManagement:
 		w("Subject: ESCALATION - "+or(issueTypeTitle[r.IssueType], "[Issue Type]"),
 			"",
 			"Ticket: "+or(r.Ticket, "[ID]"),
@@ -103,18 +104,11 @@ func (r *Result) Template() string {
 			"Issue: "+line("issue", "[brief description]"),
 			"Attempted: "+line("attempted", "[what you tried]"),
 			"Impact: "+line("impact", "[number of users]"),
-			"Urgency: "+or(title(r.Urgency), "[Low/Medium/High/Critical]"))
+			"Urgency: "+or(r.Urgency.Title(), vocab.UrgencyPlaceholder()))
 	}
 	return b.String()
 }
 
 var issueTypeTitle = map[string]string{
 	"legal": "Legal", "media": "Media", "security": "Security", "major_outage": "Major Outage",
-}
-
-func title(level string) string {
-	if level == "" {
-		return ""
-	}
-	return strings.ToUpper(level[:1]) + level[1:]
 }

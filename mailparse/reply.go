@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"escalationd/vocab"
 	"fmt"
 	"strings"
 )
@@ -10,7 +11,7 @@ import (
 // Message-ID, or the subject has a reply prefix followed by a template
 // subject carrying a ticket ("Re: ESCALATION: [TCK-1234] [Critical] ...").
 func replyTicket(res *Result, si subjectInfo, domain string) (ticket string, ok bool) {
-	if si.reply && si.kind == KindEscalation {
+	if si.reply && si.kind == vocab.KindEscalation {
 		if id, valid := parseTicket(si.rest); valid {
 			ticket, ok = cleanLine(id), true
 		}
@@ -28,12 +29,6 @@ func threadsToGateway(res *Result, domain string) bool {
 		}
 	}
 	return false
-}
-
-// commands maps the reply command words to their names.
-var commands = map[string]string{
-	"ACK": "ACK", "ACKNOWLEDGED": "ACK", "ACKNOWLEDGE": "ACK", "RESOLVED": "RESOLVED",
-	"NOTE": "NOTE", "URGENCY": "URGENCY", "REASSIGN": "REASSIGN", "REOPEN": "REOPEN",
 }
 
 // replyCommand reads a command from the first non-empty line of the newest
@@ -54,18 +49,18 @@ func replyCommand(newest string, warn func(string)) *Command {
 	word, rest, _ := strings.Cut(line, " ")
 	word = strings.Trim(word, "*_`")
 	word = strings.TrimRight(word, ".:!,")
-	name, ok := commands[strings.ToUpper(word)]
+	name, ok := vocab.ParseCommand(word)
 	if !ok {
 		return nil
 	}
 	arg := cleanLine(strings.Trim(strings.TrimSpace(rest), "*_`"))
 	arg = strings.TrimSpace(strings.TrimLeft(arg, ":-–"))
 	c := &Command{Name: name, Argument: arg}
-	if name == "URGENCY" {
+	if name == vocab.CmdUrgency {
 		if l, ok := parseLevel(arg); ok {
-			c.Argument = l
+			c.Argument = string(l)
 		} else {
-			warn(fmt.Sprintf("URGENCY command needs one of low, medium, high, critical; got %s", quoteValue(arg)))
+			warn(fmt.Sprintf("URGENCY command needs one of %s; got %s", strings.Join(vocab.UrgencyNames(), ", "), quoteValue(arg)))
 		}
 	}
 	return c

@@ -1,5 +1,7 @@
 package mailparse
 
+import "escalationd/vocab"
+
 // Dispositions: what the gateway does with a mail.
 const (
 	// DispositionCase is a valid new escalation.
@@ -12,16 +14,6 @@ const (
 	// DispositionIgnored is never answered: auto-replies, bounces, lists,
 	// the gateway's own mail, unknown senders, mail that is no escalation.
 	DispositionIgnored = "ignored"
-)
-
-// Kinds of escalation, one per template of the helpdesk reference, plus
-// security_report for untemplated mail to a security mailbox.
-const (
-	KindEscalation     = "escalation"
-	KindSeniorSupport  = "senior_support"
-	KindEngineering    = "engineering"
-	KindManagement     = "management"
-	KindSecurityReport = "security_report"
 )
 
 // Reasons for rejected and ignored mail: short machine words.
@@ -88,10 +80,10 @@ type Limits struct {
 type Result struct {
 	Disposition   string         `json:"disposition"`
 	Reason        string         `json:"reason,omitempty"`
-	Kind          string         `json:"kind,omitempty"`
+	Kind          vocab.Kind     `json:"kind,omitempty"`
 	Ticket        string         `json:"ticket,omitempty"`
 	Customer      string         `json:"customer,omitempty"`
-	Urgency       string         `json:"urgency,omitempty"`
+	Urgency       vocab.Urgency  `json:"urgency,omitempty"`
 	UsersAffected *int           `json:"users_affected,omitempty"`
 	IssueType     string         `json:"issue_type,omitempty"`
 	Fields        map[string]any `json:"fields,omitempty"`
@@ -125,8 +117,8 @@ type FieldError struct {
 
 // Command is a reply command such as ACK or RESOLVED <note>.
 type Command struct {
-	Name     string `json:"name"` // upper case: ACK, RESOLVED, NOTE, URGENCY, REASSIGN, REOPEN
-	Argument string `json:"argument,omitempty"`
+	Name     vocab.Command `json:"name"`
+	Argument string        `json:"argument,omitempty"`
 }
 
 // Attachment describes an attached file.

@@ -1,14 +1,17 @@
 package mailparse
 
-import "strings"
+import (
+	"escalationd/vocab"
+	"strings"
+)
 
 // subjectInfo is what a subject says about the mail.
 type subjectInfo struct {
-	reply   bool   // it had a reply prefix (Re:, AW:, SV:, Antw:, ...)
-	forward bool   // it had a forward prefix (Fwd:, FW:, WG:, ...)
-	kind    string // template kind named by the subject, or ""
-	rest    string // text after "ESCALATION:", "ESCALATION -" or "BUG -"
-	bare    string // the subject without prefixes and tags
+	reply   bool       // it had a reply prefix (Re:, AW:, SV:, Antw:, ...)
+	forward bool       // it had a forward prefix (Fwd:, FW:, WG:, ...)
+	kind    vocab.Kind // template kind named by the subject, or ""
+	rest    string     // text after "ESCALATION:", "ESCALATION -" or "BUG -"
+	bare    string     // the subject without prefixes and tags
 }
 
 var replyPrefixes = map[string]bool{
@@ -67,20 +70,20 @@ func parseSubject(s string) subjectInfo {
 		after := strings.TrimLeft(s[len("ESCALATION"):], " ")
 		switch {
 		case strings.HasPrefix(after, ":"):
-			si.kind, si.rest = KindEscalation, after[1:]
+			si.kind, si.rest = vocab.KindEscalation, after[1:]
 		case strings.HasPrefix(after, "["):
-			si.kind, si.rest = KindEscalation, after
+			si.kind, si.rest = vocab.KindEscalation, after
 		default:
 			if d := dashPrefix(after); d > 0 {
-				si.kind, si.rest = KindManagement, after[d:]
+				si.kind, si.rest = vocab.KindManagement, after[d:]
 			}
 		}
 	case hasPrefixFold(s, "BUG"):
 		after := strings.TrimLeft(s[len("BUG"):], " ")
 		if d := dashPrefix(after); d > 0 {
-			si.kind, si.rest = KindEngineering, after[d:]
+			si.kind, si.rest = vocab.KindEngineering, after[d:]
 		} else if strings.HasPrefix(after, ":") {
-			si.kind, si.rest = KindEngineering, after[1:]
+			si.kind, si.rest = vocab.KindEngineering, after[1:]
 		}
 	}
 	si.rest = strings.TrimSpace(si.rest)

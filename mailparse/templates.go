@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"escalationd/vocab"
 	"fmt"
 	"strings"
 )
@@ -16,27 +17,27 @@ var specs = map[string]spec{
 	"ticket":      {"Ticket", "[ID]", "a ticket ID such as TCK-1234"},
 	"customer":    {"Customer", "[email]", "the customer's email address"},
 	"issue":       {"Issue", "[brief description]", "a brief description of the issue"},
-	"urgency":     {"Urgency", "[Low/Medium/High/Critical]", "one of Low, Medium, High, Critical"},
-	"severity":    {"Severity", "[Low/Medium/High/Critical]", "one of Low, Medium, High, Critical"},
+	"urgency":     {"Urgency", vocab.UrgencyPlaceholder(), "one of " + strings.Join(vocab.UrgencyTitles(), ", ")},
+	"severity":    {"Severity", vocab.UrgencyPlaceholder(), "one of " + strings.Join(vocab.UrgencyTitles(), ", ")},
 	"description": {"Description", "[Detailed issue description]", "a detailed description of the issue"},
 	"issue_type":  {"Issue Type", "[Legal/Media/Security/Major Outage]", "one of Legal, Media, Security, Major Outage"},
 	"summary":     {"Summary", "[Brief overview]", "a brief overview of the situation"},
 }
 
 // required lists the required fields per kind, in template order.
-var required = map[string][]string{
-	KindEscalation:    {"ticket", "customer", "issue", "urgency"},
-	KindSeniorSupport: {"ticket", "customer", "issue"},
-	KindEngineering:   {"ticket", "severity", "description"},
-	KindManagement:    {"ticket", "issue_type", "summary"},
+var required = map[vocab.Kind][]string{
+	vocab.KindEscalation:    {"ticket", "customer", "issue", "urgency"},
+	vocab.KindSeniorSupport: {"ticket", "customer", "issue"},
+	vocab.KindEngineering:   {"ticket", "severity", "description"},
+	vocab.KindManagement:    {"ticket", "issue_type", "summary"},
 }
 
 // ticketHint says where each template carries its ticket ID.
-var ticketHint = map[string]string{
-	KindEscalation:    ` in the subject ("ESCALATION: [TCK-1234]") or on a "Ticket:" line`,
-	KindSeniorSupport: ` in "Escalating ticket [ID] for [customer email]."`,
-	KindEngineering:   ` on a "Ticket:" line`,
-	KindManagement:    ` on a "Ticket:" line`,
+var ticketHint = map[vocab.Kind]string{
+	vocab.KindEscalation:    ` in the subject ("ESCALATION: [TCK-1234]") or on a "Ticket:" line`,
+	vocab.KindSeniorSupport: ` in "Escalating ticket [ID] for [customer email]."`,
+	vocab.KindEngineering:   ` on a "Ticket:" line`,
+	vocab.KindManagement:    ` on a "Ticket:" line`,
 }
 
 // placeholders are the bracketed blanks of the four templates, lower case.
@@ -45,7 +46,7 @@ var placeholders = map[string]bool{}
 
 func init() {
 	for _, p := range []string{"[TICKET-ID]", "[ID]", "[email]", "[brief description]",
-		"[what you tried]", "[number of users]", "[Low/Medium/High/Critical]", "[Name]",
+		"[what you tried]", "[number of users]", vocab.UrgencyPlaceholder(), "[Name]",
 		"[customer email]", "[what I tried]", "[why I can't resolve]", "[time]",
 		"[Brief Description]", "[number]", "[Detailed issue description]", "[step]",
 		"[what should happen]", "[what happens]", "[if available]", "[attach or link]",
@@ -61,23 +62,23 @@ func isPlaceholder(v string) bool {
 }
 
 // kindSignals are labels that only one template has.
-var kindSignals = map[string]string{
-	"customer": KindEscalation, "impact": KindEscalation, "urgency": KindEscalation,
-	"blocker": KindSeniorSupport, "customer_expecting_update_by": KindSeniorSupport,
-	"severity": KindEngineering, "users_affected": KindEngineering, "description": KindEngineering,
-	"steps_to_reproduce": KindEngineering, "expected": KindEngineering, "actual": KindEngineering,
-	"workaround": KindEngineering, "logs": KindEngineering,
-	"issue_type": KindManagement, "summary": KindManagement, "current_status": KindManagement,
-	"recommended_action": KindManagement,
+var kindSignals = map[string]vocab.Kind{
+	"customer": vocab.KindEscalation, "impact": vocab.KindEscalation, "urgency": vocab.KindEscalation,
+	"blocker": vocab.KindSeniorSupport, "customer_expecting_update_by": vocab.KindSeniorSupport,
+	"severity": vocab.KindEngineering, "users_affected": vocab.KindEngineering, "description": vocab.KindEngineering,
+	"steps_to_reproduce": vocab.KindEngineering, "expected": vocab.KindEngineering, "actual": vocab.KindEngineering,
+	"workaround": vocab.KindEngineering, "logs": vocab.KindEngineering,
+	"issue_type": vocab.KindManagement, "summary": vocab.KindManagement, "current_status": vocab.KindManagement,
+	"recommended_action": vocab.KindManagement,
 }
 
 // detectKind decides the template: the senior-support sentence wins
 // whatever the subject; then the subject (or a "Subject:" line pasted into
 // the body); then the labels found, each counting for the one template it
 // belongs to (ties go to the generic escalation).
-func detectKind(si subjectInfo, sc *scan) (string, subjectInfo) {
+func detectKind(si subjectInfo, sc *scan) (vocab.Kind, subjectInfo) {
 	if sc.senior {
-		return KindSeniorSupport, si
+		return vocab.KindSeniorSupport, si
 	}
 	if si.kind != "" {
 		return si.kind, si
@@ -88,19 +89,19 @@ func detectKind(si subjectInfo, sc *scan) (string, subjectInfo) {
 		}
 	}
 	if _, ok := sc.fields["escalation"]; ok {
-		return KindEscalation, si
+		return vocab.KindEscalation, si
 	}
 	if sc.labels < 2 {
 		return "", si
 	}
-	score := map[string]int{}
+	score := map[vocab.Kind]int{}
 	for k := range sc.fields {
 		if kind := kindSignals[k]; kind != "" {
 			score[kind]++
 		}
 	}
-	best := KindEscalation
-	for _, k := range []string{KindEngineering, KindManagement, KindSeniorSupport} {
+	best := vocab.KindEscalation
+	for _, k := range []vocab.Kind{vocab.KindEngineering, vocab.KindManagement, vocab.KindSeniorSupport} {
 		if score[k] > score[best] {
 			best = k
 		}
@@ -109,7 +110,7 @@ func detectKind(si subjectInfo, sc *scan) (string, subjectInfo) {
 }
 
 // fieldError builds the error for a missing or invalid required field.
-func fieldError(kind, key, got string, placeholder bool) FieldError {
+func fieldError(kind vocab.Kind, key, got string, placeholder bool) FieldError {
 	sp := specs[key]
 	expect := sp.expect
 	if key == "ticket" {

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"escalationd/vocab"
 	"strings"
 	"testing"
 )
@@ -102,10 +103,10 @@ func TestCleanLine(t *testing.T) {
 func TestTemplates(t *testing.T) {
 	generic := "ESCALATION: [TICKET-ID]\nCustomer: [email]\nIssue: [brief description]\nAttempted: [what you tried]\n" +
 		"Impact: [number of users]\nUrgency: [Low/Medium/High/Critical]\n"
-	if got := BlankTemplate(KindEscalation); got != generic {
+	if got := BlankTemplate(vocab.KindEscalation); got != generic {
 		t.Errorf("generic template:\n%s", got)
 	}
-	if BlankTemplate("") != generic || BlankTemplate(KindSecurityReport) != generic {
+	if BlankTemplate("") != generic || BlankTemplate(vocab.KindSecurityReport) != generic {
 		t.Error("unknown kinds must give the generic template")
 	}
 	for kind, req := range required {

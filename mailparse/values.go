@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"escalationd/vocab"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -52,18 +53,11 @@ func validTicket(s string) bool {
 	return digit
 }
 
-// levels maps the accepted urgency and severity words to their level.
-var levels = map[string]string{
-	"low": "low", "medium": "medium", "med": "medium", "high": "high", "critical": "critical",
-	"p1": "critical", "p2": "high", "p3": "medium", "p4": "low",
-	"sev1": "critical", "sev2": "high", "sev3": "medium", "sev4": "low",
-}
-
 // parseLevel reads an urgency or severity: Low, Medium (Med), High or
 // Critical in any case, optionally in brackets and followed by other words
 // or punctuation ("Critical - payment processing down", "HIGH!!"); P1-P4
 // and Sev1-Sev4 (also "Sev 1", "SEV-1") mean critical, high, medium, low.
-func parseLevel(raw string) (string, bool) {
+func parseLevel(raw string) (vocab.Urgency, bool) {
 	s := strings.ToLower(unwrap(raw))
 	s = strings.TrimLeft(s, "[( ")
 	end := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
@@ -77,7 +71,7 @@ func parseLevel(raw string) (string, bool) {
 			word = "sev" + rest[:1]
 		}
 	}
-	l, ok := levels[word]
+	l, ok := vocab.ParseUrgency(word)
 	return l, ok
 }
 

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"escalationd/vocab"
 	"reflect"
 	"testing"
 )
@@ -44,7 +45,7 @@ func TestParseLevel(t *testing.T) {
 	}
 	for in, want := range tests {
 		got, ok := parseLevel(in)
-		if got != want || ok != (want != "") {
+		if string(got) != want || ok != (want != "") {
 			t.Errorf("parseLevel(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
@@ -78,7 +79,7 @@ func TestParseIssueType(t *testing.T) {
 	}
 	for in, want := range tests {
 		got, ok := parseIssueType(in)
-		if got != want || ok != (want != "") {
+		if string(got) != want || ok != (want != "") {
 			t.Errorf("parseIssueType(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
@@ -130,17 +131,18 @@ func TestParseSubject(t *testing.T) {
 	tests := []struct {
 		in         string
 		reply, fwd bool
-		kind, rest string
+		kind       vocab.Kind
+		rest       string
 	}{
-		{"ESCALATION: [TCK-1234]", false, false, KindEscalation, "[TCK-1234]"},
-		{"Re: ESCALATION: [TCK-1234] [Critical] Payment processing down", true, false, KindEscalation, "[TCK-1234] [Critical] Payment processing down"},
-		{"RE: AW: SV: Antw: Re[2]: ESCALATION: [TCK-1]", true, false, KindEscalation, "[TCK-1]"},
-		{"[EXTERNAL] RE: ESCALATION: [TCK-1]", true, false, KindEscalation, "[TCK-1]"},
-		{"EXT: Re: escalation: tck-1", true, false, KindEscalation, "tck-1"},
-		{"Fwd: FW: ESCALATION - Legal", false, true, KindManagement, "Legal"},
-		{"ESCALATION – Major Outage", false, false, KindManagement, "Major Outage"},
-		{"BUG - Checkout broken", false, false, KindEngineering, "Checkout broken"},
-		{"bug: Checkout broken", false, false, KindEngineering, "Checkout broken"},
+		{"ESCALATION: [TCK-1234]", false, false, vocab.KindEscalation, "[TCK-1234]"},
+		{"Re: ESCALATION: [TCK-1234] [Critical] Payment processing down", true, false, vocab.KindEscalation, "[TCK-1234] [Critical] Payment processing down"},
+		{"RE: AW: SV: Antw: Re[2]: ESCALATION: [TCK-1]", true, false, vocab.KindEscalation, "[TCK-1]"},
+		{"[EXTERNAL] RE: ESCALATION: [TCK-1]", true, false, vocab.KindEscalation, "[TCK-1]"},
+		{"EXT: Re: escalation: tck-1", true, false, vocab.KindEscalation, "tck-1"},
+		{"Fwd: FW: ESCALATION - Legal", false, true, vocab.KindManagement, "Legal"},
+		{"ESCALATION – Major Outage", false, false, vocab.KindManagement, "Major Outage"},
+		{"BUG - Checkout broken", false, false, vocab.KindEngineering, "Checkout broken"},
+		{"bug: Checkout broken", false, false, vocab.KindEngineering, "Checkout broken"},
 		{"Bugfix released", false, false, "", ""},
 		{"ESCALATIONS weekly report", false, false, "", ""},
 		{"Re: lunch", true, false, "", ""},

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"escalationd/vocab"
 	"fmt"
 	"time"
 )
@@ -19,20 +21,22 @@ const (
 type Case struct {
 	ID               int64
 	Ticket           string
-	Kind             string
+	Kind             vocab.Kind
 	Mailbox          string
 	State            string
-	Urgency          string
+	Urgency          vocab.Urgency
 	Customer         string
 	Agent            string // the escalating agent's address
 	Subject          string
-	Summary          string // the issue in one line
-	Team             string // the team the case is assigned to
+	Summary          string   // the issue in one line
+	Team             string   // the team the case is assigned to
+	Teams            []string // every team the case was routed to, in order
+	RoutedTo         []string // the addresses the case was last routed to
 	Confidential     bool
 	ApprovalRequired bool
 	SuspendAccount   bool
-	ParseJSON        string // the parse result the case was opened from
-	DecisionJSON     string // the routing decision
+	ParseJSON        string // the parse result the case was opened from (audit and templates only)
+	DecisionJSON     string // the routing decision (audit only)
 	ThreadID         string // Message-ID of the first routed mail: every later mail threads under it
 	SourceMessage    int64
 	SourceMessageID  string
@@ -42,7 +46,12 @@ type Case struct {
 	AcknowledgedBy   string
 	ResolvedAt       time.Time
 	Resolution       string
-	UpdatedAt        time.Time
+	// Resolutions, Reassignments and ReEscalations count those changes;
+	// they number the mail each one queues (its dedup key).
+	Resolutions   int
+	Reassignments int
+	ReEscalations int
+	UpdatedAt     time.Time
 }
 
 // IsOpen is true until the case is resolved.
@@ -50,17 +59,25 @@ func (c *Case) IsOpen() bool { return c.State != CaseResolved }
 
 const caseCols = `id, ticket, kind, mailbox, state, urgency, customer, agent, subject, summary, team, confidential, approval_required,
 	suspend_account, parse_json, decision_json, thread_id, coalesce(source_message, 0), source_message_id, opened_at, respond_by,
-	acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at`
+	acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at, teams, routed_to, resolutions, reassignments, re_escalations`
 
 func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	var c Case
 	var opened, respondBy, updated string
 	var acked, resolved sql.NullString
+	var teams, routedTo string
 	err := row.Scan(&c.ID, &c.Ticket, &c.Kind, &c.Mailbox, &c.State, &c.Urgency, &c.Customer, &c.Agent, &c.Subject, &c.Summary,
 		&c.Team, &c.Confidential, &c.ApprovalRequired, &c.SuspendAccount, &c.ParseJSON, &c.DecisionJSON, &c.ThreadID,
-		&c.SourceMessage, &c.SourceMessageID, &opened, &respondBy, &acked, &c.AcknowledgedBy, &resolved, &c.Resolution, &updated)
+		&c.SourceMessage, &c.SourceMessageID, &opened, &respondBy, &acked, &c.AcknowledgedBy, &resolved, &c.Resolution, &updated,
+		&teams, &routedTo, &c.Resolutions, &c.Reassignments, &c.ReEscalations)
 	if err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(teams), &c.Teams); err != nil {
+		return nil, fmt.Errorf("case %d teams: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(routedTo), &c.RoutedTo); err != nil {
+		return nil, fmt.Errorf("case %d routed-to addresses: %w", c.ID, err)
 	}
 	c.OpenedAt, c.RespondBy, c.UpdatedAt = parseTS(opened), parseTS(respondBy), parseTS(updated)
 	c.AcknowledgedAt, c.ResolvedAt = parseNullTS(acked), parseNullTS(resolved)
@@ -82,10 +99,10 @@ func (tx *Tx) InsertCase(c *Case) error {
 	}
 	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO cases (ticket, kind, mailbox, state, urgency, customer, agent, subject, summary, team,
 		confidential, approval_required, suspend_account, parse_json, decision_json, thread_id, source_message, source_message_id,
-		opened_at, respond_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		opened_at, respond_by, updated_at, teams, routed_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Ticket, c.Kind, c.Mailbox, c.State, c.Urgency, c.Customer, c.Agent, c.Subject, c.Summary, c.Team,
 		c.Confidential, c.ApprovalRequired, c.SuspendAccount, c.ParseJSON, c.DecisionJSON, c.ThreadID, src, c.SourceMessageID,
-		ts(c.OpenedAt), ts(c.RespondBy), ts(c.OpenedAt))
+		ts(c.OpenedAt), ts(c.RespondBy), ts(c.OpenedAt), jsonList(c.Teams), jsonList(c.RoutedTo))
 	if err != nil {
 		return fmt.Errorf("insert case %s: %w", c.Ticket, err)
 	}
@@ -98,9 +115,11 @@ func (tx *Tx) UpdateCase(c *Case, now time.Time) error {
 	c.UpdatedAt = now
 	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET kind = ?, state = ?, urgency = ?, team = ?, thread_id = ?, respond_by = ?,
 		acknowledged_at = ?, acknowledged_by = ?, resolved_at = ?, resolution = ?, confidential = ?, approval_required = ?,
-		suspend_account = ?, decision_json = ?, updated_at = ? WHERE id = ?`,
+		suspend_account = ?, decision_json = ?, updated_at = ?, teams = ?, routed_to = ?, resolutions = ?, reassignments = ?,
+		re_escalations = ? WHERE id = ?`,
 		c.Kind, c.State, c.Urgency, c.Team, c.ThreadID, ts(c.RespondBy), nullTS(c.AcknowledgedAt), c.AcknowledgedBy,
-		nullTS(c.ResolvedAt), c.Resolution, c.Confidential, c.ApprovalRequired, c.SuspendAccount, c.DecisionJSON, ts(now), c.ID)
+		nullTS(c.ResolvedAt), c.Resolution, c.Confidential, c.ApprovalRequired, c.SuspendAccount, c.DecisionJSON, ts(now),
+		jsonList(c.Teams), jsonList(c.RoutedTo), c.Resolutions, c.Reassignments, c.ReEscalations, c.ID)
 	if err != nil {
 		return fmt.Errorf("update case %d: %w", c.ID, err)
 	}
@@ -210,14 +229,15 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]*Case, error) {
 	return out, rows.Err()
 }
 
-// CaseRecipients lists everyone the case's team-facing mail went to
-// (routed, breach, status checks, thanks): the people "on the case". Mail
-// to the agent or customer does not make them team members, nor does the
-// incident notice (an address that feeds a channel or status page, whose
-// automatic confirmations must not acknowledge anything).
-func (tx *Tx) CaseRecipients(caseID int64) ([]string, error) {
+// CaseRecipients lists everyone the case's mail of one recipient role went
+// to; with vocab.RoleTeam, the people "on the case" (routed, breach,
+// status checks, thanks). Mail to the agent or customer does not make them
+// team members, nor does the incident notice (an address that feeds a
+// channel or status page, whose automatic confirmations must not
+// acknowledge anything).
+func (tx *Tx) CaseRecipients(caseID int64, role vocab.Role) ([]string, error) {
 	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT DISTINCT lower(j.value) FROM outbox o, json_each(o.rcpt_to) j
-		WHERE o.case_id = ? AND o.event NOT IN ('customer-update', 'resolved', 'rejection', 'incident', 'flood-alert') ORDER BY 1`, caseID)
+		WHERE o.case_id = ? AND o.recipient_role = ? ORDER BY 1`, caseID, role)
 	if err != nil {
 		return nil, fmt.Errorf("recipients of case %d: %w", caseID, err)
 	}
@@ -233,9 +253,8 @@ func (tx *Tx) CaseRecipients(caseID int64) ([]string, error) {
 	return out, rows.Err()
 }
 
-// CountCaseEvents counts a case's events of one type.
-func (tx *Tx) CountCaseEvents(caseID int64, typ string) (int, error) {
-	var n int
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT count(*) FROM events WHERE case_id = ? AND type = ?`, caseID, typ).Scan(&n)
-	return n, err
+// jsonList is a list column's stored form.
+func jsonList(list []string) string {
+	b, _ := json.Marshal(nonNil(list)) // a []string always marshals
+	return string(b)
 }

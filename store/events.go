@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"escalationd/vocab"
 	"fmt"
 	"time"
 )
@@ -12,7 +13,7 @@ type Event struct {
 	ID      int64
 	CaseID  int64
 	At      time.Time
-	Type    string
+	Type    vocab.Event
 	Actor   string // address of who caused it; "" for the gateway itself
 	Message int64  // stored mail that caused it, if any
 	Detail  string
@@ -62,34 +63,25 @@ func (s *Store) Events(ctx context.Context, caseID int64) ([]Event, error) {
 	return out, rows.Err()
 }
 
-// CountEvents counts events of a type since a time, optionally for one
-// actor: the rate limiter's memory lives in the audit trail, so it
-// survives restarts.
-func (tx *Tx) CountEvents(typ, actor string, since time.Time) (int, error) {
-	q := `SELECT count(*) FROM events WHERE type = ? AND at >= ?`
-	args := []any{typ, ts(since)}
-	if actor != "" {
-		q += ` AND actor = ?`
-		args = append(args, actor)
-	}
-	var n int
-	if err := tx.tx.QueryRowContext(tx.ctx, q, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count %s events: %w", typ, err)
-	}
-	return n, nil
-}
-
-// EventCounts counts events by type since a time; "breached-cases" counts
-// cases with at least one breach.
-func (s *Store) EventCounts(ctx context.Context, since time.Time) (map[string]int, error) {
-	out, err := s.countBy(ctx, `SELECT type, count(*) FROM events WHERE at >= ? GROUP BY type`, ts(since))
+// EventCounts counts events by type since a time.
+func (s *Store) EventCounts(ctx context.Context, since time.Time) (map[vocab.Event]int, error) {
+	counts, err := s.countBy(ctx, `SELECT type, count(*) FROM events WHERE at >= ? GROUP BY type`, ts(since))
 	if err != nil {
 		return nil, err
 	}
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT case_id) FROM events WHERE type = 'breach' AND at >= ?`, ts(since)).Scan(&n); err != nil {
-		return nil, err
+	out := make(map[vocab.Event]int, len(counts))
+	for k, n := range counts {
+		out[vocab.Event(k)] = n
 	}
-	out["breached-cases"] = n
 	return out, nil
+}
+
+// CasesWithEvent counts the cases with at least one event of a type since
+// a time (the cases that breached).
+func (s *Store) CasesWithEvent(ctx context.Context, typ vocab.Event, since time.Time) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT case_id) FROM events WHERE type = ? AND at >= ?`, typ, ts(since)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count cases with %s: %w", typ, err)
+	}
+	return n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"escalationd/vocab"
 	"fmt"
 	"time"
 )
@@ -24,10 +25,11 @@ type Mail struct {
 	ID            int64
 	CaseID        int64
 	Message       int64 // the stored mail it answers (rejection replies)
-	Event         string
-	DedupKey      string // one mail per key, ever: makes follow-ups idempotent
-	MessageID     string // without <>
-	MailFrom      string // envelope sender; "" is the null sender <>
+	Event         vocab.Event
+	Role          vocab.Role // who the recipients are to the case
+	DedupKey      string     // one mail per key, ever: makes follow-ups idempotent
+	MessageID     string     // without <>
+	MailFrom      string     // envelope sender; "" is the null sender <>
 	RcptTo        []string
 	Subject       string
 	Raw           []byte
@@ -54,10 +56,13 @@ func (tx *Tx) Enqueue(m *Mail) (bool, error) {
 	if m.Message > 0 {
 		msg = m.Message
 	}
-	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO outbox (case_id, message, event, dedup_key, message_id, mail_from, rcpt_to, subject, raw,
-		state, created_at, next_attempt_at, give_up_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+	if m.Role == "" {
+		return false, fmt.Errorf("enqueue %s mail: no recipient role", m.Event)
+	}
+	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO outbox (case_id, message, event, recipient_role, dedup_key, message_id, mail_from, rcpt_to,
+		subject, raw, state, created_at, next_attempt_at, give_up_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
 		ON CONFLICT (dedup_key) DO NOTHING`,
-		caseID, msg, m.Event, m.DedupKey, m.MessageID, m.MailFrom, string(rcpt), m.Subject, m.Raw,
+		caseID, msg, m.Event, m.Role, m.DedupKey, m.MessageID, m.MailFrom, string(rcpt), m.Subject, m.Raw,
 		ts(m.CreatedAt), ts(m.CreatedAt), ts(m.GiveUpAt))
 	if err != nil {
 		return false, fmt.Errorf("enqueue %s mail: %w", m.Event, err)
@@ -73,14 +78,14 @@ func (tx *Tx) Enqueue(m *Mail) (bool, error) {
 	return n == 1, nil
 }
 
-const mailCols = `id, coalesce(case_id, 0), coalesce(message, 0), event, dedup_key, message_id, mail_from, rcpt_to, subject, raw, state,
+const mailCols = `id, coalesce(case_id, 0), coalesce(message, 0), event, recipient_role, dedup_key, message_id, mail_from, rcpt_to, subject, raw, state,
 	attempts, created_at, next_attempt_at, give_up_at, last_error, sent_at`
 
 func scanMail(row interface{ Scan(...any) error }) (*Mail, error) {
 	var m Mail
 	var rcpt, created, next, giveUp string
 	var sent sql.NullString
-	err := row.Scan(&m.ID, &m.CaseID, &m.Message, &m.Event, &m.DedupKey, &m.MessageID, &m.MailFrom, &rcpt, &m.Subject, &m.Raw,
+	err := row.Scan(&m.ID, &m.CaseID, &m.Message, &m.Event, &m.Role, &m.DedupKey, &m.MessageID, &m.MailFrom, &rcpt, &m.Subject, &m.Raw,
 		&m.State, &m.Attempts, &created, &next, &giveUp, &m.LastError, &sent)
 	if err != nil {
 		return nil, err
@@ -166,8 +171,11 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, cause s
 
 // FinishFailed ends a mail that will not be delivered (permanent failure,
 // gave up, or blocked) and records an event on its case in the same
-// transaction, so the failure is seen, not just logged.
-func (s *Store) FinishFailed(ctx context.Context, m *Mail, state, eventType, cause string, now time.Time) error {
+// transaction, so the failure is seen, not just logged. then, when not
+// nil, runs in that transaction too: the notice a failure causes commits
+// with it or not at all.
+func (s *Store) FinishFailed(ctx context.Context, m *Mail, state string, eventType vocab.Event, cause string, now time.Time,
+	then func(tx *Tx) error) error {
 	if state != MailFailed && state != MailBlocked {
 		return errors.New("finish failed: state must be failed or blocked")
 	}
@@ -176,7 +184,13 @@ func (s *Store) FinishFailed(ctx context.Context, m *Mail, state, eventType, cau
 			return fmt.Errorf("mark mail %d %s: %w", m.ID, state, err)
 		}
 		detail, _ := json.Marshal(map[string]any{"mail": m.ID, "event": m.Event, "to": m.RcptTo, "error": cause})
-		return tx.AddEvent(Event{CaseID: m.CaseID, At: now, Type: eventType, Detail: string(detail)})
+		if err := tx.AddEvent(Event{CaseID: m.CaseID, At: now, Type: eventType, Detail: string(detail)}); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx)
+		}
+		return nil
 	})
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"escalationd/vocab"
 	"os"
 	"path/filepath"
 	"testing"
@@ -120,7 +121,7 @@ func TestOutboxDedupAndRetryStates(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
 	mail := func(key string) *Mail {
-		return &Mail{Event: "routed", DedupKey: key, MessageID: key + "@gw", MailFrom: "gw@x", RcptTo: []string{"a@x"},
+		return &Mail{Event: "routed", Role: vocab.RoleTeam, DedupKey: key, MessageID: key + "@gw", MailFrom: "gw@x", RcptTo: []string{"a@x"},
 			Subject: "s", Raw: []byte("raw"), CreatedAt: t0, GiveUpAt: t0.Add(time.Hour)}
 	}
 	var added []bool
@@ -158,7 +159,7 @@ func TestOutboxDedupAndRetryStates(t *testing.T) {
 	if len(due) != 1 || due[0].Attempts != 1 || due[0].LastError != "451 busy" {
 		t.Fatalf("retry row = %+v", due)
 	}
-	if err := s.FinishFailed(ctx, due[0], MailFailed, "delivery-failed", "550 no", t0); err != nil {
+	if err := s.FinishFailed(ctx, due[0], MailFailed, "delivery-failed", "550 no", t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	counts, _ := s.OutboxCounts(ctx)
@@ -182,7 +183,7 @@ func TestTimersFireOnce(t *testing.T) {
 			return err
 		}
 		caseID = c.ID
-		for _, k := range []string{"breach", "breach"} {
+		for _, k := range []vocab.TimerKind{"breach", "breach"} {
 			if _, err := tx.AddTimer(Timer{CaseID: c.ID, Kind: k, Step: 1, DueAt: t0.Add(time.Hour)}); err != nil {
 				return err
 			}
@@ -231,8 +232,8 @@ func TestReadOnlyDatabaseIsTemporary(t *testing.T) {
 	if err == nil {
 		t.Fatal("write to a read-only database succeeded")
 	}
-	if !IsTemporary(err) {
-		t.Fatalf("read-only failure %v should be temporary (retried later, never dropped)", err)
+	if !IsDatabaseError(err) {
+		t.Fatalf("read-only failure %v should be a database error (retried later, never dropped)", err)
 	}
 	if _, ok, _ := ro.Cursor(ctx, "esc"); ok {
 		t.Fatal("the failed ingest advanced the cursor")

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"escalationd/vocab"
 	"fmt"
 	"time"
 )
@@ -14,20 +15,25 @@ const (
 	TimerCancelled = "cancelled"
 )
 
-// Timer is one durable SLA step of a case.
+// Timer is one durable SLA step of a case. Each run of a case's clock
+// (opening, reopening, an urgency change, a reassignment) is a new epoch
+// whose steps count from 1, so (case, kind, epoch, step) names a step once
+// across restarts of the clock.
 type Timer struct {
 	ID     int64
 	CaseID int64
-	Kind   string // breach, status-check, customer-update
+	Kind   vocab.TimerKind
+	Epoch  int
 	Step   int
 	DueAt  time.Time
 	State  string
 }
 
-// AddTimer schedules a step unless (case, kind, step) exists already.
+// AddTimer schedules a step unless (case, kind, epoch, step) exists
+// already.
 func (tx *Tx) AddTimer(t Timer) (bool, error) {
-	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO timers (case_id, kind, step, due_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (case_id, kind, step) DO NOTHING`, t.CaseID, t.Kind, t.Step, ts(t.DueAt))
+	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO timers (case_id, kind, epoch, step, due_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (case_id, kind, epoch, step) DO NOTHING`, t.CaseID, t.Kind, t.Epoch, t.Step, ts(t.DueAt))
 	if err != nil {
 		return false, fmt.Errorf("add %s timer for case %d: %w", t.Kind, t.CaseID, err)
 	}
@@ -48,7 +54,7 @@ func (tx *Tx) FireTimer(id int64, now time.Time) (bool, error) {
 
 // CancelTimers cancels a case's pending timers of the given kinds (all
 // kinds when none given).
-func (tx *Tx) CancelTimers(caseID int64, kinds ...string) error {
+func (tx *Tx) CancelTimers(caseID int64, kinds ...vocab.TimerKind) error {
 	q := `UPDATE timers SET state = 'cancelled' WHERE case_id = ? AND state = 'pending'`
 	args := []any{caseID}
 	if len(kinds) > 0 {
@@ -65,7 +71,7 @@ func (tx *Tx) CancelTimers(caseID int64, kinds ...string) error {
 
 // PendingTimers returns a case's pending timers.
 func (tx *Tx) PendingTimers(caseID int64) ([]Timer, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, case_id, kind, step, due_at, state FROM timers WHERE case_id = ? AND state = 'pending' ORDER BY due_at, id`, caseID)
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, case_id, kind, epoch, step, due_at, state FROM timers WHERE case_id = ? AND state = 'pending' ORDER BY due_at, id`, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +80,7 @@ func (tx *Tx) PendingTimers(caseID int64) ([]Timer, error) {
 
 // DueTimers returns pending timers due at or before now, earliest first.
 func (s *Store) DueTimers(ctx context.Context, now time.Time, limit int) ([]Timer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id, kind, step, due_at, state FROM timers WHERE state = 'pending' AND due_at <= ?
+	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id, kind, epoch, step, due_at, state FROM timers WHERE state = 'pending' AND due_at <= ?
 		ORDER BY due_at, id LIMIT ?`, ts(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due timers: %w", err)
@@ -93,7 +99,7 @@ func (s *Store) NextTimerDue(ctx context.Context) (time.Time, bool, error) {
 
 // Timers lists a case's timers, for `cases show`.
 func (s *Store) Timers(ctx context.Context, caseID int64) ([]Timer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id, kind, step, due_at, state FROM timers WHERE case_id = ? ORDER BY due_at, id`, caseID)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id, kind, epoch, step, due_at, state FROM timers WHERE case_id = ? ORDER BY due_at, id`, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +112,7 @@ func scanTimers(rows *sql.Rows) ([]Timer, error) {
 	for rows.Next() {
 		var t Timer
 		var due string
-		if err := rows.Scan(&t.ID, &t.CaseID, &t.Kind, &t.Step, &due, &t.State); err != nil {
+		if err := rows.Scan(&t.ID, &t.CaseID, &t.Kind, &t.Epoch, &t.Step, &due, &t.State); err != nil {
 			return nil, err
 		}
 		t.DueAt = parseTS(due)
@@ -126,10 +132,13 @@ func placeholders(n int) string {
 	return string(s)
 }
 
-// MaxTimerStep is the highest step number of any of a case's timers (0
-// when it has none).
-func (tx *Tx) MaxTimerStep(caseID int64) (int, error) {
+// NextTimerEpoch is the epoch a new run of a case's clock gets: one more
+// than its timers' highest, 0 for a case without timers.
+func (tx *Tx) NextTimerEpoch(caseID int64) (int, error) {
 	var n int
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT coalesce(max(step), 0) FROM timers WHERE case_id = ?`, caseID).Scan(&n)
-	return n, err
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT coalesce(max(epoch) + 1, 0) FROM timers WHERE case_id = ?`, caseID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("next timer epoch of case %d: %w", caseID, err)
+	}
+	return n, nil
 }

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"escalationd/vocab"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// backfills complete a numbered migration with work SQL cannot express
+// without spelling out the vocabulary: they run in the migration's
+// transaction, after its SQL.
+var backfills = map[int]func(tx *Tx) error{
+	2: backfillDecisionColumns,
+}
+
+// migrate applies every embedded migration not yet applied, each in its own
+// transaction together with its backfill and its version row.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := filepath.Base(name)
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = s.InTx(ctx, func(tx *Tx) error {
+			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", base, err)
+			}
+			if fill := backfills[version]; fill != nil {
+				if err := fill(tx); err != nil {
+					return fmt.Errorf("migration %s: %w", base, err)
+				}
+			}
+			_, err := tx.tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, version, base)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backfillDecisionColumns fills migration 2's columns for a database made
+// by an earlier release: each case's teams and routed-to addresses from
+// its stored routing decision, its counters from its audit trail, each
+// outbox row's recipient role from its event and recipients, and the rate
+// limiter's marks from the audit trail.
+func backfillDecisionColumns(tx *Tx) error {
+	type caseRow struct {
+		id              int64
+		agent, customer string
+		decision        string
+		teams, routedTo []string
+		resolutions     int
+		reassignments   int
+		reEscalations   int
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, lower(agent), lower(customer), decision_json FROM cases ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	var cases []*caseRow
+	for rows.Next() {
+		c := &caseRow{}
+		if err := rows.Scan(&c.id, &c.agent, &c.customer, &c.decision); err != nil {
+			rows.Close()
+			return err
+		}
+		cases = append(cases, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	byID := map[int64]*caseRow{}
+	for _, c := range cases {
+		byID[c.id] = c
+		var dec struct {
+			To    []string `json:"to"`
+			Teams []string `json:"teams"`
+		}
+		if err := json.Unmarshal([]byte(c.decision), &dec); err != nil {
+			return fmt.Errorf("case %d: stored routing decision: %w", c.id, err)
+		}
+		count := func(ev vocab.Event) (int, error) {
+			var n int
+			err := tx.tx.QueryRowContext(tx.ctx, `SELECT count(*) FROM events WHERE case_id = ? AND type = ?`, c.id, ev).Scan(&n)
+			return n, err
+		}
+		if c.resolutions, err = count(vocab.EventResolved); err != nil {
+			return err
+		}
+		if c.reassignments, err = count(vocab.EventReassigned); err != nil {
+			return err
+		}
+		if c.reEscalations, err = count(vocab.EventReEscalated); err != nil {
+			return err
+		}
+		teams, _ := json.Marshal(nonNil(dec.Teams))
+		to, _ := json.Marshal(nonNil(dec.To))
+		if _, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET teams = ?, routed_to = ?, resolutions = ?, reassignments = ?,
+			re_escalations = ? WHERE id = ?`, string(teams), string(to), c.resolutions, c.reassignments, c.reEscalations, c.id); err != nil {
+			return err
+		}
+	}
+	mails, err := tx.tx.QueryContext(tx.ctx, `SELECT id, coalesce(case_id, 0), event, rcpt_to FROM outbox ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	type mailRow struct {
+		id, caseID int64
+		event      vocab.Event
+		rcpt       []string
+	}
+	var all []mailRow
+	for mails.Next() {
+		var m mailRow
+		var rcpt string
+		if err := mails.Scan(&m.id, &m.caseID, &m.event, &rcpt); err != nil {
+			mails.Close()
+			return err
+		}
+		if err := json.Unmarshal([]byte(rcpt), &m.rcpt); err != nil {
+			mails.Close()
+			return fmt.Errorf("mail %d recipients: %w", m.id, err)
+		}
+		all = append(all, m)
+	}
+	mails.Close()
+	if err := mails.Err(); err != nil {
+		return err
+	}
+	for _, m := range all {
+		var agent, customer string
+		if c := byID[m.caseID]; c != nil {
+			agent, customer = c.agent, c.customer
+		}
+		role := legacyRole(m.event, m.rcpt, agent, customer)
+		if _, err := tx.tx.ExecContext(tx.ctx, `UPDATE outbox SET recipient_role = ? WHERE id = ?`, role, m.id); err != nil {
+			return err
+		}
+	}
+	for scope, ev := range map[RateScope]vocab.Event{RateRejectionReply: vocab.EventRejectionReply, RateFloodAlert: vocab.EventFlood} {
+		if _, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO rate_marks (scope, key, at) SELECT ?, actor, at FROM events WHERE type = ? ORDER BY id`,
+			scope, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// legacyRole is the recipient role of a mail queued by a release that did
+// not record it, from its event (every event had one audience) and, for
+// the two events whose audience varied, its recipients.
+func legacyRole(ev vocab.Event, rcpt []string, agent, customer string) vocab.Role {
+	switch ev {
+	case vocab.EventIncident:
+		return vocab.RoleIncident
+	case vocab.EventRejection:
+		return vocab.RoleSender
+	case vocab.EventFloodAlert:
+		return vocab.RoleOperator
+	case vocab.EventResolved:
+		return vocab.RoleAgent
+	case vocab.EventCustomerUpdate:
+		if customer != "" && slices.Contains(rcpt, customer) {
+			return vocab.RoleCustomer
+		}
+		return vocab.RoleAgent
+	case vocab.EventDeliveryFailed:
+		if agent != "" && slices.Contains(rcpt, agent) {
+			return vocab.RoleAgent
+		}
+	}
+	return vocab.RoleTeam
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,42 @@
+package store
+
+import (
+	"fmt"
+	"time"
+)
+
+// RateScope names what a rate limit counts.
+type RateScope string
+
+// The rate limits' scopes.
+const (
+	// RateRejectionReply counts rejection replies, keyed by sender.
+	RateRejectionReply RateScope = "rejection-reply"
+	// RateFloodAlert counts flood alerts, keyed by the flooding sender.
+	RateFloodAlert RateScope = "flood-alert"
+)
+
+// MarkRate records one counted action: the rate limiter's memory lives in
+// the database, so it survives restarts.
+func (tx *Tx) MarkRate(scope RateScope, key string, now time.Time) error {
+	if _, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO rate_marks (scope, key, at) VALUES (?, ?, ?)`, scope, key, ts(now)); err != nil {
+		return fmt.Errorf("record %s for %s: %w", scope, key, err)
+	}
+	return nil
+}
+
+// CountRate counts a scope's marks since a time, for one key or, with key
+// "", for all.
+func (tx *Tx) CountRate(scope RateScope, key string, since time.Time) (int, error) {
+	q := `SELECT count(*) FROM rate_marks WHERE scope = ? AND at >= ?`
+	args := []any{scope, ts(since)}
+	if key != "" {
+		q += ` AND key = ?`
+		args = append(args, key)
+	}
+	var n int
+	if err := tx.tx.QueryRowContext(tx.ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", scope, err)
+	}
+	return n, nil
+}

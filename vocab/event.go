@@ -1,0 +1,63 @@
+package vocab
+
+import "slices"
+
+// Event names what happened. Mail events are the X-Escalation-Event value
+// of each mail the gateway sends (a contract: operators filter on them);
+// the same names, and a few more, are the types of the audit trail's
+// events.
+type Event string
+
+// Mail events: each is also the name of the template that renders it
+// (see Event.Template).
+const (
+	EventRouted         Event = "routed"
+	EventIncident       Event = "incident"
+	EventRejection      Event = "rejection"
+	EventBreach         Event = "breach"
+	EventStatusCheck    Event = "status-check"
+	EventCustomerUpdate Event = "customer-update"
+	EventResolved       Event = "resolved"
+	EventThanks         Event = "thanks"
+	EventFloodAlert     Event = "flood-alert"
+	EventDeliveryFailed Event = "delivery-failed"
+)
+
+// Audit-only events: recorded on a case (or gateway-wide), never a mail's
+// event.
+const (
+	EventOpened              Event = "opened"
+	EventNote                Event = "note"
+	EventReply               Event = "reply"
+	EventAcknowledged        Event = "acknowledged"
+	EventReassigned          Event = "reassigned"
+	EventReopened            Event = "reopened"
+	EventUrgencyChanged      Event = "urgency-changed"
+	EventReEscalated         Event = "re-escalated"
+	EventDuplicateEscalation Event = "duplicate-escalation"
+	EventUnrouted            Event = "unrouted"
+	EventIgnored             Event = "ignored"
+	EventRejected            Event = "rejected"
+	EventRejectionReply      Event = "rejection-reply"
+	EventRejectionSuppressed Event = "rejection-suppressed"
+	EventFlood               Event = "flood"
+	EventStepFailed          Event = "step-failed"
+	EventParked              Event = "parked"
+	EventMailBlocked         Event = "mail-blocked"
+)
+
+// MailEvents lists every X-Escalation-Event value.
+var MailEvents = []Event{EventRouted, EventIncident, EventRejection, EventBreach, EventStatusCheck, EventCustomerUpdate,
+	EventResolved, EventThanks, EventFloodAlert, EventDeliveryFailed}
+
+// AuditEvents lists every event type of the audit trail: the mail events
+// (recorded when such a mail is queued or fails) and the audit-only ones.
+var AuditEvents = append(slices.Clone(MailEvents), EventOpened, EventNote, EventReply, EventAcknowledged, EventReassigned,
+	EventReopened, EventUrgencyChanged, EventReEscalated, EventDuplicateEscalation, EventUnrouted, EventIgnored,
+	EventRejected, EventRejectionReply, EventRejectionSuppressed, EventFlood, EventStepFailed, EventParked, EventMailBlocked)
+
+// IsMail reports whether e is an X-Escalation-Event value.
+func (e Event) IsMail() bool { return slices.Contains(MailEvents, e) }
+
+// Template is the template that renders a mail event by default.
+func (e Event) Template() Template { return Template(e) }

@@ -1,0 +1,62 @@
+package vocab
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestUrgencyParseAndRank(t *testing.T) {
+	for in, want := range map[string]Urgency{"Critical": Critical, "HIGH": High, "med": Medium, "P4": Low, "sev1": Critical, "low": Low} {
+		if got, ok := ParseUrgency(in); !ok || got != want {
+			t.Errorf("ParseUrgency(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "urgent", "p5", "whenever"} {
+		if u, ok := ParseUrgency(in); ok {
+			t.Errorf("ParseUrgency(%q) = %q, want no level", in, u)
+		}
+	}
+	if !Critical.Above(High) || Low.Above(Medium) || Urgency("x").Rank() != -1 {
+		t.Error("ranks out of order")
+	}
+	if got := Join(Urgencies, "or"); got != "low, medium, high or critical" {
+		t.Errorf("Join = %q", got)
+	}
+	if Critical.Title() != "Critical" {
+		t.Errorf("Title = %q", Critical.Title())
+	}
+}
+
+func TestCommands(t *testing.T) {
+	for _, c := range Commands {
+		if got, ok := ParseCommand(string(c)); !ok || got != c {
+			t.Errorf("ParseCommand(%q) = %q, %v", c, got, ok)
+		}
+	}
+	if c, ok := ParseCommand("acknowledged"); !ok || c != CmdAck {
+		t.Errorf("alias: %q %v", c, ok)
+	}
+	if _, ok := ParseCommand("ACKK"); ok {
+		t.Error("a typo parsed as a command")
+	}
+}
+
+// Every word is listed once, so a duplicate definition cannot hide.
+func TestListsHaveNoDuplicates(t *testing.T) {
+	check := func(name string, words []string) {
+		for i, w := range words {
+			if slices.Index(words, w) != i {
+				t.Errorf("%s lists %q twice", name, w)
+			}
+		}
+	}
+	check("AuditEvents", names(AuditEvents))
+	check("Templates", names(Templates))
+	check("Kinds", names(Kinds))
+	check("Commands", names(Commands))
+	for _, k := range TimerKinds {
+		if !k.Event().IsMail() {
+			t.Errorf("timer kind %q sends no mail event", k)
+		}
+	}
+}
