@@ -10,6 +10,7 @@
 package config
 
 import (
+	"escalationd/vocab"
 	"time"
 )
 
@@ -265,7 +266,7 @@ type Match struct {
 // SLA is the response-time policy.
 type SLA struct {
 	// Urgencies maps low, medium, high and critical to their clocks.
-	Urgencies map[string]UrgencySLA `yaml:"urgencies"`
+	Urgencies map[vocab.Urgency]UrgencySLA `yaml:"urgencies"`
 	// TopReminders is how many reminders the top of the chain gets, one per
 	// response window, before the gateway stops (default 3).
 	TopReminders int `yaml:"top_reminders"`
@@ -306,9 +307,6 @@ type RateLimits struct {
 	// FloodAlert is the team told when a sender exceeds its limit.
 	FloodAlert string `yaml:"flood_alert"`
 }
-
-// Urgencies in ascending order.
-var Urgencies = []string{"low", "medium", "high", "critical"}
 
 // Defaults used when a key is absent.
 const (

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"escalationd/vocab"
 	"net/mail"
 	"slices"
 	"strings"
@@ -97,16 +98,16 @@ func (c *Config) ApplyDefaults() {
 }
 
 // DefaultSLA is the helpdesk reference's response times and rhythm.
-var DefaultSLA = map[string]UrgencySLA{
-	"critical": {Response: Duration(15 * time.Minute), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
-	"high":     {Response: Duration(30 * time.Minute), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
-	"medium":   {Response: Duration(2 * time.Hour), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
-	"low":      {Response: Duration(24 * time.Hour), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+var DefaultSLA = map[vocab.Urgency]UrgencySLA{
+	vocab.Critical: {Response: Duration(15 * time.Minute), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+	vocab.High:     {Response: Duration(30 * time.Minute), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+	vocab.Medium:   {Response: Duration(2 * time.Hour), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+	vocab.Low:      {Response: Duration(24 * time.Hour), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
 }
 
 func (c *Config) applySLADefaults() {
 	if c.SLA.Urgencies == nil {
-		c.SLA.Urgencies = map[string]UrgencySLA{}
+		c.SLA.Urgencies = map[vocab.Urgency]UrgencySLA{}
 	}
 	for name, def := range DefaultSLA {
 		u := c.SLA.Urgencies[name]
@@ -124,8 +125,8 @@ func (c *Config) applySLADefaults() {
 	// The default escalation chain: Critical/High → management,
 	// Medium/Low → senior support, then management; teams the config does
 	// not have are left out.
-	defaultChain := map[string][]string{"critical": {"management"}, "high": {"management"},
-		"medium": {"senior_support", "management"}, "low": {"senior_support", "management"}}
+	defaultChain := map[vocab.Urgency][]string{vocab.Critical: {"management"}, vocab.High: {"management"},
+		vocab.Medium: {"senior_support", "management"}, vocab.Low: {"senior_support", "management"}}
 	for name, chain := range defaultChain {
 		u := c.SLA.Urgencies[name]
 		if len(u.Chain) > 0 {

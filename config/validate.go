@@ -1,6 +1,7 @@
 package config
 
 import (
+	"escalationd/vocab"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -8,12 +9,6 @@ import (
 	"time"
 	"unicode"
 )
-
-// Kinds of escalation a route can match.
-var Kinds = []string{"escalation", "senior_support", "engineering", "management", "security_report"}
-
-// IssueTypes of the management template.
-var IssueTypes = []string{"legal", "media", "security", "major_outage"}
 
 // validator collects problems against one config.
 type validator struct {
@@ -273,8 +268,8 @@ func (v *validator) categories() {
 				v.add(fmt.Sprintf("%s.mailboxes[%d]", p, j), "unknown mailbox %q", m)
 			}
 		}
-		v.oneOf(p+".kinds", cat.Kinds, Kinds)
-		v.oneOf(p+".issue_types", cat.IssueTypes, IssueTypes)
+		v.oneOf(p+".kinds", cat.Kinds, vocab.KindNames())
+		v.oneOf(p+".issue_types", cat.IssueTypes, vocab.IssueTypeNames())
 		v.keywords(p+".keywords", cat.Keywords)
 		if len(cat.Mailboxes)+len(cat.Kinds)+len(cat.IssueTypes)+len(cat.Keywords) == 0 {
 			v.add(p, "category %q can never be detected: give mailboxes, kinds, issue_types or keywords", cat.Name)
@@ -305,9 +300,9 @@ func (v *validator) keywords(path string, kws []string) {
 // let through; a child that asks for none of them can never match.
 func (v *validator) route(r *Route, p string, outer map[string][]string) {
 	m := r.Match
-	v.oneOf(p+".match.kind", m.Kind, Kinds)
-	v.oneOf(p+".match.urgency", m.Urgency, Urgencies)
-	v.oneOf(p+".match.issue_type", m.IssueType, IssueTypes)
+	v.oneOf(p+".match.kind", m.Kind, vocab.KindNames())
+	v.oneOf(p+".match.urgency", m.Urgency, vocab.UrgencyNames())
+	v.oneOf(p+".match.issue_type", m.IssueType, vocab.IssueTypeNames())
 	for j, mb := range m.Mailbox {
 		if _, ok := v.c.Mailbox(mb); !ok {
 			v.add(fmt.Sprintf("%s.match.mailbox[%d]", p, j), "unknown mailbox %q", mb)
@@ -430,9 +425,9 @@ func (f Flags) any() bool { return f.Confidential || f.ApprovalRequired || f.Sus
 
 func (v *validator) sla() {
 	for name, u := range v.c.SLA.Urgencies {
-		p := "sla.urgencies." + name
-		if !slices.Contains(Urgencies, name) {
-			v.add(p, "unknown urgency %q (use low, medium, high, critical)", name)
+		p := "sla.urgencies." + string(name)
+		if !name.Valid() {
+			v.add(p, "unknown urgency %q (use %s)", name, strings.Join(vocab.UrgencyNames(), ", "))
 			continue
 		}
 		if u.Response.D() <= 0 {

@@ -199,7 +199,7 @@ func (e *Engine) threadCase(tx *store.Tx, res *mailparse.Result) (*store.Case, e
 
 // ignore records mail that gets no answer.
 func (e *Engine) ignore(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, reason string, now time.Time) (handled, error) {
-	err := tx.AddEvent(store.Event{At: now, Type: "ignored", Actor: res.From, Message: msg.ID,
+	err := tx.AddEvent(store.Event{At: now, Type: vocab.EventIgnored, Actor: res.From, Message: msg.ID,
 		Detail: fmt.Sprintf("%s: %s", reason, oneLine(res.Subject))})
 	return handled{disposition: mailparse.DispositionIgnored, reason: reason, outcome: store.OutcomeRejected}, err
 }

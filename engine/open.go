@@ -16,7 +16,7 @@ import (
 
 // defaultUrgency applies to kinds whose template carries no level (outside
 // security reports, management mail whose Urgency is a sentence).
-const defaultUrgency = "high"
+const defaultUrgency = vocab.High
 
 // RouterInput builds the router's input from a parse result.
 func RouterInput(res *mailparse.Result, mailbox, mailboxKind string) router.Input {
@@ -26,7 +26,7 @@ func RouterInput(res *mailparse.Result, mailbox, mailboxKind string) router.Inpu
 	}
 }
 
-func caseUrgency(res *mailparse.Result) string {
+func caseUrgency(res *mailparse.Result) vocab.Urgency {
 	if res.Urgency != "" {
 		return res.Urgency
 	}
@@ -41,25 +41,31 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 	if existing, err := tx.OpenCaseByTicket(res.Ticket); err != nil {
 		return handled{}, err
 	} else if existing != nil {
-		if res.Kind != existing.Kind || urgencyRank(caseUrgency(res)) > urgencyRank(existing.Urgency) {
+		if res.Kind != existing.Kind || caseUrgency(res).Above(existing.Urgency) {
 			return e.reescalate(tx, existing, msg, res, now)
 		}
-		err := tx.AddEvent(store.Event{CaseID: existing.ID, At: now, Type: "duplicate-escalation", Actor: res.From, Message: msg.ID,
+		err := tx.AddEvent(store.Event{CaseID: existing.ID, At: now, Type: vocab.EventDuplicateEscalation, Actor: res.From, Message: msg.ID,
 			Detail: "the same escalation of this ticket arrived again while the case is open; not routed again"})
 		return handled{disposition: mailparse.DispositionCase, reason: "duplicate", outcome: store.OutcomeProcessed, caseID: existing.ID}, err
 	}
 	mb, _ := e.cfg.Mailbox(msg.Mailbox)
 	in := RouterInput(res, msg.Mailbox, mb.Kind)
 	dec := e.rt.Route(in, now)
-	parseJSON, _ := json.Marshal(res)
-	decJSON, _ := json.Marshal(dec)
+	parseJSON, err := json.Marshal(res)
+	if err != nil {
+		return handled{}, fmt.Errorf("record parse result: %w", err)
+	}
+	decJSON, err := json.Marshal(dec)
+	if err != nil {
+		return handled{}, fmt.Errorf("record routing decision: %w", err)
+	}
 	urgency := in.Urgency
 	c := &store.Case{
 		Ticket: res.Ticket, Kind: res.Kind, Mailbox: msg.Mailbox, State: store.CaseOpen, Urgency: urgency,
 		Customer: res.Customer, Agent: strings.ToLower(res.From), Subject: res.Subject, Summary: summary(res),
 		// An outside security report is confidential whatever the policy
 		// says: the gateway never answers it.
-		Team: firstTeam(dec), Confidential: dec.Flags.Confidential || res.Kind == mailparse.KindSecurityReport, ApprovalRequired: dec.Flags.ApprovalRequired,
+		Team: firstTeam(dec), Teams: dec.Teams, RoutedTo: dec.To, Confidential: dec.Flags.Confidential || res.Kind == vocab.KindSecurityReport, ApprovalRequired: dec.Flags.ApprovalRequired,
 		SuspendAccount: dec.Flags.SuspendAccount, ParseJSON: string(parseJSON), DecisionJSON: string(decJSON),
 		SourceMessage: msg.ID, SourceMessageID: res.MessageID, OpenedAt: now, RespondBy: now.Add(e.responseTime(urgency)),
 	}
@@ -73,26 +79,24 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 	h := handled{disposition: mailparse.DispositionCase, outcome: store.OutcomeProcessed, caseID: c.ID}
 	detail, _ := json.Marshal(map[string]any{"kind": c.Kind, "urgency": c.Urgency, "customer": c.Customer, "rule": dec.Rule,
 		"categories": categoryNames(dec), "flags": dec.Flags})
-	if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "opened", Actor: c.Agent, Message: msg.ID, Detail: string(detail)}); err != nil {
+	if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventOpened, Actor: c.Agent, Message: msg.ID, Detail: string(detail)}); err != nil {
 		return h, err
 	}
-	for _, n := range dec.Notes {
-		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "note", Detail: n}); err != nil {
-			return h, err
-		}
+	if err := addNotes(tx, c, dec.Notes, now); err != nil {
+		return h, err
 	}
 	if len(dec.To)+len(dec.Cc) == 0 {
 		// A policy that routes a case nowhere is a config gap; the case is
 		// kept and visible, and the SLA chain still escalates it.
 		e.log.Error("case routed to nobody", "case", c.ID, "ticket", c.Ticket, "rule", dec.Rule)
-		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "unrouted", Detail: "no route gave recipients: " + dec.Explain}); err != nil {
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventUnrouted, Detail: "no route gave recipients: " + dec.Explain}); err != nil {
 			return h, err
 		}
 	} else {
-		c.ThreadID = e.newMessageID(c.ID, "routed")
+		c.ThreadID = e.newMessageID(c.ID, vocab.EventRouted)
 		data := e.caseData(c, res, &dec, now)
 		m := outMail{
-			event: "routed", dedup: fmt.Sprintf("case:%d:routed", c.ID), messageID: c.ThreadID,
+			event: vocab.EventRouted, role: vocab.RoleTeam, dedup: fmt.Sprintf("case:%d:routed", c.ID), messageID: c.ThreadID,
 			to: dec.To, cc: dec.Cc, data: data, attachOriginal: msg.Raw,
 		}
 		if res.MessageID != "" {
@@ -103,17 +107,15 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 			return h, err
 		}
 		h.mails++
-		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "routed", Detail: routedDetail(dec)}); err != nil {
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventRouted, Detail: routedDetail(dec)}); err != nil {
 			return h, err
 		}
 	}
-	if len(dec.Incident) > 0 {
-		data := e.caseData(c, res, &dec, now)
-		if err := e.enqueue(tx, c, outMail{event: "incident", dedup: fmt.Sprintf("case:%d:incident", c.ID), to: dec.Incident, data: data}, now); err != nil {
-			return h, err
-		}
-		h.mails++
+	n, err := e.incidentNotice(tx, c, res, &dec, now)
+	if err != nil {
+		return h, err
 	}
+	h.mails += n
 	if err := tx.UpdateCase(c, now); err != nil {
 		return h, err
 	}
@@ -125,10 +127,29 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 	return h, nil
 }
 
-// responseTime is the urgency's response target.
-func (e *Engine) responseTime(urgency string) time.Duration { return e.policy().Response(urgency) }
+// incidentNotice queues the case's one incident notice, when its route
+// names incident addresses.
+func (e *Engine) incidentNotice(tx *store.Tx, c *store.Case, res *mailparse.Result, dec *router.Decision, now time.Time) (int, error) {
+	if len(dec.Incident) == 0 {
+		return 0, nil
+	}
+	m := outMail{event: vocab.EventIncident, role: vocab.RoleIncident, dedup: fmt.Sprintf("case:%d:incident", c.ID), to: dec.Incident,
+		data: e.caseData(c, res, dec, now)}
+	return 1, e.enqueue(tx, c, m, now)
+}
 
-func urgencyRank(u string) int { return slices.Index(config.Urgencies, u) }
+// addNotes records the route's notes ("Escalated to Legal") on the case.
+func addNotes(tx *store.Tx, c *store.Case, notes []string, now time.Time) error {
+	for _, n := range notes {
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventNote, Detail: n}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// responseTime is the urgency's response target.
+func (e *Engine) responseTime(urgency vocab.Urgency) time.Duration { return e.sla.Response(urgency) }
 
 // reescalate handles a new escalation of a ticket whose case is open, with
 // another template (a tier transition: Tier 1 → senior support →
@@ -139,13 +160,17 @@ func (e *Engine) reescalate(tx *store.Tx, c *store.Case, msg *store.StoredMessag
 	h := handled{disposition: mailparse.DispositionCase, reason: "re-escalation", outcome: store.OutcomeProcessed, caseID: c.ID, timers: true}
 	mb, _ := e.cfg.Mailbox(msg.Mailbox)
 	in := RouterInput(res, msg.Mailbox, mb.Kind)
-	if urgencyRank(c.Urgency) > urgencyRank(in.Urgency) {
+	if c.Urgency.Above(in.Urgency) {
 		in.Urgency = c.Urgency
 	}
 	dec := e.rt.Route(in, now)
-	decJSON, _ := json.Marshal(dec)
+	decJSON, err := json.Marshal(dec)
+	if err != nil {
+		return h, fmt.Errorf("record routing decision: %w", err)
+	}
 	old := fmt.Sprintf("%s/%s/%s", c.Kind, c.Urgency, c.Team)
 	c.Kind, c.Urgency, c.DecisionJSON = res.Kind, in.Urgency, string(decJSON)
+	c.Teams, c.RoutedTo = dec.Teams, dec.To
 	if t := firstTeam(dec); t != "" {
 		c.Team = t
 	}
@@ -155,24 +180,20 @@ func (e *Engine) reescalate(tx *store.Tx, c *store.Case, msg *store.StoredMessag
 	c.SuspendAccount = c.SuspendAccount || dec.Flags.SuspendAccount
 	c.State, c.AcknowledgedAt, c.AcknowledgedBy = store.CaseOpen, time.Time{}, ""
 	c.RespondBy = now.Add(e.responseTime(c.Urgency))
+	n := c.ReEscalations
+	c.ReEscalations++
 	if err := tx.UpdateCase(c, now); err != nil {
 		return h, err
 	}
-	n, err := tx.CountCaseEvents(c.ID, "re-escalated")
-	if err != nil {
-		return h, err
-	}
-	if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "re-escalated", Actor: strings.ToLower(res.From), Message: msg.ID,
+	if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventReEscalated, Actor: strings.ToLower(res.From), Message: msg.ID,
 		Detail: fmt.Sprintf("%s -> %s/%s/%s (rule %s)", old, c.Kind, c.Urgency, c.Team, dec.Rule)}); err != nil {
 		return h, err
 	}
-	for _, note := range dec.Notes {
-		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "note", Detail: note}); err != nil {
-			return h, err
-		}
+	if err := addNotes(tx, c, dec.Notes, now); err != nil {
+		return h, err
 	}
 	if len(dec.To)+len(dec.Cc) > 0 {
-		m := outMail{event: "routed", dedup: fmt.Sprintf("case:%d:re-escalated:%d", c.ID, n), to: dec.To, cc: dec.Cc,
+		m := outMail{event: vocab.EventRouted, role: vocab.RoleTeam, dedup: fmt.Sprintf("case:%d:re-escalated:%d", c.ID, n), to: dec.To, cc: dec.Cc,
 			data: e.caseData(c, res, &dec, now), attachOriginal: msg.Raw}
 		if res.MessageID != "" {
 			m.inReplyTo, m.references = res.MessageID, append(threadRefs(c), res.MessageID)
@@ -182,18 +203,12 @@ func (e *Engine) reescalate(tx *store.Tx, c *store.Case, msg *store.StoredMessag
 		}
 		h.mails++
 	}
-	if len(dec.Incident) > 0 {
-		m := outMail{event: "incident", dedup: fmt.Sprintf("case:%d:incident", c.ID), to: dec.Incident, data: e.caseData(c, res, &dec, now)}
-		if err := e.enqueue(tx, c, m, now); err != nil {
-			return h, err
-		}
-		h.mails++
-	}
-	if err := tx.CancelTimers(c.ID); err != nil {
+	n, err = e.incidentNotice(tx, c, res, &dec, now)
+	if err != nil {
 		return h, err
 	}
-	_, err = e.startClock(tx, c, now)
-	return h, err
+	h.mails += n
+	return h, e.restartClock(tx, c, now)
 }
 
 func firstTeam(d router.Decision) string {
@@ -244,7 +259,7 @@ func (e *Engine) caseData(c *store.Case, res *mailparse.Result, dec *router.Deci
 	d := templates.Data{
 		Now: now, Mailbox: e.replyAddress(c.Mailbox),
 		Case: templates.Case{
-			ID: c.ID, Ticket: c.Ticket, Kind: c.Kind, Urgency: c.Urgency, Customer: c.Customer, Agent: c.Agent,
+			ID: c.ID, Ticket: c.Ticket, Kind: string(c.Kind), Urgency: string(c.Urgency), Customer: c.Customer, Agent: c.Agent,
 			Subject: c.Subject, Summary: c.Summary, Team: c.Team, State: c.State, OpenedAt: c.OpenedAt,
 			RespondBy: c.RespondBy, ResponseTime: e.responseTime(c.Urgency), AcknowledgedAt: c.AcknowledgedAt,
 			AcknowledgedBy: c.AcknowledgedBy, Confidential: c.Confidential, ApprovalRequired: c.ApprovalRequired,

@@ -209,7 +209,7 @@ func (e *Engine) resolve(tx *store.Tx, c *store.Case, actor, note string, msgID 
 	// The resolution goes to the escalating agent, who confirms with the
 	// customer; the outside reporter of a security report is on the
 	// customer side and never mailed (an employee who reported is).
-	if c.Agent != "" && (c.Kind != mailparse.KindSecurityReport || e.cfg.IsInternal(c.Agent)) {
+	if c.Agent != "" && (c.Kind != vocab.KindSecurityReport || e.cfg.IsInternal(c.Agent)) {
 		if err := e.enqueue(tx, c, outMail{event: "resolved", dedup: fmt.Sprintf("case:%d:resolved:%d", c.ID, epoch), to: []string{c.Agent}, data: data}, now); err != nil {
 			return sent, err
 		}

@@ -25,7 +25,7 @@ func (e *Engine) Undeliverable(ctx context.Context, m *store.Mail, cause string)
 			return err
 		}
 		var to []string
-		if c.Agent != "" && (c.Kind != mailparse.KindSecurityReport || e.cfg.IsInternal(c.Agent)) {
+		if c.Agent != "" && (c.Kind != vocab.KindSecurityReport || e.cfg.IsInternal(c.Agent)) {
 			to = minus([]string{c.Agent}, m.RcptTo)
 		}
 		if len(to) == 0 {

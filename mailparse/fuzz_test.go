@@ -76,13 +76,13 @@ func checkInvariants(t *testing.T, r *Result) {
 	if r.Urgency != "" && !r.Urgency.Valid() {
 		t.Fatalf("urgency %q", r.Urgency)
 	}
-	if r.IssueType != "" && issueTypeTitle[r.IssueType] == "" {
+	if r.IssueType != "" && !r.IssueType.Valid() {
 		t.Fatalf("issue type %q", r.IssueType)
 	}
 	if r.Ticket != "" && !validTicket(r.Ticket) {
 		t.Fatalf("ticket %q", r.Ticket)
 	}
-	header := []string{r.Ticket, r.Customer, r.Subject, r.From, r.FromName, string(r.Urgency), r.IssueType, r.MessageID}
+	header := []string{r.Ticket, r.Customer, r.Subject, r.From, r.FromName, string(r.Urgency), string(r.IssueType), r.MessageID}
 	header = append(append(header, r.InReplyTo...), r.References...)
 	if r.Command != nil {
 		header = append(header, string(r.Command.Name), r.Command.Argument)

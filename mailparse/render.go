@@ -82,11 +82,11 @@ func (r *Result) Template() string {
 			"Workaround: "+line("workaround", "[if available]"),
 			"Logs: "+line("logs", "[attach or link]"))
 	case vocab.KindManagement:
-		w("Subject: ESCALATION - "+or(issueTypeTitle[r.IssueType], "[Issue Type]"),
+		w("Subject: ESCALATION - "+or(r.IssueType.Title(), "[Issue Type]"),
 			"",
 			"Ticket: "+or(r.Ticket, "[ID]"),
 			"Customer: "+or(r.Customer, "[email/name]"),
-			"Issue Type: "+or(issueTypeTitle[r.IssueType], "[Legal/Media/Security/Major Outage]"),
+			"Issue Type: "+or(r.IssueType.Title(), issueTypePlaceholder),
 			"",
 			"Summary:",
 			f("summary", "[Brief overview]"),
@@ -107,8 +107,4 @@ func (r *Result) Template() string {
 			"Urgency: "+or(r.Urgency.Title(), vocab.UrgencyPlaceholder()))
 	}
 	return b.String()
-}
-
-var issueTypeTitle = map[string]string{
-	"legal": "Legal", "media": "Media", "security": "Security", "major_outage": "Major Outage",
 }

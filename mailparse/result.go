@@ -78,19 +78,19 @@ type Limits struct {
 // Result is the outcome of parsing one mail. Its JSON form is the contract
 // of `escalationd parse`; fields that do not apply are omitted.
 type Result struct {
-	Disposition   string         `json:"disposition"`
-	Reason        string         `json:"reason,omitempty"`
-	Kind          vocab.Kind     `json:"kind,omitempty"`
-	Ticket        string         `json:"ticket,omitempty"`
-	Customer      string         `json:"customer,omitempty"`
-	Urgency       vocab.Urgency  `json:"urgency,omitempty"`
-	UsersAffected *int           `json:"users_affected,omitempty"`
-	IssueType     string         `json:"issue_type,omitempty"`
-	Fields        map[string]any `json:"fields,omitempty"`
-	Errors        []FieldError   `json:"errors,omitempty"`
-	From          string         `json:"from,omitempty"`
-	Subject       string         `json:"subject,omitempty"`
-	MessageID     string         `json:"message_id,omitempty"`
+	Disposition   string          `json:"disposition"`
+	Reason        string          `json:"reason,omitempty"`
+	Kind          vocab.Kind      `json:"kind,omitempty"`
+	Ticket        string          `json:"ticket,omitempty"`
+	Customer      string          `json:"customer,omitempty"`
+	Urgency       vocab.Urgency   `json:"urgency,omitempty"`
+	UsersAffected *int            `json:"users_affected,omitempty"`
+	IssueType     vocab.IssueType `json:"issue_type,omitempty"`
+	Fields        map[string]any  `json:"fields,omitempty"`
+	Errors        []FieldError    `json:"errors,omitempty"`
+	From          string          `json:"from,omitempty"`
+	Subject       string          `json:"subject,omitempty"`
+	MessageID     string          `json:"message_id,omitempty"`
 
 	// Command is the reply command on the first non-empty line of a reply.
 	Command *Command `json:"command,omitempty"`

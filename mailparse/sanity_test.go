@@ -118,7 +118,7 @@ func TestCorpusSanity(t *testing.T) {
 			check("ticket", r.Ticket, w.ticket)
 			check("customer", r.Customer, w.customer)
 			check("urgency", string(r.Urgency), w.urgency)
-			check("issue type", r.IssueType, w.issueType)
+			check("issue type", string(r.IssueType), w.issueType)
 			if w.command != "" {
 				if r.Command == nil {
 					t.Errorf("no command, want %s", w.command)
@@ -148,7 +148,7 @@ func TestCorpusSanity(t *testing.T) {
 					t.Errorf("field %s = %q, want %q", w.field[0], got, w.field[1])
 				}
 			}
-			for _, v := range []string{r.Ticket, r.Customer, r.Subject, r.From, string(r.Urgency), r.IssueType, r.MessageID} {
+			for _, v := range []string{r.Ticket, r.Customer, r.Subject, r.From, string(r.Urgency), string(r.IssueType), r.MessageID} {
 				if strings.ContainsAny(v, "\r\n") {
 					t.Errorf("header-bound value %q contains CR or LF", v)
 				}

@@ -6,6 +6,9 @@ import (
 	"strings"
 )
 
+// issueTypePlaceholder is the management template's blank Issue Type.
+var issueTypePlaceholder = "[" + strings.Join(vocab.IssueTypeTitles(), "/") + "]"
+
 // spec describes one template field for validation and rendering.
 type spec struct {
 	label       string // as in the template
@@ -20,7 +23,7 @@ var specs = map[string]spec{
 	"urgency":     {"Urgency", vocab.UrgencyPlaceholder(), "one of " + strings.Join(vocab.UrgencyTitles(), ", ")},
 	"severity":    {"Severity", vocab.UrgencyPlaceholder(), "one of " + strings.Join(vocab.UrgencyTitles(), ", ")},
 	"description": {"Description", "[Detailed issue description]", "a detailed description of the issue"},
-	"issue_type":  {"Issue Type", "[Legal/Media/Security/Major Outage]", "one of Legal, Media, Security, Major Outage"},
+	"issue_type":  {"Issue Type", issueTypePlaceholder, "one of " + strings.Join(vocab.IssueTypeTitles(), ", ")},
 	"summary":     {"Summary", "[Brief overview]", "a brief overview of the situation"},
 }
 
@@ -50,7 +53,7 @@ func init() {
 		"[customer email]", "[what I tried]", "[why I can't resolve]", "[time]",
 		"[Brief Description]", "[number]", "[Detailed issue description]", "[step]",
 		"[what should happen]", "[what happens]", "[if available]", "[attach or link]",
-		"[Issue Type]", "[email/name]", "[Legal/Media/Security/Major Outage]",
+		"[Issue Type]", "[email/name]", issueTypePlaceholder,
 		"[Brief overview]", "[What's happening]", "[Your suggestion]",
 		"[Why this needs attention]"} {
 		placeholders[strings.ToLower(p)] = true

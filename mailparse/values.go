@@ -140,30 +140,16 @@ func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
-// issueTypes maps the accepted Issue Type wordings to the four types.
-var issueTypes = map[string]string{
-	"legal": "legal", "legal threat": "legal", "legal issue": "legal", "legal matter": "legal",
-	"media": "media", "media inquiry": "media", "media enquiry": "media", "press": "media",
-	"press inquiry": "media",
-	"security":      "security", "security issue": "security", "security incident": "security",
-	"data breach": "security", "data breach suspected": "security", "breach": "security",
-	"security breach": "security",
-	"major outage":    "major_outage", "major service outage": "major_outage", "outage": "major_outage",
-	"service outage": "major_outage", "major incident": "major_outage",
-	"complete outage": "major_outage", "complete service outage": "major_outage",
-}
-
-// parseIssueType reads the management Issue Type (see issueTypes): case,
+// parseIssueType reads the management Issue Type (vocab.ParseIssueType): case,
 // brackets, "-"/"_" for spaces and trailing explanations after " - ", "(",
 // ",", ":" or ";" are tolerated.
-func parseIssueType(raw string) (string, bool) {
+func parseIssueType(raw string) (vocab.IssueType, bool) {
 	s := strings.ToLower(unwrap(raw))
 	s = strings.Trim(s, "[]. ")
-	try := func(v string) (string, bool) {
+	try := func(v string) (vocab.IssueType, bool) {
 		v = strings.NewReplacer("_", " ", "-", " ").Replace(v)
 		v = strings.Join(strings.Fields(strings.Trim(v, "[]().!,;: ")), " ")
-		t, ok := issueTypes[v]
-		return t, ok
+		return vocab.ParseIssueType(v)
 	}
 	if t, ok := try(s); ok {
 		return t, true

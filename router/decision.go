@@ -1,14 +1,16 @@
 package router
 
+import "escalationd/vocab"
+
 // Input is what routing looks at: the parsed case and where it came from.
 // It is plain data so the router stays independent of the parser.
 type Input struct {
-	Kind        string // escalation, senior_support, engineering, management, security_report
-	Urgency     string // low, medium, high, critical ("" when unknown)
-	Mailbox     string // name of the watched mailbox the mail arrived in
-	MailboxKind string // escalations or security
-	IssueType   string // management template: legal, media, security, major_outage
-	Sender      string // lowercased address of the escalating agent
+	Kind        vocab.Kind
+	Urgency     vocab.Urgency   // "" when unknown
+	Mailbox     string          // name of the watched mailbox the mail arrived in
+	MailboxKind string          // escalations or security
+	IssueType   vocab.IssueType // management template only
+	Sender      string          // lowercased address of the escalating agent
 	Subject     string
 	Text        string // the newest part's text, for keyword matching
 }

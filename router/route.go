@@ -26,8 +26,8 @@ type hit struct {
 // matches gets an empty To, which Explain says.
 func (r *Router) Route(in Input, now time.Time) Decision {
 	p := &input{
-		kind: lower(in.Kind), urgency: lower(in.Urgency), mailbox: lower(in.Mailbox),
-		issueType: lower(in.IssueType), sender: lower(in.Sender),
+		kind: lower(string(in.Kind)), urgency: lower(string(in.Urgency)), mailbox: lower(in.Mailbox),
+		issueType: lower(string(in.IssueType)), sender: lower(in.Sender),
 		found: r.phrases.scan(in.Subject, in.Text),
 		cats:  map[string]bool{},
 	}

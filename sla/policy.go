@@ -4,18 +4,12 @@ import (
 	"time"
 
 	"escalationd/config"
-)
-
-// Timer kinds: the SLA steps a case can have pending.
-const (
-	KindBreach         = "breach"
-	KindStatusCheck    = "status-check"
-	KindCustomerUpdate = "customer-update"
+	"escalationd/vocab"
 )
 
 // Policy is the SLA part of the config, compiled for pure use.
 type Policy struct {
-	urgencies    map[string]config.UrgencySLA
+	urgencies    map[vocab.Urgency]config.UrgencySLA
 	topReminders int
 	// DirectCustomerUpdates sends the 24-hour update to the customer
 	// instead of reminding the escalating agent (never for confidential
@@ -48,7 +42,7 @@ func (p Policy) StatusCheckDue(t time.Time) time.Time {
 }
 
 // Response is the urgency's response target (24h for an unknown urgency).
-func (p Policy) Response(urgency string) time.Duration {
+func (p Policy) Response(urgency vocab.Urgency) time.Duration {
 	if u, ok := p.urgencies[urgency]; ok && u.Response > 0 {
 		return u.Response.D()
 	}
@@ -56,19 +50,19 @@ func (p Policy) Response(urgency string) time.Duration {
 }
 
 // StatusCheck is the interval of status-check mail (0: none).
-func (p Policy) StatusCheck(urgency string) time.Duration {
+func (p Policy) StatusCheck(urgency vocab.Urgency) time.Duration {
 	return p.urgencies[urgency].StatusCheck.D()
 }
 
 // CustomerUpdate is the interval of customer updates (0: none).
-func (p Policy) CustomerUpdate(urgency string) time.Duration {
+func (p Policy) CustomerUpdate(urgency vocab.Urgency) time.Duration {
 	return p.urgencies[urgency].CustomerUpdate.D()
 }
 
 // Steps is how many breach steps an urgency has: one per chain level, then
 // the reminders to the top of the chain. With an empty chain the assigned
 // team itself is the top.
-func (p Policy) Steps(urgency string) int {
+func (p Policy) Steps(urgency vocab.Urgency) int {
 	return max(len(p.urgencies[urgency].Chain), 1) + p.topReminders
 }
 
@@ -84,7 +78,7 @@ type BreachStep struct {
 
 // Breach returns step level of the urgency's chain; ok is false past the
 // last step, when the gateway stops (never a storm).
-func (p Policy) Breach(urgency string, level int) (BreachStep, bool) {
+func (p Policy) Breach(urgency vocab.Urgency, level int) (BreachStep, bool) {
 	if level < 1 || level > p.Steps(urgency) {
 		return BreachStep{}, false
 	}

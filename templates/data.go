@@ -1,14 +1,15 @@
 package templates
 
-import "time"
+import (
+	"escalationd/vocab"
+	"time"
+)
 
 // Data is everything a template can use. All fields are plain values; a
 // template that names a field that does not exist fails at load time (the
 // override check renders every template against Sample data).
 type Data struct {
-	// Event is the template's name: routed, incident, rejection, breach,
-	// status-check, customer-update, customer-update-direct, resolved,
-	// thanks, flood-alert, delivery-failed.
+	// Event is the mail's X-Escalation-Event (vocab.MailEvents).
 	Event string
 	// Now is when the mail was queued.
 	Now time.Time
@@ -39,8 +40,8 @@ type Data struct {
 type Case struct {
 	ID               int64
 	Ticket           string
-	Kind             string // escalation, senior_support, engineering, management, security_report
-	Urgency          string // low, medium, high, critical
+	Kind             string // a vocab.Kind
+	Urgency          string // a vocab.Urgency
 	Customer         string
 	Agent            string // the escalating agent
 	Subject          string // the escalation's original subject
@@ -128,10 +129,10 @@ type Failure struct {
 
 // Sample returns example data for the named template, used to check
 // overrides at load time and in the tests.
-func Sample(event string) Data {
+func Sample(name vocab.Template) Data {
 	opened := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 	return Data{
-		Event:   event,
+		Event:   string(name),
 		Now:     opened,
 		Mailbox: "escalations@example.com",
 		Case: Case{
@@ -148,7 +149,7 @@ func Sample(event string) Data {
 		Routing: Routing{Teams: []string{"senior_support"}, To: []string{"senior-support@example.com"}, Rule: "tier2",
 			Explain: "matched rule tier2", Categories: []string{"legal"}, Notes: []string{"Escalated to Legal"}, Actions: []string{"Monitor closely"}},
 		Rejection: Rejection{Subject: "ESCALATION: [TCK-1234]", Reason: "missing-fields",
-			Errors: []FieldError{{Field: "urgency", Message: "Urgency is missing"}}, Template: "ESCALATION: [TCK-1234]\nUrgency: [Low/Medium/High/Critical]\n"},
+			Errors: []FieldError{{Field: "urgency", Message: "Urgency is missing"}}, Template: "ESCALATION: [TCK-1234]\nUrgency: " + vocab.UrgencyPlaceholder() + "\n"},
 		Breach:     Breach{Step: 1, Overdue: 0, Team: "management"},
 		FollowUp:   FollowUp{Number: 1, Interval: 4 * time.Hour},
 		Resolution: Resolution{Note: "Fixed in release 2.3", By: "eng@example.com"},

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"escalationd/vocab"
 	"fmt"
 	"io/fs"
 	"os"
@@ -24,13 +25,9 @@ import (
 //go:embed mail/*.tmpl
 var embedded embed.FS
 
-// Names of the templates, one per X-Escalation-Event value.
-var Names = []string{"routed", "incident", "rejection", "breach", "status-check", "customer-update", "customer-update-direct",
-	"resolved", "thanks", "flood-alert", "delivery-failed"}
-
 // Set is a parsed, validated set of templates.
 type Set struct {
-	byName map[string]*template.Template
+	byName map[vocab.Template]*template.Template
 	// Overridden lists the names taken from the override directory.
 	Overridden []string
 }
@@ -40,9 +37,9 @@ type Set struct {
 // error (a misspelt override would otherwise be silently ignored), and so is
 // an override that does not define both "subject" and "body".
 func Load(dir string) (*Set, error) {
-	s := &Set{byName: map[string]*template.Template{}}
-	for _, name := range Names {
-		src, err := fs.ReadFile(embedded, "mail/"+name+".tmpl")
+	s := &Set{byName: map[vocab.Template]*template.Template{}}
+	for _, name := range vocab.Templates {
+		src, err := fs.ReadFile(embedded, "mail/"+string(name)+".tmpl")
 		if err != nil {
 			return nil, fmt.Errorf("embedded template %s: %w", name, err)
 		}
@@ -64,10 +61,10 @@ func Load(dir string) (*Set, error) {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tmpl") {
 			continue
 		}
-		name := strings.TrimSuffix(e.Name(), ".tmpl")
+		name := vocab.Template(strings.TrimSuffix(e.Name(), ".tmpl"))
 		path := filepath.Join(dir, e.Name())
 		if _, ok := s.byName[name]; !ok {
-			problems = append(problems, fmt.Errorf("%s: unknown template %q (known: %s)", path, name, strings.Join(Names, ", ")))
+			problems = append(problems, fmt.Errorf("%s: unknown template %q (known: %s)", path, name, strings.Join(vocab.TemplateNames(), ", ")))
 			continue
 		}
 		src, err := os.ReadFile(path)
@@ -87,7 +84,7 @@ func Load(dir string) (*Set, error) {
 			continue
 		}
 		s.byName[name] = t
-		s.Overridden = append(s.Overridden, name)
+		s.Overridden = append(s.Overridden, string(name))
 	}
 	sort.Strings(s.Overridden)
 	return s, errors.Join(problems...)
@@ -103,8 +100,8 @@ var common = func() string {
 	return string(b)
 }()
 
-func parse(name, src string) (*template.Template, error) {
-	t, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(common)
+func parse(name vocab.Template, src string) (*template.Template, error) {
+	t, err := template.New(string(name)).Option("missingkey=error").Funcs(funcs).Parse(common)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +117,7 @@ func parse(name, src string) (*template.Template, error) {
 }
 
 // Render produces the subject (one line) and body of the named template.
-func (s *Set) Render(name string, d Data) (subject, body string, err error) {
+func (s *Set) Render(name vocab.Template, d Data) (subject, body string, err error) {
 	t, ok := s.byName[name]
 	if !ok {
 		return "", "", fmt.Errorf("unknown template %q", name)
@@ -172,7 +169,17 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%dm", d/time.Minute)
 	},
 	"join": strings.Join,
-	"inc":  func(i int) int { return i + 1 },
+	// commands lists the reply commands, one "SYNTAX  what it does" line
+	// each, in vocab's order.
+	"commands": func() []string {
+		out := make([]string, len(vocab.Commands))
+		for i, c := range vocab.Commands {
+			syntax, does := c.Usage()
+			out[i] = fmt.Sprintf("%-20s%s", syntax, does)
+		}
+		return out
+	},
+	"inc": func(i int) int { return i + 1 },
 	"indent": func(prefix, s string) string {
 		lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 		for i, l := range lines {

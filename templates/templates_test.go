@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"escalationd/vocab"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,7 @@ func TestEmbeddedTemplatesRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range Names {
+	for _, name := range vocab.Templates {
 		subject, body, err := s.Render(name, Sample(name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

@@ -35,3 +35,20 @@ func ParseCommand(word string) (Command, bool) {
 	c, ok := commandAliases[w]
 	return c, ok
 }
+
+// commandUsage is each command's syntax and what it does, for the mail
+// that lists the commands a reader may send.
+var commandUsage = map[Command][2]string{
+	CmdAck:      {"ACK", "acknowledge: you own it, the breach clock stops"},
+	CmdResolved: {"RESOLVED <note>", "resolved: closes the case and the loop"},
+	CmdNote:     {"NOTE <text>", "add a note to the case"},
+	CmdUrgency:  {"URGENCY <level>", "change urgency: " + strings.Join(UrgencyNames(), ", ")},
+	CmdReassign: {"REASSIGN <team>", "hand the case to another team"},
+	CmdReopen:   {"REOPEN", "reopen a resolved case"},
+}
+
+// Usage is the command's syntax ("RESOLVED <note>") and what it does.
+func (c Command) Usage() (syntax, does string) {
+	u := commandUsage[c]
+	return u[0], u[1]
+}

@@ -60,3 +60,11 @@ func TestListsHaveNoDuplicates(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryCommandHasUsage(t *testing.T) {
+	for _, c := range Commands {
+		if syntax, does := c.Usage(); syntax == "" || does == "" {
+			t.Errorf("%s has no usage", c)
+		}
+	}
+}

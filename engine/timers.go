@@ -12,57 +12,48 @@ import (
 	"escalationd/templates"
 )
 
-// epochSize separates timer step numbers of one clock run from the next:
-// step = epoch*epochSize + n. Reopening a case or changing its urgency
-// starts a new epoch, so the (case, kind, step) uniqueness that makes every
-// step fire once still holds across restarts of the clock.
-const epochSize = 1_000_000
-
-func (e *Engine) policy() sla.Policy { return e.sla }
-
-// startClock schedules a case's first SLA steps: the breach at respond-by,
-// the first status check and the first customer update. It returns whether
-// any timer was added.
+// startClock schedules a case's first SLA steps in a new epoch of its
+// clock: the breach at respond-by, the first status check and the first
+// customer update. It returns whether any timer was added.
 func (e *Engine) startClock(tx *store.Tx, c *store.Case, now time.Time) (bool, error) {
-	epoch, err := e.nextEpoch(tx, c.ID)
+	epoch, err := tx.NextTimerEpoch(c.ID)
 	if err != nil {
 		return false, err
 	}
-	p := e.policy()
+	p := e.sla
 	added := false
-	add := func(kind string, due time.Time) error {
-		ok, err := tx.AddTimer(store.Timer{CaseID: c.ID, Kind: kind, Step: epoch*epochSize + 1, DueAt: due})
+	add := func(kind vocab.TimerKind, due time.Time) error {
+		ok, err := tx.AddTimer(store.Timer{CaseID: c.ID, Kind: kind, Epoch: epoch, Step: 1, DueAt: due})
 		added = added || ok
 		return err
 	}
 	if c.AcknowledgedAt.IsZero() {
-		if err := add(sla.KindBreach, c.RespondBy); err != nil {
+		if err := add(vocab.TimerBreach, c.RespondBy); err != nil {
 			return false, err
 		}
 	}
 	if iv := p.StatusCheck(c.Urgency); iv > 0 {
-		if err := add(sla.KindStatusCheck, p.StatusCheckDue(now.Add(iv))); err != nil {
+		if err := add(vocab.TimerStatusCheck, p.StatusCheckDue(now.Add(iv))); err != nil {
 			return false, err
 		}
 	}
 	if iv := p.CustomerUpdate(c.Urgency); iv > 0 && !c.Confidential {
-		if err := add(sla.KindCustomerUpdate, now.Add(iv)); err != nil {
+		if err := add(vocab.TimerCustomerUpdate, now.Add(iv)); err != nil {
 			return false, err
 		}
 	}
 	return added, nil
 }
 
-// nextEpoch is one more than the highest epoch of the case's timers.
-func (e *Engine) nextEpoch(tx *store.Tx, caseID int64) (int, error) {
-	steps, err := tx.MaxTimerStep(caseID)
-	if err != nil {
-		return 0, err
+// restartClock stops a case's pending steps and starts its clock again
+// from now: after a reassignment, a re-escalation, an urgency change or a
+// reopening.
+func (e *Engine) restartClock(tx *store.Tx, c *store.Case, now time.Time) error {
+	if err := tx.CancelTimers(c.ID); err != nil {
+		return err
 	}
-	if steps == 0 {
-		return 0, nil
-	}
-	return steps/epochSize + 1, nil
+	_, err := e.startClock(tx, c, now)
+	return err
 }
 
 // WakeTimers interrupts RunTimers' sleep after timers changed.
@@ -164,8 +155,8 @@ func (e *Engine) failTimer(ctx context.Context, t store.Timer, cause error, now 
 		if _, err := tx.FireTimer(t.ID, now); err != nil {
 			return err
 		}
-		return tx.AddEvent(store.Event{CaseID: t.CaseID, At: now, Type: "step-failed",
-			Detail: fmt.Sprintf("%s step %d: %v", t.Kind, t.Step%epochSize, cause)})
+		return tx.AddEvent(store.Event{CaseID: t.CaseID, At: now, Type: vocab.EventStepFailed,
+			Detail: fmt.Sprintf("%s step %d: %v", t.Kind, t.Step, cause)})
 	})
 }
 
@@ -174,23 +165,26 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 	if !c.IsOpen() {
 		return 0, nil
 	}
-	p := e.policy()
-	n := t.Step % epochSize
-	base := t.Step - n
+	p := e.sla
+	n := t.Step
 	log := e.log.With("case", c.ID, "ticket", c.Ticket, "step", n)
+	// following is the next step of this one's kind, in its epoch.
+	following := func(due time.Time) error {
+		_, err := tx.AddTimer(store.Timer{CaseID: c.ID, Kind: t.Kind, Epoch: t.Epoch, Step: t.Step + 1, DueAt: due})
+		return err
+	}
 	next := func(interval time.Duration) error {
 		if interval <= 0 {
 			return nil
 		}
 		_, due := sla.NextBoundary(t.DueAt, interval, 1, now)
-		if t.Kind == sla.KindStatusCheck {
+		if t.Kind == vocab.TimerStatusCheck {
 			due = p.StatusCheckDue(due)
 		}
-		_, err := tx.AddTimer(store.Timer{CaseID: c.ID, Kind: t.Kind, Step: t.Step + 1, DueAt: due})
-		return err
+		return following(due)
 	}
 	switch t.Kind {
-	case sla.KindBreach:
+	case vocab.TimerBreach:
 		if !c.AcknowledgedAt.IsZero() {
 			return 0, nil
 		}
@@ -198,7 +192,7 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 		if !ok {
 			return 0, nil
 		}
-		sent, err := e.breach(tx, c, step, base, now)
+		sent, err := e.breach(tx, c, step, t.Epoch, now)
 		if err != nil {
 			return 0, err
 		}
@@ -207,22 +201,20 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 			// The next step comes a full window after this one, even when
 			// this one fired late (after downtime): one step per window.
 			_, due := sla.NextBoundary(t.DueAt, p.Response(c.Urgency), 1, now)
-			due = maxTime(due, now.Add(p.Response(c.Urgency)))
-			_, err := tx.AddTimer(store.Timer{CaseID: c.ID, Kind: t.Kind, Step: t.Step + 1, DueAt: due})
-			return sent, err
+			return sent, following(maxTime(due, now.Add(p.Response(c.Urgency))))
 		}
 		return sent, nil
-	case sla.KindStatusCheck:
-		sent, err := e.followUp(tx, c, "status-check", t.Step, n, p.StatusCheck(c.Urgency), now)
+	case vocab.TimerStatusCheck:
+		sent, err := e.followUp(tx, c, t, p.StatusCheck(c.Urgency), now)
 		if err != nil {
 			return 0, err
 		}
 		return sent, next(p.StatusCheck(c.Urgency))
-	case sla.KindCustomerUpdate:
+	case vocab.TimerCustomerUpdate:
 		if c.Confidential {
 			return 0, nil
 		}
-		sent, err := e.followUp(tx, c, "customer-update", t.Step, n, p.CustomerUpdate(c.Urgency), now)
+		sent, err := e.followUp(tx, c, t, p.CustomerUpdate(c.Urgency), now)
 		if err != nil {
 			return 0, err
 		}
@@ -234,7 +226,7 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 // breach queues the breach mail of one chain step: to the assigned team and
 // the step's chain team (later steps: to the chain team, copying the
 // assigned team).
-func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, base int, now time.Time) (int, error) {
+func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, epoch int, now time.Time) (int, error) {
 	assigned, err := e.teamAddresses(c, c.Team, now)
 	if err != nil {
 		return 0, err
@@ -253,11 +245,12 @@ func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, base i
 		to, cc = up, assigned
 	}
 	if len(to) == 0 {
-		return 0, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "breach", Detail: "no acknowledgement, and nobody to escalate to: the case and its chain resolve to no address"})
+		return 0, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventBreach, Detail: "no acknowledgement, and nobody to escalate to: the case and its chain resolve to no address"})
 	}
 	data := e.caseData(c, nil, nil, now)
 	data.Breach = templatesBreach(step, now.Sub(c.RespondBy))
-	err = e.enqueue(tx, c, outMail{event: "breach", dedup: fmt.Sprintf("case:%d:breach:%d", c.ID, base+step.Level), to: dedupe(to), cc: minus(cc, to), data: data}, now)
+	err = e.enqueue(tx, c, outMail{event: vocab.EventBreach, role: vocab.RoleTeam, dedup: stepDedup(c, vocab.TimerBreach, epoch, step.Level),
+		to: dedupe(to), cc: minus(cc, to), data: data}, now)
 	if err != nil {
 		return 0, err
 	}
@@ -265,27 +258,39 @@ func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, base i
 	if step.Reminder > 0 {
 		detail = fmt.Sprintf("reminder %d of %d to %s", step.Reminder, step.Of, orDefault(step.Team, c.Team))
 	}
-	return 1, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: "breach", Detail: detail})
+	return 1, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventBreach, Detail: detail})
 }
+
+// stepDedup is the dedup key of the mail of one SLA step. A release before
+// timer epochs were columns packed the epoch into the step number; keeping
+// its key format means a step fires one mail across that upgrade too.
+func stepDedup(c *store.Case, kind vocab.TimerKind, epoch, step int) string {
+	return fmt.Sprintf("case:%d:%s:%d", c.ID, kind, epoch*legacyEpochSize+step)
+}
+
+// legacyEpochSize is how the release before timer epochs numbered steps:
+// epoch*1000000 + step (see store migration 2).
+const legacyEpochSize = 1_000_000
 
 // followUp queues a status check (to the assigned team) or a customer
 // update (a reminder to the agent, or the customer directly when the policy
 // says so and the case is not confidential).
-func (e *Engine) followUp(tx *store.Tx, c *store.Case, event string, step, n int, interval time.Duration, now time.Time) (int, error) {
+func (e *Engine) followUp(tx *store.Tx, c *store.Case, t store.Timer, interval time.Duration, now time.Time) (int, error) {
+	event, n := t.Kind.Event(), t.Step
 	data := e.caseData(c, nil, nil, now)
 	data.FollowUp.Number, data.FollowUp.Interval = n, interval
-	m := outMail{event: event, dedup: fmt.Sprintf("case:%d:%s:%d", c.ID, event, step), data: data}
+	m := outMail{event: event, dedup: stepDedup(c, t.Kind, t.Epoch, t.Step), data: data}
 	switch {
-	case event == "status-check":
+	case t.Kind == vocab.TimerStatusCheck:
 		to, err := e.teamAddresses(c, c.Team, now)
 		if err != nil {
 			return 0, err
 		}
-		m.to = to
-	case e.policy().DirectCustomerUpdates && !c.Confidential && c.Customer != "" && isAddress(c.Customer):
-		m.template, m.to = "customer-update-direct", []string{c.Customer}
+		m.to, m.role = to, vocab.RoleTeam
+	case e.sla.DirectCustomerUpdates && !c.Confidential && c.Customer != "" && isAddress(c.Customer):
+		m.template, m.to, m.role = vocab.TemplateCustomerUpdateDirect, []string{c.Customer}, vocab.RoleCustomer
 	default:
-		m.to = []string{c.Agent}
+		m.to, m.role = []string{c.Agent}, vocab.RoleAgent
 	}
 	if len(m.to) == 0 {
 		return 0, nil
