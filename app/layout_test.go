@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// TestImportLadder keeps the package layout honest (STYLE.md): imports
-// point down the ladder only, pure packages do no I/O, and test helpers
-// never reach production code.
+// TestImportLadder keeps the package layout honest (docs/ARCHITECTURE.md):
+// imports point down the ladder only, pure packages do no I/O, and test
+// helpers never reach production code.
 func TestImportLadder(t *testing.T) {
 	cmd := exec.Command("go", "list", "-json", "escalationd/...")
 	out, err := cmd.StdoutPipe()
