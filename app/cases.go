@@ -9,11 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"escalationd/engine"
 	"escalationd/internal/clock"
-	"escalationd/router"
 	"escalationd/store"
-	"escalationd/templates"
 )
 
 // CasesOptions are the inputs of `escalationd cases`.
@@ -53,11 +50,11 @@ func openStore(ctx context.Context, path string) (*store.Store, error) {
 	if path == "" {
 		return nil, &UsageError{"needs --config FILE"}
 	}
-	cfg, err := policyConfig(path)
+	c, err := policyConfig(path)
 	if err != nil {
 		return nil, err
 	}
-	return store.OpenReadOnly(ctx, cfg.Database)
+	return store.OpenReadOnly(ctx, c.Config.Database)
 }
 
 // Cases lists cases, newest first.
@@ -196,28 +193,20 @@ func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
 	if strings.TrimSpace(o.Note) == "" {
 		return &UsageError{"cases resolve needs --note TEXT"}
 	}
-	cfg, err := policyConfig(o.ConfigPath)
+	c, err := policyConfig(o.ConfigPath)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database)
+	st, err := store.Open(ctx, c.Config.Database)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rt, err := router.Compile(cfg)
-	if err != nil {
-		return &ConfigError{err}
-	}
-	tpl, err := templates.Load(cfg.Templates.Dir)
-	if err != nil {
-		return &ConfigError{err}
-	}
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	eng, err := engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: clock.NewVirtual(now), Logger: discardLogger()})
+	eng, err := c.NewEngine(EngineOptions{Store: st, Clock: clock.NewVirtual(now), Logger: discardLogger()})
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"escalationd/engine"
 	"escalationd/mailparse"
 	"escalationd/router"
-	"escalationd/sla"
 )
 
 // UsageError marks a wrong command line (exit code 2).
@@ -24,23 +23,20 @@ func (e *UsageError) Error() string { return e.Msg }
 // CheckConfig validates a config file completely (secrets, routing,
 // templates) and reports every problem at once.
 func CheckConfig(w io.Writer, path string) error {
-	cfg, err := LoadConfig(path)
+	c, err := LoadConfig(path, config.Options{})
 	if err != nil {
 		return err
 	}
+	cfg := c.Config
 	fmt.Fprintf(w, "%s: OK: %d mailboxes, %d teams, %d rotations, %d categories, %d top-level routes\n",
 		path, len(cfg.Mailboxes), len(cfg.Teams), len(cfg.Rotations), len(cfg.Categories), len(cfg.Routes))
 	return nil
 }
 
 // policyConfig loads a config for the commands that only use the policy
-// (parse, route, oncall, simulate): secrets are not needed.
-func policyConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path, config.Options{SkipSecrets: true})
-	if err != nil {
-		return nil, &ConfigError{err}
-	}
-	return cfg, nil
+// (parse, route, oncall, simulate, the reports): secrets are not needed.
+func policyConfig(path string) (*Compiled, error) {
+	return LoadConfig(path, config.Options{SkipSecrets: true})
 }
 
 // readInput reads FILE, or standard input for "-".
@@ -88,15 +84,15 @@ func Parse(w io.Writer, stdin io.Reader, o ParseOptions) error {
 	}
 	var opts mailparse.Options
 	if o.ConfigPath != "" {
-		cfg, err := policyConfig(o.ConfigPath)
+		c, err := policyConfig(o.ConfigPath)
 		if err != nil {
 			return err
 		}
-		mb, err := mailboxFor(cfg, o.Mailbox)
+		mb, err := mailboxFor(c.Config, o.Mailbox)
 		if err != nil {
 			return err
 		}
-		opts = engine.ParseOptions(cfg, mb.Name)
+		opts = engine.ParseOptions(c.Config, mb.Name)
 	} else if o.Mailbox == config.MailboxSecurity {
 		opts.MailboxKind = config.MailboxSecurity
 	}
@@ -134,14 +130,11 @@ func Route(w io.Writer, stdin io.Reader, o RouteOptions) error {
 	if o.ConfigPath == "" {
 		return &UsageError{"route needs --config FILE"}
 	}
-	cfg, err := policyConfig(o.ConfigPath)
+	c, err := policyConfig(o.ConfigPath)
 	if err != nil {
 		return err
 	}
-	rt, err := router.Compile(cfg)
-	if err != nil {
-		return &ConfigError{err}
-	}
+	cfg, rt := c.Config, c.Router
 	mb, err := mailboxFor(cfg, o.Mailbox)
 	if err != nil {
 		return err
@@ -198,14 +191,11 @@ func OnCall(w io.Writer, o OnCallOptions) error {
 	if o.ConfigPath == "" {
 		return &UsageError{"oncall needs --config FILE"}
 	}
-	cfg, err := policyConfig(o.ConfigPath)
+	c, err := policyConfig(o.ConfigPath)
 	if err != nil {
 		return err
 	}
-	sched, err := sla.NewSchedule(cfg)
-	if err != nil {
-		return &ConfigError{err}
-	}
+	sched := c.Schedule
 	name := o.Rotation
 	if name == "" {
 		names := sched.Names()

@@ -71,6 +71,10 @@ func Demo(ctx context.Context, w io.Writer, o DemoOptions) error {
 	if err != nil {
 		return err
 	}
+	compiled, err := Compile(cfg)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "escalationd demo: IMAP server on %s, SMTP sink on %s, helpdesk config from examples/helpdesk.yaml\n", imapAddr, sink.addr)
 
 	now := time.Now()
@@ -88,7 +92,7 @@ func Demo(ctx context.Context, w io.Writer, o DemoOptions) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
-		gw, err := Start(runCtx, cfg, Options{Logger: logger})
+		gw, err := Start(runCtx, compiled, Options{Logger: logger})
 		if err != nil {
 			done <- err
 			return

@@ -17,9 +17,7 @@ import (
 	"escalationd/engine"
 	"escalationd/internal/clock"
 	"escalationd/outbound"
-	"escalationd/router"
 	"escalationd/store"
-	"escalationd/templates"
 )
 
 // SimulateOptions are the inputs of `escalationd simulate`.
@@ -55,10 +53,11 @@ func Simulate(ctx context.Context, w io.Writer, o SimulateOptions) error {
 	if o.ConfigPath == "" || o.Start.IsZero() || o.For <= 0 || len(o.Files) == 0 {
 		return &UsageError{"simulate needs --config FILE, --start RFC3339, --for DURATION and at least one mail FILE"}
 	}
-	cfg, err := policyConfig(o.ConfigPath)
+	c, err := policyConfig(o.ConfigPath)
 	if err != nil {
 		return err
 	}
+	cfg := c.Config
 	var replies []simReply
 	for _, r := range o.Replies {
 		parts := strings.SplitN(r, ":", 3)
@@ -90,7 +89,7 @@ func Simulate(ctx context.Context, w io.Writer, o SimulateOptions) error {
 	if err != nil {
 		return err
 	}
-	sim, err := newSimulation(ctx, cfg, o.Start, w)
+	sim, err := newSimulation(ctx, c, o.Start, w)
 	if err != nil {
 		return err
 	}
@@ -147,20 +146,11 @@ type simulation struct {
 	uid    uint32
 }
 
-func newSimulation(ctx context.Context, cfg *config.Config, start time.Time, w io.Writer) (*simulation, error) {
+func newSimulation(ctx context.Context, c *Compiled, start time.Time, w io.Writer) (*simulation, error) {
+	cfg := c.Config
 	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
-	}
-	rt, err := router.Compile(cfg)
-	if err != nil {
-		st.Close()
-		return nil, &ConfigError{err}
-	}
-	tpl, err := templates.Load(cfg.Templates.Dir)
-	if err != nil {
-		st.Close()
-		return nil, &ConfigError{err}
 	}
 	s := &simulation{clock: clock.NewVirtual(start), st: st}
 	log := discardLogger()
@@ -171,7 +161,7 @@ func newSimulation(ctx context.Context, cfg *config.Config, start time.Time, w i
 		st.Close()
 		return nil, err
 	}
-	s.eng, err = engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: s.clock, Logger: log})
+	s.eng, err = c.NewEngine(EngineOptions{Store: st, Clock: s.clock, Logger: log})
 	if err != nil {
 		st.Close()
 		return nil, err
