@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -21,11 +21,25 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-smtp"
 
+	"escalationd/app"
 	"escalationd/config"
 	"escalationd/examples"
 	"escalationd/router"
 	"escalationd/store"
 )
+
+func demoCmd(ctx context.Context, env Env, args []string) error {
+	fs := NewFlagSet("demo", env.Stderr)
+	verbose := fs.Bool("v", false, "show the daemon's log")
+	if _, err := ParseArgs(fs, args); err != nil {
+		return err
+	}
+	o := DemoOptions{}
+	if *verbose {
+		o.Log = env.Stderr
+	}
+	return Demo(ctx, env.Stdout, o)
+}
 
 // DemoOptions tune the demo.
 type DemoOptions struct {
@@ -71,7 +85,7 @@ func Demo(ctx context.Context, w io.Writer, o DemoOptions) error {
 	if err != nil {
 		return err
 	}
-	compiled, err := Compile(cfg)
+	compiled, err := app.Compile(cfg)
 	if err != nil {
 		return err
 	}
@@ -86,13 +100,13 @@ func Demo(ctx context.Context, w io.Writer, o DemoOptions) error {
 	}
 	fmt.Fprintf(w, "appended %d sample mails to escalations@ and security@; running the gateway...\n\n", len(samples))
 
-	var g *Gateway
+	var g *app.Gateway
 	started := make(chan struct{})
 	done := make(chan error, 1)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
-		gw, err := Start(runCtx, compiled, Options{Logger: logger})
+		gw, err := app.Start(runCtx, compiled, app.Options{Logger: logger})
 		if err != nil {
 			done <- err
 			return

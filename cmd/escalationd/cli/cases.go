@@ -1,17 +1,55 @@
-package app
+package cli
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"escalationd/app"
 	"escalationd/internal/clock"
 	"escalationd/store"
 )
+
+func casesCmd(ctx context.Context, env Env, args []string) error {
+	sub := "list"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	fs := NewFlagSet("cases "+sub, env.Stderr)
+	cfgPath := fs.String("config", "", "config `FILE` (its database is read)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	switch sub {
+	case "list":
+		open := fs.Bool("open", false, "only cases not yet resolved")
+		if _, err := ParseArgs(fs, args); err != nil {
+			return err
+		}
+		return Cases(ctx, env.Stdout, CasesOptions{ConfigPath: *cfgPath, OpenOnly: *open, JSON: *asJSON})
+	case "show":
+		pos, err := ParseArgs(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return &UsageError{Msg: "cases show takes one TICKET"}
+		}
+		return CaseShow(ctx, env.Stdout, CaseShowOptions{ConfigPath: *cfgPath, Ticket: pos[0], JSON: *asJSON})
+	case "resolve":
+		note := fs.String("note", "", "resolution `TEXT`")
+		pos, err := ParseArgs(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return &UsageError{Msg: "cases resolve takes one TICKET"}
+		}
+		return CaseResolve(ctx, env.Stdout, CaseResolveOptions{ConfigPath: *cfgPath, Ticket: pos[0], Note: *note})
+	}
+	return &UsageError{Msg: fmt.Sprintf("unknown cases command %q (use list, show, resolve)", sub)}
+}
 
 // CasesOptions are the inputs of `escalationd cases`.
 type CasesOptions struct {
@@ -48,7 +86,7 @@ func caseJSON(c *store.Case) CaseJSON {
 
 func openStore(ctx context.Context, path string) (*store.Store, error) {
 	if path == "" {
-		return nil, &UsageError{"needs --config FILE"}
+		return nil, &UsageError{Msg: "needs --config FILE"}
 	}
 	c, err := policyConfig(path)
 	if err != nil {
@@ -191,7 +229,7 @@ type CaseResolveOptions struct {
 // are queued; a running daemon sends them within a minute).
 func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
 	if strings.TrimSpace(o.Note) == "" {
-		return &UsageError{"cases resolve needs --note TEXT"}
+		return &UsageError{Msg: "cases resolve needs --note TEXT"}
 	}
 	c, err := policyConfig(o.ConfigPath)
 	if err != nil {
@@ -206,7 +244,7 @@ func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	eng, err := c.NewEngine(EngineOptions{Store: st, Clock: clock.NewVirtual(now), Logger: discardLogger()})
+	eng, err := c.NewEngine(app.EngineOptions{Store: st, Clock: clock.NewVirtual(now), Logger: discardLogger()})
 	if err != nil {
 		return err
 	}
@@ -229,5 +267,3 @@ func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
 	fmt.Fprintf(w, "%s resolved: %s\n", ticket, o.Note)
 	return nil
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
