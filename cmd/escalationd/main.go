@@ -92,7 +92,11 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
 	cfgPath := fs.String("config", "", "config `FILE`")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	if _, err := cli.ParseArgs(fs, args); err != nil {
+	pos, err := cli.ParseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := cli.NoArgs("run", pos); err != nil {
 		return err
 	}
 	logger, err := newLogger(stderr, *logFormat, *logLevel)

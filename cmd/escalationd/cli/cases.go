@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -13,42 +14,57 @@ import (
 	"escalationd/store"
 )
 
+// casesCmd runs cases [list], cases show and cases resolve. The
+// subcommand is the first argument that is not a flag, wherever it stands:
+// "cases --config F show TCK-1" is "cases show --config F TCK-1".
 func casesCmd(ctx context.Context, env Env, args []string) error {
-	sub := "list"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub, args = args[0], args[1:]
-	}
-	fs := NewFlagSet("cases "+sub, env.Stderr)
+	fs := NewFlagSet("cases", env.Stderr)
 	cfgPath := fs.String("config", "", "config `FILE` (its database is read)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	switch sub {
-	case "list":
-		open := fs.Bool("open", false, "only cases not yet resolved")
-		if _, err := ParseArgs(fs, args); err != nil {
-			return err
-		}
-		return Cases(ctx, env.Stdout, CasesOptions{ConfigPath: *cfgPath, OpenOnly: *open, JSON: *asJSON})
-	case "show":
-		pos, err := ParseArgs(fs, args)
-		if err != nil {
-			return err
-		}
-		if len(pos) != 1 {
-			return &UsageError{Msg: "cases show takes one TICKET"}
-		}
-		return CaseShow(ctx, env.Stdout, CaseShowOptions{ConfigPath: *cfgPath, Ticket: pos[0], JSON: *asJSON})
-	case "resolve":
-		note := fs.String("note", "", "resolution `TEXT`")
-		pos, err := ParseArgs(fs, args)
-		if err != nil {
-			return err
-		}
-		if len(pos) != 1 {
-			return &UsageError{Msg: "cases resolve takes one TICKET"}
-		}
-		return CaseResolve(ctx, env.Stdout, CaseResolveOptions{ConfigPath: *cfgPath, Ticket: pos[0], Note: *note})
+	asJSON := fs.Bool("json", false, "print JSON (list, show)")
+	open := fs.Bool("open", false, "only cases not yet resolved (list)")
+	note := fs.String("note", "", "resolution `TEXT` (resolve)")
+	pos, err := ParseArgs(fs, args)
+	if err != nil {
+		return err
 	}
-	return &UsageError{Msg: fmt.Sprintf("unknown cases command %q (use list, show, resolve)", sub)}
+	sub := "list"
+	if len(pos) > 0 {
+		sub, pos = pos[0], pos[1:]
+	}
+	// Flags that belong to one subcommand only.
+	only := map[string]string{"open": "list", "note": "resolve"}
+	switch sub {
+	case "list", "show", "resolve":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("unknown cases command %q (use list, show, resolve)", sub)}
+	}
+	var wrong error
+	fs.Visit(func(f *flag.Flag) {
+		if s, ok := only[f.Name]; ok && s != sub && wrong == nil {
+			wrong = &UsageError{Msg: fmt.Sprintf("--%s is a flag of cases %s, not of cases %s", f.Name, s, sub)}
+		}
+	})
+	if wrong != nil {
+		return wrong
+	}
+	switch sub {
+	case "show":
+		ticket, err := oneArg("cases show", "TICKET", pos)
+		if err != nil {
+			return err
+		}
+		return CaseShow(ctx, env.Stdout, CaseShowOptions{ConfigPath: *cfgPath, Ticket: ticket, JSON: *asJSON})
+	case "resolve":
+		ticket, err := oneArg("cases resolve", "TICKET", pos)
+		if err != nil {
+			return err
+		}
+		return CaseResolve(ctx, env.Stdout, CaseResolveOptions{ConfigPath: *cfgPath, Ticket: ticket, Note: *note})
+	}
+	if err := NoArgs("cases list", pos); err != nil {
+		return err
+	}
+	return Cases(ctx, env.Stdout, CasesOptions{ConfigPath: *cfgPath, OpenOnly: *open, JSON: *asJSON})
 }
 
 // CasesOptions are the inputs of `escalationd cases`.

@@ -18,8 +18,15 @@ func checkConfigCmd(_ context.Context, env Env, args []string) error {
 		return err
 	}
 	path := *cfgPath
-	if path == "" && len(pos) == 1 {
+	switch {
+	case path == "" && len(pos) == 1:
 		path = pos[0]
+	case path == "" && len(pos) > 1:
+		return strayArgs("check-config takes one config FILE", pos[1:])
+	case path != "":
+		if err := NoArgs("check-config --config FILE", pos); err != nil {
+			return err
+		}
 	}
 	return CheckConfig(env.Stdout, path)
 }

@@ -1,8 +1,9 @@
 // Package cli implements escalationd's commands other than the daemon
 // itself: check-config, parse, route, oncall, cases, simulate, stats,
-// review and demo. Each command parses its own flags; a wrong command line
-// is a UsageError. cmd/escalationd maps the errors to exit codes; package
-// app provides the compiled config and the engine.
+// review and demo. Each command parses its own flags, which may come before,
+// between or after its arguments and subcommand, and refuses stray
+// arguments with a UsageError. cmd/escalationd maps the errors to exit
+// codes; package app provides the compiled config and the engine.
 package cli
 
 import (
@@ -30,7 +31,7 @@ Usage:
   escalationd oncall --config FILE [--rotation NAME] [--at RFC3339] [--json]
                                                 print who is on call and until when
   escalationd cases --config FILE [--open] [--json]
-  escalationd cases show --config FILE TICKET
+  escalationd cases show --config FILE TICKET [--json]
   escalationd cases resolve --config FILE TICKET --note TEXT
                                                 inspect and resolve cases without mail
   escalationd simulate --config FILE --start RFC3339 --for DURATION [--reply OFFSET:FROM:TEXT]... FILE...
@@ -39,9 +40,9 @@ Usage:
                                                 escalation metrics: volume, time to acknowledge and resolve, breaches
   escalationd review --config FILE [--since RFC3339] [--json]
                                                 mail that opened no case (unknown or spoofed senders, rejects, parked)
-  escalationd demo                              run the gateway against built-in servers and sample mail
+  escalationd demo [-v]                         run the gateway against built-in servers and sample mail
 
-Run "escalationd COMMAND -h" for a command's flags.
+Flags may come before or after a command's arguments. Run "escalationd COMMAND -h" for a command's flags.
 `
 
 // UsageError marks a wrong command line (exit code 2).

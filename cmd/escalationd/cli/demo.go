@@ -31,7 +31,11 @@ import (
 func demoCmd(ctx context.Context, env Env, args []string) error {
 	fs := NewFlagSet("demo", env.Stderr)
 	verbose := fs.Bool("v", false, "show the daemon's log")
-	if _, err := ParseArgs(fs, args); err != nil {
+	pos, err := ParseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := NoArgs("demo", pos); err != nil {
 		return err
 	}
 	o := DemoOptions{}

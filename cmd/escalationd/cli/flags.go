@@ -42,6 +42,34 @@ func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// NoArgs refuses arguments for a command that takes none.
+func NoArgs(cmd string, args []string) error {
+	if len(args) > 0 {
+		return strayArgs(cmd+" takes no arguments", args)
+	}
+	return nil
+}
+
+// oneArg returns the single argument of a command that takes exactly one;
+// what names it in the message.
+func oneArg(cmd, what string, args []string) (string, error) {
+	switch len(args) {
+	case 1:
+		return args[0], nil
+	case 0:
+		return "", &UsageError{Msg: fmt.Sprintf("%s takes one %s", cmd, what)}
+	}
+	return "", strayArgs(fmt.Sprintf("%s takes one %s", cmd, what), args[1:])
+}
+
+func strayArgs(rule string, stray []string) error {
+	q := make([]string, len(stray))
+	for i, a := range stray {
+		q[i] = fmt.Sprintf("%q", a)
+	}
+	return &UsageError{Msg: fmt.Sprintf("%s; unexpected %s", rule, strings.Join(q, " "))}
+}
+
 // repeated is a flag that may be given several times.
 type repeated []string
 

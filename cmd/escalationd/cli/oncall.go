@@ -16,7 +16,11 @@ func onCallCmd(_ context.Context, env Env, args []string) error {
 	rotation := fs.String("rotation", "", "rotation `NAME` (default: the first)")
 	at := fs.String("at", "", "RFC 3339 `time` (default: now)")
 	asJSON := fs.Bool("json", false, `print {"name", "address", "until"} as JSON`)
-	if _, err := ParseArgs(fs, args); err != nil {
+	pos, err := ParseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := NoArgs("oncall", pos); err != nil {
 		return err
 	}
 	t, err := parseTime(*at)

@@ -17,10 +17,10 @@ func parseCmd(_ context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return &UsageError{Msg: "parse takes one FILE (or - for standard input)"}
+	file, err := oneArg("parse", "FILE (or - for standard input)", pos)
+	if err != nil {
+		return err
 	}
-	file := pos[0]
 	return Parse(env.Stdout, env.Stdin, ParseOptions{ConfigPath: *cfgPath, Mailbox: *mailbox, File: file})
 }
 

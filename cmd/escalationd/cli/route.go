@@ -22,10 +22,10 @@ func routeCmd(_ context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return &UsageError{Msg: "route takes one FILE (or - for standard input)"}
+	file, err := oneArg("route", "FILE (or - for standard input)", pos)
+	if err != nil {
+		return err
 	}
-	file := pos[0]
 	t, err := parseTime(*at)
 	if err != nil {
 		return err

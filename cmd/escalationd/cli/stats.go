@@ -12,13 +12,18 @@ import (
 	"escalationd/store"
 )
 
-// reportFlags parses the flags shared by the database reports.
+// reportFlags parses the flags shared by the database reports, which take
+// no arguments.
 func reportFlags(name string, env Env, args []string) (cfgPath string, since time.Time, asJSON bool, err error) {
 	fs := NewFlagSet(name, env.Stderr)
 	c := fs.String("config", "", "config `FILE` (its database is read)")
 	s := fs.String("since", "", "only since this RFC 3339 `time`")
 	j := fs.Bool("json", false, "print JSON")
-	if _, err := ParseArgs(fs, args); err != nil {
+	pos, err := ParseArgs(fs, args)
+	if err != nil {
+		return "", time.Time{}, false, err
+	}
+	if err := NoArgs(name, pos); err != nil {
 		return "", time.Time{}, false, err
 	}
 	since, err = parseTime(*s)
