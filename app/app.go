@@ -52,7 +52,7 @@ func Run(ctx context.Context, opt Options) error {
 		opt.Clock = clock.Real{}
 	}
 	log := opt.Logger
-	cfg, err := LoadConfig(opt.ConfigPath, config.Options{})
+	c, err := LoadConfig(opt.ConfigPath, config.Options{})
 	if err != nil {
 		return err
 	}
@@ -63,8 +63,8 @@ func Run(ctx context.Context, opt Options) error {
 		defer stopWatchdog()
 		go func() { _ = watchdog(wctx, opt.Clock, iv) }()
 	}
-	logEffectiveConfig(log, cfg.Config)
-	g, err := Start(ctx, cfg, opt)
+	logEffectiveConfig(log, c.Config)
+	g, err := Start(ctx, c, opt)
 	if err != nil {
 		return err
 	}
