@@ -1,8 +1,12 @@
 // Package app wires escalationd together and owns its lifecycle: it builds
 // every part from the config, starts them in order (store, outbound worker,
 // engine timers, then the IMAP pollers), and stops them in reverse, intake
-// first: pollers → SLA timers → outbound drain (bounded) → database. It also
-// implements the CLI's commands, so cmd/escalationd only parses flags.
+// first: pollers → SLA timers → outbound drain (bounded) → database.
+//
+// A config file becomes a Compiled configuration in one place (LoadConfig),
+// at start, on reload and for every command, and an engine is built from
+// one in one place (Compiled.NewEngine). The commands themselves live in
+// cmd/escalationd/cli.
 package app
 
 import (
@@ -20,16 +24,8 @@ import (
 	"escalationd/internal/clock"
 	"escalationd/internal/systemd"
 	"escalationd/outbound"
-	"escalationd/router"
 	"escalationd/store"
-	"escalationd/templates"
 )
-
-// ConfigError marks a bad configuration (exit code 2).
-type ConfigError struct{ Err error }
-
-func (e *ConfigError) Error() string { return e.Err.Error() }
-func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Options configure Run.
 type Options struct {
@@ -56,7 +52,7 @@ func Run(ctx context.Context, opt Options) error {
 		opt.Clock = clock.Real{}
 	}
 	log := opt.Logger
-	cfg, err := LoadConfig(opt.ConfigPath)
+	c, err := LoadConfig(opt.ConfigPath, config.Options{})
 	if err != nil {
 		return err
 	}
@@ -67,8 +63,8 @@ func Run(ctx context.Context, opt Options) error {
 		defer stopWatchdog()
 		go func() { _ = watchdog(wctx, opt.Clock, iv) }()
 	}
-	logEffectiveConfig(log, cfg)
-	g, err := Start(ctx, cfg, opt)
+	logEffectiveConfig(log, c.Config)
+	g, err := Start(ctx, c, opt)
 	if err != nil {
 		return err
 	}
@@ -90,11 +86,11 @@ func Run(ctx context.Context, opt Options) error {
 		// templates) before the running gateway stops.
 		_, _ = systemd.Notify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", monotonicUsec()))
 		g.Stop()
-		logEffectiveConfig(log, next)
+		logEffectiveConfig(log, next.Config)
 		ng, err := Start(ctx, next, opt)
 		if err != nil {
 			log.Error("reload failed; restarting with the previous configuration", "err", err)
-			if ng, err = Start(ctx, g.Config, opt); err != nil {
+			if ng, err = Start(ctx, g.compiled, opt); err != nil {
 				return fmt.Errorf("restart after a failed reload: %w", err)
 			}
 		} else {
@@ -105,34 +101,6 @@ func Run(ctx context.Context, opt Options) error {
 	}
 }
 
-// LoadConfig loads and validates a config file completely (secrets, CA
-// files, routing, templates), wrapping every problem in one ConfigError.
-func LoadConfig(path string) (*config.Config, error) {
-	if path == "" {
-		return nil, &ConfigError{errors.New("no config file: use --config FILE")}
-	}
-	cfg, err := config.Load(path, config.Options{})
-	var problems []error
-	if err != nil {
-		problems = append(problems, err)
-	}
-	if cfg != nil {
-		if _, terr := templates.Load(cfg.Templates.Dir); terr != nil {
-			problems = append(problems, terr)
-		}
-		// The router trusts a validated config; compile it only then.
-		if err == nil {
-			if _, rerr := router.Compile(cfg); rerr != nil {
-				problems = append(problems, rerr)
-			}
-		}
-	}
-	if len(problems) > 0 {
-		return nil, &ConfigError{errors.Join(problems...)}
-	}
-	return cfg, nil
-}
-
 // Gateway is one running configuration.
 type Gateway struct {
 	Config  *config.Config
@@ -141,6 +109,7 @@ type Gateway struct {
 	Worker  *outbound.Worker
 	Pollers []*inbound.Poller
 
+	compiled *Compiled
 	log      *slog.Logger
 	cancelIn context.CancelFunc // stops the pollers
 	cancelEn context.CancelFunc // stops the timers and the worker
@@ -149,8 +118,9 @@ type Gateway struct {
 	drain    time.Duration
 }
 
-// Start builds and starts every part for cfg.
-func Start(ctx context.Context, cfg *config.Config, opt Options) (*Gateway, error) {
+// Start builds and starts every part for a compiled config.
+func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
+	cfg := c.Config
 	log := opt.Logger
 	clk := opt.Clock
 	if clk == nil {
@@ -160,18 +130,10 @@ func Start(ctx context.Context, cfg *config.Config, opt Options) (*Gateway, erro
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{Config: cfg, Store: st, log: log, drain: cfg.Gateway.ShutdownTimeout.D()}
+	g := &Gateway{Config: cfg, Store: st, compiled: c, log: log, drain: cfg.Gateway.ShutdownTimeout.D()}
 	fail := func(err error) (*Gateway, error) {
 		st.Close()
 		return nil, err
-	}
-	tpl, err := templates.Load(cfg.Templates.Dir)
-	if err != nil {
-		return fail(&ConfigError{err})
-	}
-	rt, err := router.Compile(cfg)
-	if err != nil {
-		return fail(&ConfigError{err})
 	}
 	sender := opt.Sender
 	if sender == nil {
@@ -190,7 +152,7 @@ func Start(ctx context.Context, cfg *config.Config, opt Options) (*Gateway, erro
 	if err != nil {
 		return fail(err)
 	}
-	g.Engine, err = engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: clk, Logger: log, Wake: g.Worker.Wake})
+	g.Engine, err = c.NewEngine(EngineOptions{Store: st, Clock: clk, Logger: log, Wake: g.Worker.Wake})
 	if err != nil {
 		return fail(err)
 	}
@@ -274,19 +236,19 @@ func (g *Gateway) Stop() {
 
 // waitForReload waits for ctx to end (false) or for a reload request with
 // a valid new config (true); an invalid one is refused and logged.
-func (g *Gateway) waitForReload(ctx context.Context, reload <-chan struct{}) (*config.Config, bool) {
+func (g *Gateway) waitForReload(ctx context.Context, reload <-chan struct{}) (*Compiled, bool) {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil, false
 		case <-reload:
-			next, err := LoadConfig(g.Config.Path)
+			next, err := LoadConfig(g.Config.Path, config.Options{})
 			if err != nil {
 				g.log.Error("reload refused: the new configuration is invalid; the running one continues", "err", err)
 				continue
 			}
-			if next.Database != g.Config.Database {
-				g.log.Error("reload refused: changing the database needs a restart", "old", g.Config.Database, "new", next.Database)
+			if next.Config.Database != g.Config.Database {
+				g.log.Error("reload refused: changing the database needs a restart", "old", g.Config.Database, "new", next.Config.Database)
 				continue
 			}
 			return next, true

@@ -38,6 +38,15 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"run"}, 2},
 		{[]string{"oncall", "--config", example, "--rotation", "nope"}, 2},
 		{[]string{"cases", "frob", "--config", example}, 2},
+		// Stray arguments are refused, wherever the flags stand.
+		{[]string{"run", "--config", example, "extra"}, 2},
+		{[]string{"oncall", "--config", example, "extra"}, 2},
+		{[]string{"cases", "--config", example, "show"}, 2},
+		{[]string{"cases", "--config", example, "show", "TCK-1", "extra"}, 2},
+		{[]string{"cases", "--config", example, "TCK-1"}, 2},
+		{[]string{"stats", "extra", "--config", example}, 2},
+		{[]string{"demo", "extra"}, 2},
+		{[]string{"parse", "-", "-"}, 2},
 	} {
 		code, _, stderr := runCLI(t, "", tt.args...)
 		if code != tt.code {

@@ -1,20 +1,71 @@
-package app
+package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"escalationd/engine"
+	"escalationd/app"
 	"escalationd/internal/clock"
-	"escalationd/router"
 	"escalationd/store"
-	"escalationd/templates"
 )
+
+// casesCmd runs cases [list], cases show and cases resolve. The
+// subcommand is the first argument that is not a flag, wherever it stands:
+// "cases --config F show TCK-1" is "cases show --config F TCK-1".
+func casesCmd(ctx context.Context, env Env, args []string) error {
+	fs := NewFlagSet("cases", env.Stderr)
+	cfgPath := fs.String("config", "", "config `FILE` (its database is read)")
+	asJSON := fs.Bool("json", false, "print JSON (list, show)")
+	open := fs.Bool("open", false, "only cases not yet resolved (list)")
+	note := fs.String("note", "", "resolution `TEXT` (resolve)")
+	pos, err := ParseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	sub := "list"
+	if len(pos) > 0 {
+		sub, pos = pos[0], pos[1:]
+	}
+	// Flags that belong to one subcommand only.
+	only := map[string]string{"open": "list", "note": "resolve"}
+	switch sub {
+	case "list", "show", "resolve":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("unknown cases command %q (use list, show, resolve)", sub)}
+	}
+	var wrong error
+	fs.Visit(func(f *flag.Flag) {
+		if s, ok := only[f.Name]; ok && s != sub && wrong == nil {
+			wrong = &UsageError{Msg: fmt.Sprintf("--%s is a flag of cases %s, not of cases %s", f.Name, s, sub)}
+		}
+	})
+	if wrong != nil {
+		return wrong
+	}
+	switch sub {
+	case "show":
+		ticket, err := oneArg("cases show", "TICKET", pos)
+		if err != nil {
+			return err
+		}
+		return CaseShow(ctx, env.Stdout, CaseShowOptions{ConfigPath: *cfgPath, Ticket: ticket, JSON: *asJSON})
+	case "resolve":
+		ticket, err := oneArg("cases resolve", "TICKET", pos)
+		if err != nil {
+			return err
+		}
+		return CaseResolve(ctx, env.Stdout, CaseResolveOptions{ConfigPath: *cfgPath, Ticket: ticket, Note: *note})
+	}
+	if err := NoArgs("cases list", pos); err != nil {
+		return err
+	}
+	return Cases(ctx, env.Stdout, CasesOptions{ConfigPath: *cfgPath, OpenOnly: *open, JSON: *asJSON})
+}
 
 // CasesOptions are the inputs of `escalationd cases`.
 type CasesOptions struct {
@@ -51,13 +102,13 @@ func caseJSON(c *store.Case) CaseJSON {
 
 func openStore(ctx context.Context, path string) (*store.Store, error) {
 	if path == "" {
-		return nil, &UsageError{"needs --config FILE"}
+		return nil, &UsageError{Msg: "needs --config FILE"}
 	}
-	cfg, err := policyConfig(path)
+	c, err := policyConfig(path)
 	if err != nil {
 		return nil, err
 	}
-	return store.OpenReadOnly(ctx, cfg.Database)
+	return store.OpenReadOnly(ctx, c.Config.Database)
 }
 
 // Cases lists cases, newest first.
@@ -194,30 +245,22 @@ type CaseResolveOptions struct {
 // are queued; a running daemon sends them within a minute).
 func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
 	if strings.TrimSpace(o.Note) == "" {
-		return &UsageError{"cases resolve needs --note TEXT"}
+		return &UsageError{Msg: "cases resolve needs --note TEXT"}
 	}
-	cfg, err := policyConfig(o.ConfigPath)
+	c, err := policyConfig(o.ConfigPath)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database)
+	st, err := store.Open(ctx, c.Config.Database)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rt, err := router.Compile(cfg)
-	if err != nil {
-		return &ConfigError{err}
-	}
-	tpl, err := templates.Load(cfg.Templates.Dir)
-	if err != nil {
-		return &ConfigError{err}
-	}
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	eng, err := engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: clock.NewVirtual(now), Logger: discardLogger()})
+	eng, err := c.NewEngine(app.EngineOptions{Store: st, Clock: clock.NewVirtual(now), Logger: discardLogger()})
 	if err != nil {
 		return err
 	}
@@ -240,5 +283,3 @@ func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
 	fmt.Fprintf(w, "%s resolved: %s\n", ticket, o.Note)
 	return nil
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

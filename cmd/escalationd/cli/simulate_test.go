@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-const helpdesk = "../examples/helpdesk.yaml"
+const helpdesk = "../../../examples/helpdesk.yaml"
 
 // Saturday 2026-11-28 03:00 in New York: after hours.
 var simStart = time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)

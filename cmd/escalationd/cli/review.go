@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -7,6 +7,14 @@ import (
 	"text/tabwriter"
 	"time"
 )
+
+func reviewCmd(ctx context.Context, env Env, args []string) error {
+	cfg, since, asJSON, err := reportFlags("review", env, args)
+	if err != nil {
+		return err
+	}
+	return Review(ctx, env.Stdout, ReviewOptions{ConfigPath: cfg, Since: since, JSON: asJSON})
+}
 
 // ReviewOptions are the inputs of `escalationd review`.
 type ReviewOptions struct {

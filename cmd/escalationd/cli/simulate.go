@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -13,14 +13,39 @@ import (
 	"strings"
 	"time"
 
+	"escalationd/app"
 	"escalationd/config"
 	"escalationd/engine"
 	"escalationd/internal/clock"
 	"escalationd/outbound"
-	"escalationd/router"
 	"escalationd/store"
-	"escalationd/templates"
 )
+
+func simulateCmd(ctx context.Context, env Env, args []string) error {
+	fs := NewFlagSet("simulate", env.Stderr)
+	cfgPath := fs.String("config", "", "config `FILE`")
+	mailbox := fs.String("mailbox", "", "mailbox `NAME` the mails arrive in (default: the first)")
+	start := fs.String("start", "", "virtual start `time` (RFC 3339)")
+	span := fs.String("for", "", "how long to simulate (`DURATION`, e.g. 36h or 7d)")
+	var replies repeated
+	fs.Var(&replies, "reply", "inject a reply `OFFSET:FROM:TEXT` to the first mail's case, OFFSET after start (repeatable)")
+	files, err := ParseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	t, err := parseTime(*start)
+	if err != nil {
+		return err
+	}
+	var d time.Duration
+	if *span != "" {
+		if d, err = config.ParseDuration(*span); err != nil {
+			return &UsageError{Msg: "--for: " + err.Error()}
+		}
+	}
+	return Simulate(ctx, env.Stdout, SimulateOptions{ConfigPath: *cfgPath, Mailbox: *mailbox, Start: t, For: d,
+		Replies: replies, Files: files})
+}
 
 // SimulateOptions are the inputs of `escalationd simulate`.
 type SimulateOptions struct {
@@ -53,21 +78,22 @@ type simReply struct {
 // the start, threaded to the first mail's case.
 func Simulate(ctx context.Context, w io.Writer, o SimulateOptions) error {
 	if o.ConfigPath == "" || o.Start.IsZero() || o.For <= 0 || len(o.Files) == 0 {
-		return &UsageError{"simulate needs --config FILE, --start RFC3339, --for DURATION and at least one mail FILE"}
+		return &UsageError{Msg: "simulate needs --config FILE, --start RFC3339, --for DURATION and at least one mail FILE"}
 	}
-	cfg, err := policyConfig(o.ConfigPath)
+	c, err := policyConfig(o.ConfigPath)
 	if err != nil {
 		return err
 	}
+	cfg := c.Config
 	var replies []simReply
 	for _, r := range o.Replies {
 		parts := strings.SplitN(r, ":", 3)
 		if len(parts) != 3 {
-			return &UsageError{fmt.Sprintf("--reply %q: use OFFSET:FROM:TEXT, e.g. 20m:engineering@example.com:ACK", r)}
+			return &UsageError{Msg: fmt.Sprintf("--reply %q: use OFFSET:FROM:TEXT, e.g. 20m:engineering@example.com:ACK", r)}
 		}
 		off, err := config.ParseDuration(parts[0])
 		if err != nil {
-			return &UsageError{fmt.Sprintf("--reply %q: %v", r, err)}
+			return &UsageError{Msg: fmt.Sprintf("--reply %q: %v", r, err)}
 		}
 		replies = append(replies, simReply{at: o.Start.Add(off), from: parts[1], text: parts[2]})
 	}
@@ -90,7 +116,7 @@ func Simulate(ctx context.Context, w io.Writer, o SimulateOptions) error {
 	if err != nil {
 		return err
 	}
-	sim, err := newSimulation(ctx, cfg, o.Start, w)
+	sim, err := newSimulation(ctx, c, o.Start, w)
 	if err != nil {
 		return err
 	}
@@ -147,20 +173,11 @@ type simulation struct {
 	uid    uint32
 }
 
-func newSimulation(ctx context.Context, cfg *config.Config, start time.Time, w io.Writer) (*simulation, error) {
+func newSimulation(ctx context.Context, c *app.Compiled, start time.Time, w io.Writer) (*simulation, error) {
+	cfg := c.Config
 	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
-	}
-	rt, err := router.Compile(cfg)
-	if err != nil {
-		st.Close()
-		return nil, &ConfigError{err}
-	}
-	tpl, err := templates.Load(cfg.Templates.Dir)
-	if err != nil {
-		st.Close()
-		return nil, &ConfigError{err}
 	}
 	s := &simulation{clock: clock.NewVirtual(start), st: st}
 	log := discardLogger()
@@ -171,7 +188,7 @@ func newSimulation(ctx context.Context, cfg *config.Config, start time.Time, w i
 		st.Close()
 		return nil, err
 	}
-	s.eng, err = engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: s.clock, Logger: log})
+	s.eng, err = c.NewEngine(app.EngineOptions{Store: st, Clock: s.clock, Logger: log})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -11,12 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"escalationd/app"
 	"escalationd/config"
-	"escalationd/engine"
 	"escalationd/internal/clock"
-	"escalationd/router"
 	"escalationd/store"
-	"escalationd/templates"
 )
 
 // casesConfig writes the example config with its database in a temp dir and
@@ -34,7 +32,7 @@ func casesConfig(t *testing.T) string {
 	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(path, config.Options{SkipSecrets: true})
+	c, err := app.LoadConfig(path, config.Options{SkipSecrets: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +42,7 @@ func casesConfig(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rt, _ := router.Compile(cfg)
-	tpl, _ := templates.Load("")
-	eng, err := engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: clock.NewVirtual(simStart), Logger: discardLogger()})
+	eng, err := c.NewEngine(app.EngineOptions{Store: st, Clock: clock.NewVirtual(simStart), Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

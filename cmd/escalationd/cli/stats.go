@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -11,6 +11,32 @@ import (
 
 	"escalationd/store"
 )
+
+// reportFlags parses the flags shared by the database reports, which take
+// no arguments.
+func reportFlags(name string, env Env, args []string) (cfgPath string, since time.Time, asJSON bool, err error) {
+	fs := NewFlagSet(name, env.Stderr)
+	c := fs.String("config", "", "config `FILE` (its database is read)")
+	s := fs.String("since", "", "only since this RFC 3339 `time`")
+	j := fs.Bool("json", false, "print JSON")
+	pos, err := ParseArgs(fs, args)
+	if err != nil {
+		return "", time.Time{}, false, err
+	}
+	if err := NoArgs(name, pos); err != nil {
+		return "", time.Time{}, false, err
+	}
+	since, err = parseTime(*s)
+	return *c, since, *j, err
+}
+
+func statsCmd(ctx context.Context, env Env, args []string) error {
+	cfg, since, asJSON, err := reportFlags("stats", env, args)
+	if err != nil {
+		return err
+	}
+	return PrintStats(ctx, env.Stdout, StatsOptions{ConfigPath: cfg, Since: since, JSON: asJSON})
+}
 
 // StatsOptions are the inputs of `escalationd stats`.
 type StatsOptions struct {

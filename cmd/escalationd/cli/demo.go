@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -6,26 +6,40 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	stdlog "log"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-	"github.com/emersion/go-smtp"
 
+	"escalationd/app"
 	"escalationd/config"
 	"escalationd/examples"
 	"escalationd/router"
 	"escalationd/store"
 )
+
+func demoCmd(ctx context.Context, env Env, args []string) error {
+	fs := NewFlagSet("demo", env.Stderr)
+	verbose := fs.Bool("v", false, "show the daemon's log")
+	pos, err := ParseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := NoArgs("demo", pos); err != nil {
+		return err
+	}
+	o := DemoOptions{}
+	if *verbose {
+		o.Log = env.Stderr
+	}
+	return Demo(ctx, env.Stdout, o)
+}
 
 // DemoOptions tune the demo.
 type DemoOptions struct {
@@ -71,6 +85,10 @@ func Demo(ctx context.Context, w io.Writer, o DemoOptions) error {
 	if err != nil {
 		return err
 	}
+	compiled, err := app.Compile(cfg)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "escalationd demo: IMAP server on %s, SMTP sink on %s, helpdesk config from examples/helpdesk.yaml\n", imapAddr, sink.addr)
 
 	now := time.Now()
@@ -82,13 +100,13 @@ func Demo(ctx context.Context, w io.Writer, o DemoOptions) error {
 	}
 	fmt.Fprintf(w, "appended %d sample mails to escalations@ and security@; running the gateway...\n\n", len(samples))
 
-	var g *Gateway
+	var g *app.Gateway
 	started := make(chan struct{})
 	done := make(chan error, 1)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
-		gw, err := Start(runCtx, cfg, Options{Logger: logger})
+		gw, err := app.Start(runCtx, compiled, app.Options{Logger: logger})
 		if err != nil {
 			done <- err
 			return
@@ -222,87 +240,3 @@ func demoReport(ctx context.Context, w io.Writer, st *store.Store, sink *demoSin
 	fmt.Fprintf(w, "\nThe SMTP sink received %d mails; every source mail was moved to Processed or Rejected.\n", sink.count())
 	return nil
 }
-
-type literal struct {
-	*bytes.Reader
-	size int64
-}
-
-func (l literal) Size() int64 { return l.size }
-
-func startDemoIMAP() (*imapserver.Server, map[string]*imapmemserver.User, string, error) {
-	mem := imapmemserver.New()
-	users := map[string]*imapmemserver.User{}
-	for _, name := range []string{"escalations", "security"} {
-		u := imapmemserver.NewUser(name, "demo")
-		if err := u.Create("INBOX", nil); err != nil {
-			return nil, nil, "", err
-		}
-		mem.AddUser(u)
-		users[name] = u
-	}
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       stdlog.New(io.Discard, "", 0),
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, nil, "", err
-	}
-	go func() { _ = srv.Serve(ln) }()
-	return srv, users, ln.Addr().String(), nil
-}
-
-// demoSink is an in-process SMTP server that keeps what it receives.
-type demoSink struct {
-	srv  *smtp.Server
-	addr string
-	mu   sync.Mutex
-	msgs [][]byte
-}
-
-func startDemoSMTP() (*demoSink, error) {
-	s := &demoSink{}
-	s.srv = smtp.NewServer(s)
-	s.srv.Domain = "localhost"
-	s.srv.ErrorLog = stdlog.New(io.Discard, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s.addr = ln.Addr().String()
-	go func() { _ = s.srv.Serve(ln) }()
-	return s, nil
-}
-
-func (s *demoSink) close() { _ = s.srv.Close() }
-
-func (s *demoSink) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.msgs)
-}
-
-// NewSession implements smtp.Backend.
-func (s *demoSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &demoSession{s}, nil }
-
-type demoSession struct{ s *demoSink }
-
-func (d *demoSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (d *demoSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (d *demoSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	d.s.mu.Lock()
-	d.s.msgs = append(d.s.msgs, b)
-	d.s.mu.Unlock()
-	return nil
-}
-func (d *demoSession) Reset()        {}
-func (d *demoSession) Logout() error { return nil }
