@@ -144,19 +144,23 @@ func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
 			return fail(&ConfigError{err})
 		}
 	}
+	// The engine wakes the worker when it queues mail; the worker has the
+	// engine queue the notice of undeliverable mail in the failure's
+	// transaction. The engine is built first; its Wake reaches the worker
+	// built right after it.
+	g.Engine, err = c.NewEngine(EngineOptions{Store: st, Clock: clk, Logger: log, Wake: func() { g.Worker.Wake() }})
+	if err != nil {
+		return fail(err)
+	}
 	g.Worker, err = outbound.NewWorker(outbound.WorkerOptions{
 		Store: st, Sender: sender, Clock: clk, Logger: log,
-		Guard: outbound.ConfidentialGuard(st, cfg.InternalDomains()),
-		Retry: outbound.RetryPolicy{Initial: cfg.Outbox.RetryInitial.D(), Max: cfg.Outbox.RetryMax.D()},
+		Guard:         outbound.ConfidentialGuard(st, cfg.InternalDomains()),
+		Retry:         outbound.RetryPolicy{Initial: cfg.Outbox.RetryInitial.D(), Max: cfg.Outbox.RetryMax.D()},
+		Undeliverable: g.Engine.Undeliverable,
 	})
 	if err != nil {
 		return fail(err)
 	}
-	g.Engine, err = c.NewEngine(EngineOptions{Store: st, Clock: clk, Logger: log, Wake: g.Worker.Wake})
-	if err != nil {
-		return fail(err)
-	}
-	g.Worker.OnUndeliverable(g.Engine.Undeliverable)
 	for _, mb := range cfg.Mailboxes {
 		p, err := inbound.New(inbound.Options{Mailbox: mb, Store: st, Processor: g.Engine, Clock: clk, Logger: log,
 			MaxMessageSize: int64(cfg.Limits.MaxMessageSize)})

@@ -30,6 +30,8 @@ type Compiled struct {
 	Templates *templates.Set
 	// Schedule is every rotation, for questions about who is on call.
 	Schedule *sla.Schedule
+	// Policy is the SLA policy: response targets, chains, rhythm.
+	Policy sla.Policy
 }
 
 // LoadConfig reads, validates and compiles the config file at path. Every
@@ -61,7 +63,7 @@ func LoadConfig(path string, opts config.Options) (*Compiled, error) {
 // templates. The demo uses it for a config it built itself; everything
 // else goes through LoadConfig.
 func Compile(cfg *config.Config) (*Compiled, error) {
-	c := &Compiled{Config: cfg}
+	c := &Compiled{Config: cfg, Policy: sla.NewPolicy(cfg)}
 	var problems []error
 	var err error
 	if c.Templates, err = templates.Load(cfg.Templates.Dir); err != nil {
@@ -93,6 +95,6 @@ type EngineOptions struct {
 // NewEngine is the one place an engine is built: the daemon, the demo,
 // the simulator and `cases resolve` all get theirs here.
 func (c *Compiled) NewEngine(o EngineOptions) (*engine.Engine, error) {
-	return engine.New(engine.Options{Config: c.Config, Store: o.Store, Router: c.Router, Templates: c.Templates,
+	return engine.New(engine.Options{Config: c.Config, Store: o.Store, Router: c.Router, Templates: c.Templates, Policy: c.Policy,
 		Clock: o.Clock, Logger: o.Logger, Wake: o.Wake})
 }

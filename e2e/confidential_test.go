@@ -303,7 +303,7 @@ func TestConfidentialCasesNeverMailTheCustomer(t *testing.T) {
 		if !conf {
 			continue
 		}
-		events[r.Event] = true
+		events[string(r.Event)] = true
 		if a := forbiddenIn(append(slices.Clone(r.RcptTo), headerAddrs(t, r.Raw)...)); a != "" {
 			t.Errorf("%s %s mail queued to customer-side %s (state %s)", c.ticket, r.Event, a, r.State)
 		}

@@ -25,6 +25,7 @@ import (
 	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
+	"escalationd/vocab"
 )
 
 // Options configure an Engine; all fields but Wake are required.
@@ -33,6 +34,7 @@ type Options struct {
 	Store     *store.Store
 	Router    *router.Router
 	Templates *templates.Set
+	Policy    sla.Policy // compiled from Config once (sla.NewPolicy)
 	Clock     clock.Clock
 	Logger    *slog.Logger
 	// Wake is called after a commit that queued mail (the outbound worker's
@@ -46,7 +48,7 @@ type Engine struct {
 	st    *store.Store
 	rt    *router.Router
 	tpl   *templates.Set
-	sla   sla.Policy // compiled once: it is consulted for every mail and step
+	sla   sla.Policy
 	clock clock.Clock
 	log   *slog.Logger
 	wake  func()
@@ -57,14 +59,14 @@ type Engine struct {
 
 // New checks the options.
 func New(o Options) (*Engine, error) {
-	if o.Config == nil || o.Store == nil || o.Router == nil || o.Templates == nil || o.Clock == nil || o.Logger == nil {
-		return nil, errors.New("engine: Config, Store, Router, Templates, Clock and Logger are required")
+	if o.Config == nil || o.Store == nil || o.Router == nil || o.Templates == nil || o.Policy.IsZero() || o.Clock == nil || o.Logger == nil {
+		return nil, errors.New("engine: Config, Store, Router, Templates, Policy, Clock and Logger are required")
 	}
 	wake := o.Wake
 	if wake == nil {
 		wake = func() {}
 	}
-	return &Engine{cfg: o.Config, st: o.Store, rt: o.Router, tpl: o.Templates, sla: sla.NewPolicy(o.Config), clock: o.Clock,
+	return &Engine{cfg: o.Config, st: o.Store, rt: o.Router, tpl: o.Templates, sla: o.Policy, clock: o.Clock,
 		log: o.Logger.With("component", "engine"), wake: wake, timerWake: make(chan struct{}, 1)}, nil
 }
 

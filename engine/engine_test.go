@@ -14,6 +14,7 @@ import (
 	"escalationd/examples"
 	"escalationd/internal/clock"
 	"escalationd/router"
+	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
 )
@@ -51,7 +52,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	clk := clock.NewVirtual(t0)
-	eng, err := New(Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: clk, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := New(Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Policy: sla.NewPolicy(cfg), Clock: clk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestCriticalGoesToOnCallManagementAndIncident(t *testing.T) {
 	h.deliver("escalations", escalation("TCK-2", "Critical", ""))
 	var events []string
 	for _, m := range h.mail() {
-		events = append(events, m.Event+":"+strings.Join(m.RcptTo, ","))
+		events = append(events, string(m.Event)+":"+strings.Join(m.RcptTo, ","))
 	}
 	want := []string{"routed:alex.rivera@craudiovizai.com,roy@craudiovizai.com", "incident:incidents@craudiovizai.com"}
 	if !slices.Equal(events, want) {
@@ -321,15 +322,25 @@ func TestUndeliverableMailIsReported(t *testing.T) {
 	h := newHarness(t)
 	h.deliver("escalations", escalation("TCK-40", "High", ""))
 	routed := h.mail()[0]
-	h.eng.Undeliverable(context.Background(), routed, "550 5.1.1 no such user")
-	h.eng.Undeliverable(context.Background(), routed, "550 5.1.1 no such user")
+	undeliverable := func(m *store.Mail, cause string) {
+		t.Helper()
+		err := h.st.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := h.eng.Undeliverable(tx, m, cause, h.clk.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	undeliverable(routed, "550 5.1.1 no such user")
+	undeliverable(routed, "550 5.1.1 no such user")
 	notices := h.events("delivery-failed")
 	if len(notices) != 1 || strings.Join(notices[0].RcptTo, ",") != "alice.agent@craudiovizai.com" ||
 		!strings.Contains(string(notices[0].Raw), "550 5.1.1 no such user") {
 		t.Fatalf("notices: %+v", notices)
 	}
 	n := notices[0]
-	h.eng.Undeliverable(context.Background(), &n, "550 again")
+	undeliverable(&n, "550 again")
 	if len(h.events("delivery-failed")) != 1 {
 		t.Fatal("a failed notice caused another notice")
 	}

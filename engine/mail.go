@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/mail"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,14 +14,16 @@ import (
 	"escalationd/outbound"
 	"escalationd/store"
 	"escalationd/templates"
+	"escalationd/vocab"
 )
 
 // outMail is a mail to queue for a case.
 type outMail struct {
-	event     string // X-Escalation-Event and template name
-	template  string // defaults to event
-	dedup     string // outbox dedup key: one mail per key, ever
-	messageID string // preset id (the routed mail's is the case's thread id)
+	event     vocab.Event    // X-Escalation-Event
+	template  vocab.Template // defaults to the event's
+	role      vocab.Role     // who the recipients are to the case (required)
+	dedup     string         // outbox dedup key: one mail per key, ever
+	messageID string         // preset id (the routed mail's is the case's thread id)
 	to, cc    []string
 	data      templates.Data
 	// inReplyTo and references override the case thread (routed mail
@@ -41,9 +42,9 @@ type outMail struct {
 func (e *Engine) enqueue(tx *store.Tx, c *store.Case, m outMail, now time.Time) error {
 	name := m.template
 	if name == "" {
-		name = m.event
+		name = m.event.Template()
 	}
-	m.data.Event = m.event
+	m.data.Event = string(m.event)
 	subject, body, err := e.tpl.Render(name, m.data)
 	if err != nil {
 		return err
@@ -60,7 +61,7 @@ func (e *Engine) enqueue(tx *store.Tx, c *store.Case, m outMail, now time.Time) 
 		Date: now, AutoSubmitted: "auto-generated",
 		Headers: []outbound.Header{
 			{Name: e.cfg.Gateway.LoopHeader, Value: e.cfg.Gateway.Domain},
-			{Name: "X-Escalation-Event", Value: m.event},
+			{Name: "X-Escalation-Event", Value: string(m.event)},
 		},
 	}
 	if m.nullSender {
@@ -70,7 +71,7 @@ func (e *Engine) enqueue(tx *store.Tx, c *store.Case, m outMail, now time.Time) 
 		msg.ReplyTo = e.replyAddress(c.Mailbox)
 		msg.Headers = append(msg.Headers,
 			outbound.Header{Name: "X-Escalation-Ticket", Value: c.Ticket},
-			outbound.Header{Name: "X-Escalation-Urgency", Value: c.Urgency},
+			outbound.Header{Name: "X-Escalation-Urgency", Value: string(c.Urgency)},
 			outbound.Header{Name: "X-Escalation-Case", Value: strconv.FormatInt(c.ID, 10)},
 		)
 		msg.InReplyTo, msg.References = c.ThreadID, threadRefs(c)
@@ -94,7 +95,7 @@ func (e *Engine) enqueue(tx *store.Tx, c *store.Case, m outMail, now time.Time) 
 		from = e.fromAddress()
 	}
 	_, err = tx.Enqueue(&store.Mail{
-		CaseID: caseID, Message: m.messageRow, Event: m.event, DedupKey: m.dedup, MessageID: m.messageID,
+		CaseID: caseID, Message: m.messageRow, Event: m.event, Role: m.role, DedupKey: m.dedup, MessageID: m.messageID,
 		MailFrom: from, RcptTo: rcpt, Subject: subject, Raw: raw, CreatedAt: now,
 		GiveUpAt: now.Add(e.cfg.Outbox.GiveUpAfter.D()),
 	})
@@ -120,44 +121,13 @@ func threadRefs(c *store.Case) []string {
 // (rejection replies, flood alerts) gets escalationd-<event>.<random>@...
 // instead: a reply to it is not a reply to a case, so an agent who answers
 // a rejection with the corrected template opens the case.
-func (e *Engine) newMessageID(caseID int64, event string) string {
+func (e *Engine) newMessageID(caseID int64, event vocab.Event) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	if caseID == 0 {
 		return fmt.Sprintf("escalationd-%s.%s@%s", event, hex.EncodeToString(b[:]), e.cfg.Gateway.Domain)
 	}
 	return fmt.Sprintf("%s%d.%s.%s@%s", mailparse.GatewayIDPrefix, caseID, event, hex.EncodeToString(b[:]), e.cfg.Gateway.Domain)
-}
-
-// replyAddress is where replies about a case go: the watched mailbox it
-// came in through.
-func (e *Engine) replyAddress(mailbox string) string {
-	if mb, ok := e.cfg.Mailbox(mailbox); ok {
-		return mb.Address
-	}
-	return e.fromAddress()
-}
-
-func (e *Engine) fromAddress() string {
-	if a, err := mail.ParseAddress(e.cfg.SMTP.From); err == nil {
-		return strings.ToLower(a.Address)
-	}
-	return ""
-}
-
-// envelopeRecipients is To and Cc, deduplicated, lowercased.
-func envelopeRecipients(to, cc []string) []string {
-	var out []string
-	for _, a := range append(append([]string{}, to...), cc...) {
-		if p, err := mail.ParseAddress(a); err == nil {
-			a = p.Address
-		}
-		a = strings.ToLower(a)
-		if !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // fieldOrder lists template fields in the order the reference's templates

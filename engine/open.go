@@ -3,15 +3,14 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
-	"escalationd/config"
 	"escalationd/mailparse"
 	"escalationd/router"
 	"escalationd/store"
 	"escalationd/templates"
+	"escalationd/vocab"
 )
 
 // defaultUrgency applies to kinds whose template carries no level (outside

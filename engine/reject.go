@@ -9,6 +9,7 @@ import (
 	"escalationd/mailparse"
 	"escalationd/store"
 	"escalationd/templates"
+	"escalationd/vocab"
 )
 
 // reject answers an escalation that misses or has invalid fields: one reply
@@ -20,7 +21,7 @@ func (e *Engine) reject(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 	h := handled{disposition: mailparse.DispositionRejected, reason: res.Reason, outcome: store.OutcomeRejected}
 	sender := strings.ToLower(res.From)
 	detail, _ := json.Marshal(map[string]any{"reason": res.Reason, "errors": res.Errors, "subject": oneLine(res.Subject)})
-	if err := tx.AddEvent(store.Event{At: now, Type: "rejected", Actor: sender, Message: msg.ID, Detail: string(detail)}); err != nil {
+	if err := tx.AddEvent(store.Event{At: now, Type: vocab.EventRejected, Actor: sender, Message: msg.ID, Detail: string(detail)}); err != nil {
 		return h, err
 	}
 	if sender == "" {
@@ -28,17 +29,17 @@ func (e *Engine) reject(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 	}
 	rl := e.cfg.RateLimits
 	since := now.Add(-rl.Window.D())
-	perSender, err := tx.CountEvents("rejection-reply", sender, since)
+	perSender, err := tx.CountRate(store.RateRejectionReply, sender, since)
 	if err != nil {
 		return h, err
 	}
-	global, err := tx.CountEvents("rejection-reply", "", since)
+	global, err := tx.CountRate(store.RateRejectionReply, "", since)
 	if err != nil {
 		return h, err
 	}
 	if perSender >= rl.RejectionsPerSender || global >= rl.RejectionsGlobal {
 		e.log.Warn("rejection reply suppressed by rate limit", "sender", sender, "sender_count", perSender, "global_count", global)
-		if err := tx.AddEvent(store.Event{At: now, Type: "rejection-suppressed", Actor: sender, Message: msg.ID,
+		if err := tx.AddEvent(store.Event{At: now, Type: vocab.EventRejectionSuppressed, Actor: sender, Message: msg.ID,
 			Detail: fmt.Sprintf("%d replies to this sender and %d overall in the last %s", perSender, global, rl.Window.D())}); err != nil {
 			return h, err
 		}
@@ -58,7 +59,7 @@ func (e *Engine) reject(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 	data := templates.Data{Now: now, Mailbox: e.replyAddress(msg.Mailbox), Rejection: templates.Rejection{
 		Subject: oneLine(res.Subject), Reason: res.Reason, Errors: errs, Template: res.Template(),
 	}}
-	m := outMail{event: "rejection", dedup: fmt.Sprintf("message:%d:rejection", msg.ID), to: []string{sender}, data: data,
+	m := outMail{event: vocab.EventRejection, role: vocab.RoleSender, dedup: fmt.Sprintf("message:%d:rejection", msg.ID), to: []string{sender}, data: data,
 		nullSender: true, messageRow: msg.ID}
 	if res.MessageID != "" {
 		m.inReplyTo, m.references = res.MessageID, []string{res.MessageID}
@@ -67,7 +68,10 @@ func (e *Engine) reject(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 		return h, err
 	}
 	h.mails++
-	return h, tx.AddEvent(store.Event{At: now, Type: "rejection-reply", Actor: sender, Message: msg.ID})
+	if err := tx.MarkRate(store.RateRejectionReply, sender, now); err != nil {
+		return h, err
+	}
+	return h, tx.AddEvent(store.Event{At: now, Type: vocab.EventRejectionReply, Actor: sender, Message: msg.ID})
 }
 
 // floodAlert tells the configured team, once per window and sender, that a
@@ -91,13 +95,16 @@ func (e *Engine) floodAlert(tx *store.Tx, sender string, count int, now time.Tim
 	window := rl.Window.D()
 	bucket := now.Truncate(window).Unix()
 	data := templates.Data{Now: now, Flood: templates.Flood{Sender: sender, Count: count, Window: window}}
-	m := outMail{event: "flood-alert", dedup: fmt.Sprintf("flood:%s:%d", sender, bucket), to: to, data: data}
-	before, err := tx.CountEvents("flood", sender, now.Add(-window))
+	m := outMail{event: vocab.EventFloodAlert, role: vocab.RoleOperator, dedup: fmt.Sprintf("flood:%s:%d", sender, bucket), to: to, data: data}
+	before, err := tx.CountRate(store.RateFloodAlert, sender, now.Add(-window))
 	if err != nil || before > 0 {
 		return 0, err
 	}
 	if err := e.enqueue(tx, nil, m, now); err != nil {
 		return 0, err
 	}
-	return 1, tx.AddEvent(store.Event{At: now, Type: "flood", Actor: sender, Detail: fmt.Sprintf("%d unaccepted mails within %s", count, window)})
+	if err := tx.MarkRate(store.RateFloodAlert, sender, now); err != nil {
+		return 0, err
+	}
+	return 1, tx.AddEvent(store.Event{At: now, Type: vocab.EventFlood, Actor: sender, Detail: fmt.Sprintf("%d unaccepted mails within %s", count, window)})
 }

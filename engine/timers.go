@@ -10,6 +10,7 @@ import (
 	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
+	"escalationd/vocab"
 )
 
 // startClock schedules a case's first SLA steps in a new epoch of its

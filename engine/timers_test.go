@@ -13,8 +13,10 @@ import (
 	"escalationd/config"
 	"escalationd/internal/clock"
 	"escalationd/router"
+	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
+	"escalationd/vocab"
 )
 
 // fireUntil advances the virtual clock step by step to end, firing every
@@ -38,7 +40,7 @@ func (h *harness) fireUntil(end time.Time) {
 	h.clk.Set(end)
 }
 
-func (h *harness) events(typ string) []store.Mail {
+func (h *harness) events(typ vocab.Event) []store.Mail {
 	var out []store.Mail
 	for _, m := range h.mail() {
 		if m.Event == typ {
@@ -55,7 +57,7 @@ func (h *harness) restart(now time.Time) {
 	rt, _ := router.Compile(h.cfg)
 	tpl, _ := templates.Load("")
 	h.clk = clock.NewVirtual(now)
-	eng, err := New(Options{Config: h.cfg, Store: h.st, Router: rt, Templates: tpl, Clock: h.clk, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := New(Options{Config: h.cfg, Store: h.st, Router: rt, Templates: tpl, Policy: sla.NewPolicy(h.cfg), Clock: h.clk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -176,7 +178,7 @@ func TestReplyCommands(t *testing.T) {
 	evs, _ := h.st.Events(context.Background(), c.ID)
 	var types []string
 	for _, e := range evs {
-		types = append(types, e.Type)
+		types = append(types, string(e.Type))
 	}
 	for _, want := range []string{"opened", "routed", "note", "acknowledged", "urgency-changed", "reassigned", "resolved", "reopened"} {
 		if !strings.Contains(strings.Join(types, " "), want) {

@@ -1,53 +1,46 @@
 package engine
 
 import (
-	"context"
 	"fmt"
+	"time"
 
-	"escalationd/mailparse"
 	"escalationd/store"
 	"escalationd/templates"
+	"escalationd/vocab"
 )
 
-// Undeliverable tells a person when a case's mail could not be delivered
-// for good: the escalating agent (who believes the case reached its team),
-// or, when the agent's own address is the one failing, the assigned team.
-// Notices about notices, and mail about no case, tell nobody: no loops.
-func (e *Engine) Undeliverable(ctx context.Context, m *store.Mail, cause string) {
-	if m.CaseID == 0 || m.Event == "delivery-failed" {
-		return
+// Undeliverable queues, in tx (the transaction that records the failure, so
+// the notice commits with its cause), a notice that a case's mail could not
+// be delivered for good: to the escalating agent (who believes the case
+// reached its team), or, when the agent's own address is the one failing,
+// to the assigned team. Notices about notices, and mail about no case, tell
+// nobody: no loops. It reports whether a notice was queued; the outbound
+// worker, which calls it, sends it.
+func (e *Engine) Undeliverable(tx *store.Tx, m *store.Mail, cause string, now time.Time) (bool, error) {
+	if m.CaseID == 0 || m.Event == vocab.EventDeliveryFailed {
+		return false, nil
 	}
-	now := e.clock.Now()
-	queued := false
-	err := e.st.InTx(ctx, func(tx *store.Tx) error {
-		c, err := tx.Case(m.CaseID)
-		if err != nil {
-			return err
-		}
-		var to []string
-		if c.Agent != "" && (c.Kind != vocab.KindSecurityReport || e.cfg.IsInternal(c.Agent)) {
-			to = minus([]string{c.Agent}, m.RcptTo)
-		}
-		if len(to) == 0 {
-			team, err := e.teamAddresses(c, c.Team, now)
-			if err != nil {
-				return err
-			}
-			to = minus(team, m.RcptTo)
-		}
-		if len(to) == 0 {
-			return nil
-		}
-		data := e.caseData(c, nil, nil, now)
-		data.Failure = templates.Failure{Event: m.Event, To: m.RcptTo, Error: cause}
-		queued = true
-		return e.enqueue(tx, c, outMail{event: "delivery-failed", dedup: fmt.Sprintf("mail:%d:delivery-failed", m.ID), to: to, data: data}, now)
-	})
+	c, err := tx.Case(m.CaseID)
 	if err != nil {
-		e.log.Error("queueing the undeliverable-mail notice failed", "mail", m.ID, "case", m.CaseID, "err", err)
-		return
+		return false, err
 	}
-	if queued {
-		e.wake()
+	var to []string
+	notice := vocab.RoleAgent
+	if e.agentMayHear(c) {
+		to = minus([]string{c.Agent}, m.RcptTo)
 	}
+	if len(to) == 0 {
+		team, err := e.teamAddresses(c, c.Team, now)
+		if err != nil {
+			return false, err
+		}
+		to, notice = minus(team, m.RcptTo), vocab.RoleTeam
+	}
+	if len(to) == 0 {
+		return false, nil
+	}
+	data := e.caseData(c, nil, nil, now)
+	data.Failure = templates.Failure{Event: string(m.Event), To: m.RcptTo, Error: cause}
+	err = e.enqueue(tx, c, outMail{event: vocab.EventDeliveryFailed, role: notice, dedup: fmt.Sprintf("mail:%d:delivery-failed", m.ID), to: to, data: data}, now)
+	return err == nil, err
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"escalationd/store"
+	"escalationd/vocab"
 )
 
 // Refusal is a Guard's verdict that a mail must never be sent; any other
@@ -41,7 +42,7 @@ func ConfidentialGuard(st *store.Store, internalDomains []string) Guard {
 		if c.Customer != "" && strings.Contains(c.Customer, "@") {
 			forbidden = append(forbidden, strings.ToLower(c.Customer))
 		}
-		if c.Kind == "security_report" && c.Agent != "" && !slices.Contains(internal, domain(c.Agent)) {
+		if c.Kind == vocab.KindSecurityReport && c.Agent != "" && !slices.Contains(internal, domain(c.Agent)) {
 			// An outside reporter; an employee who reported to security@
 			// may still hear back.
 			forbidden = append(forbidden, strings.ToLower(c.Agent))

@@ -12,6 +12,7 @@ import (
 	"escalationd/internal/clock"
 	"escalationd/internal/retry"
 	"escalationd/store"
+	"escalationd/vocab"
 )
 
 // Guard checks one outbox mail just before it is sent and returns an error
@@ -35,9 +36,11 @@ type WorkerOptions struct {
 	// tests use it).
 	Sent func(m *store.Mail, at time.Time)
 	// Undeliverable, when set, is told about mail that failed for good
-	// (permanent refusal or give-up), after the failure was recorded, so
-	// someone can be told by mail.
-	Undeliverable func(ctx context.Context, m *store.Mail, cause string)
+	// (permanent refusal or give-up) inside the transaction that records
+	// the failure, so the notice it queues (someone must be told by mail)
+	// commits with the failure or not at all. It reports whether it queued
+	// mail.
+	Undeliverable func(tx *store.Tx, m *store.Mail, cause string, now time.Time) (queued bool, err error)
 	// Batch is how many due mails one connection sends (default 50).
 	Batch int
 }
@@ -71,12 +74,6 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		o.Batch = 50
 	}
 	return &Worker{opt: o, log: o.Logger.With("component", "outbound"), wake: make(chan struct{}, 1), unrecorded: map[int64]bool{}}, nil
-}
-
-// OnUndeliverable sets the WorkerOptions.Undeliverable hook after
-// construction (the engine that handles it is built after the worker).
-func (w *Worker) OnUndeliverable(f func(ctx context.Context, m *store.Mail, cause string)) {
-	w.opt.Undeliverable = f
 }
 
 // Wake tells the worker new mail was queued.
@@ -177,7 +174,7 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 				return false, fmt.Errorf("check mail %d: %w", m.ID, err)
 			}
 			log.Error("mail blocked", "err", err)
-			if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailBlocked, "mail-blocked", err.Error(), now); ferr != nil {
+			if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailBlocked, vocab.EventMailBlocked, err.Error(), now, nil); ferr != nil {
 				return false, fmt.Errorf("record mail %d blocked: %w", m.ID, ferr)
 			}
 			return true, nil
@@ -210,18 +207,16 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 		return true, nil
 	case !IsTemporary(err):
 		log.Error("mail failed permanently", "err", err, "to", m.RcptTo)
-		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", err.Error(), now); ferr != nil {
+		if ferr := w.fail(ctx, m, err.Error(), now); ferr != nil {
 			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
-		w.undeliverable(ctx, m, err.Error())
 		return true, nil
 	case !now.Before(m.GiveUpAt):
 		log.Error("mail undeliverable, giving up", "err", err, "attempts", m.Attempts+1, "since", m.CreatedAt)
 		cause := fmt.Sprintf("gave up after %d attempts since %s: %v", m.Attempts+1, m.CreatedAt.Format(time.RFC3339), err)
-		if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, "delivery-failed", cause, now); ferr != nil {
+		if ferr := w.fail(ctx, m, cause, now); ferr != nil {
 			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
-		w.undeliverable(ctx, m, cause)
 		return true, nil
 	default:
 		next := now.Add(w.opt.Retry.Delay(m.Attempts + 1))
@@ -236,10 +231,34 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 	}
 }
 
-func (w *Worker) undeliverable(ctx context.Context, m *store.Mail, cause string) {
+// fail ends a mail that will not be delivered, with its case event and
+// the notice to a person (Undeliverable), in one transaction.
+func (w *Worker) fail(ctx context.Context, m *store.Mail, cause string, now time.Time) error {
+	queued := false
+	var notice func(tx *store.Tx) error
 	if w.opt.Undeliverable != nil {
-		w.opt.Undeliverable(ctx, m, cause)
+		notice = func(tx *store.Tx) error {
+			var err error
+			queued, err = w.opt.Undeliverable(tx, m, cause, now)
+			if err != nil && store.IsDatabaseError(err) {
+				return fmt.Errorf("notice of undeliverable mail %d: %w", m.ID, err)
+			}
+			if err != nil {
+				// The notice cannot be made (a template or team that fails
+				// on this case): the failure itself is still recorded.
+				queued = false
+				w.log.Error("notice of undeliverable mail failed", "mail", m.ID, "case", m.CaseID, "err", err)
+			}
+			return nil
+		}
 	}
+	if err := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, vocab.EventDeliveryFailed, cause, now, notice); err != nil {
+		return err
+	}
+	if queued {
+		w.Wake()
+	}
+	return nil
 }
 
 func (w *Worker) isUnrecorded(id int64) bool {
@@ -268,7 +287,7 @@ func (w *Worker) reportRejected(ctx context.Context, m *store.Mail, rejected []R
 	cause := "recipients refused: " + strings.Join(parts, "; ")
 	w.log.Error("mail partly undeliverable", "mail", m.ID, "case", m.CaseID, "refused", parts)
 	err := w.opt.Store.InTx(ctx, func(tx *store.Tx) error {
-		return tx.AddEvent(store.Event{CaseID: m.CaseID, At: now, Type: "delivery-failed", Detail: cause})
+		return tx.AddEvent(store.Event{CaseID: m.CaseID, At: now, Type: vocab.EventDeliveryFailed, Detail: cause})
 	})
 	if err != nil {
 		w.log.Error("recording refused recipients failed", "err", err)

@@ -13,6 +13,7 @@ import (
 
 	"escalationd/internal/clock"
 	"escalationd/store"
+	"escalationd/vocab"
 )
 
 var t0 = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
@@ -42,6 +43,11 @@ func (s *scriptSender) Close() error { s.closed++; return nil }
 
 func setup(t *testing.T, sender Sender, guard Guard) (*store.Store, *Worker, *clock.Virtual) {
 	t.Helper()
+	return setupWith(t, sender, guard, nil)
+}
+
+func setupWith(t *testing.T, sender Sender, guard Guard, undeliverable func(*store.Tx, *store.Mail, string, time.Time) (bool, error)) (*store.Store, *Worker, *clock.Virtual) {
+	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "o.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +55,8 @@ func setup(t *testing.T, sender Sender, guard Guard) (*store.Store, *Worker, *cl
 	t.Cleanup(func() { st.Close() })
 	clk := clock.NewVirtual(t0)
 	w, err := NewWorker(WorkerOptions{Store: st, Sender: sender, Guard: guard, Clock: clk, Logger: slog.New(slog.DiscardHandler),
-		Retry: RetryPolicy{Initial: time.Minute, Max: 8 * time.Minute, Jitter: func() float64 { return 0.5 }}})
+		Retry:         RetryPolicy{Initial: time.Minute, Max: 8 * time.Minute, Jitter: func() float64 { return 0.5 }},
+		Undeliverable: undeliverable})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +66,7 @@ func setup(t *testing.T, sender Sender, guard Guard) (*store.Store, *Worker, *cl
 func enqueue(t *testing.T, st *store.Store, caseID int64, rcpt ...string) {
 	t.Helper()
 	err := st.InTx(context.Background(), func(tx *store.Tx) error {
-		_, err := tx.Enqueue(&store.Mail{CaseID: caseID, Event: "routed", DedupKey: "k" + rcpt[0], MessageID: rcpt[0] + ".id@gw",
+		_, err := tx.Enqueue(&store.Mail{CaseID: caseID, Event: "routed", Role: vocab.RoleTeam, DedupKey: "k" + rcpt[0], MessageID: rcpt[0] + ".id@gw",
 			MailFrom: "gw@x", RcptTo: rcpt, Subject: "s", Raw: []byte("raw " + rcpt[0]), CreatedAt: t0, GiveUpAt: t0.Add(time.Hour)})
 		return err
 	})
@@ -122,14 +129,48 @@ func TestPermanentFailureIsRecordedNotRetried(t *testing.T) {
 func TestUndeliverableHookHearsOfPermanentFailures(t *testing.T) {
 	ctx := context.Background()
 	s := &scriptSender{script: []error{temp(550), temp(451)}}
-	st, w, _ := setup(t, s, nil)
 	var told []string
-	w.OnUndeliverable(func(_ context.Context, m *store.Mail, cause string) { told = append(told, m.RcptTo[0]+": "+cause) })
+	st, w, _ := setupWith(t, s, nil, func(_ *store.Tx, m *store.Mail, cause string, _ time.Time) (bool, error) {
+		told = append(told, m.RcptTo[0]+": "+cause)
+		return false, nil
+	})
 	enqueue(t, st, 0, "gone@x")
 	enqueue(t, st, 0, "later@x")
 	_ = w.Flush(ctx)
 	if len(told) != 1 || !strings.HasPrefix(told[0], "gone@x: ") {
 		t.Fatalf("hook calls: %q (a temporary failure must not be reported)", told)
+	}
+}
+
+// The notice of a failure commits with the failure: when queueing the
+// notice fails on the database, the failure is not recorded either, and
+// the next pass tries both again, so no notice is ever lost.
+func TestUndeliverableNoticeCommitsWithTheFailure(t *testing.T) {
+	ctx := context.Background()
+	s := &scriptSender{script: []error{temp(550), temp(550)}}
+	broken := true
+	st, w, _ := setupWith(t, s, nil, func(tx *store.Tx, m *store.Mail, cause string, now time.Time) (bool, error) {
+		id := "notice.id@gw"
+		if broken {
+			id = m.MessageID // a Message-ID already in the outbox: the insert fails
+		}
+		_, err := tx.Enqueue(&store.Mail{Event: "delivery-failed", Role: vocab.RoleAgent, DedupKey: "notice", MessageID: id,
+			MailFrom: "gw@x", RcptTo: []string{"agent@x"}, Subject: "n", Raw: []byte("n"), CreatedAt: now, GiveUpAt: now.Add(time.Hour)})
+		return err == nil, err
+	})
+	enqueue(t, st, 0, "gone@x")
+	_ = w.Flush(ctx)
+	m, _ := st.MailByID(ctx, 1)
+	all, _ := st.AllMail(ctx)
+	if m.State != store.MailPending || len(all) != 1 {
+		t.Fatalf("notice failed but the failure was recorded: %+v, %d mails", m, len(all))
+	}
+	broken = false
+	_ = w.Flush(ctx)
+	m, _ = st.MailByID(ctx, 1)
+	all, _ = st.AllMail(ctx)
+	if m.State != store.MailFailed || len(all) != 2 || all[1].Event != "delivery-failed" {
+		t.Fatalf("after the retry: %+v, %d mails", m, len(all))
 	}
 }
 

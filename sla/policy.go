@@ -134,3 +134,6 @@ func (h *Hours) NextIn(t time.Time) time.Time {
 	}
 	return t // no working day at all: validation prevents this
 }
+
+// IsZero reports whether p was never compiled (the zero Policy).
+func (p Policy) IsZero() bool { return p.urgencies == nil }

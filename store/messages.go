@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"escalationd/vocab"
 	"fmt"
 	"time"
 )
@@ -244,7 +245,7 @@ func (s *Store) MarkAttemptFailed(ctx context.Context, id int64, cause error, ma
 			return err
 		}
 		if parked = state == MessageFailed; parked {
-			return tx.AddEvent(Event{At: now, Type: "parked", Actor: sender, Message: id,
+			return tx.AddEvent(Event{At: now, Type: vocab.EventParked, Actor: sender, Message: id,
 				Detail: fmt.Sprintf("handling failed %d times; moved to the rejected folder; last error: %v", maxAttempts, cause)})
 		}
 		return nil

@@ -11,9 +11,9 @@ type RateScope string
 // The rate limits' scopes.
 const (
 	// RateRejectionReply counts rejection replies, keyed by sender.
-	RateRejectionReply RateScope = "rejection-reply"
+	RateRejectionReply RateScope = "rejection-replies"
 	// RateFloodAlert counts flood alerts, keyed by the flooding sender.
-	RateFloodAlert RateScope = "flood-alert"
+	RateFloodAlert RateScope = "flood-alerts"
 )
 
 // MarkRate records one counted action: the rate limiter's memory lives in

@@ -136,7 +136,7 @@ func Sample(name vocab.Template) Data {
 		Now:     opened,
 		Mailbox: "escalations@example.com",
 		Case: Case{
-			ID: 42, Ticket: "TCK-1234", Kind: "escalation", Urgency: "critical", Customer: "jane.doe@example.com",
+			ID: 42, Ticket: "TCK-1234", Kind: string(vocab.KindEscalation), Urgency: string(vocab.Critical), Customer: "jane.doe@example.com",
 			Agent: "alice.agent@example.com", Subject: "ESCALATION: [TCK-1234]", Summary: "Payment processing down",
 			Team: "senior_support", State: "open", OpenedAt: opened, RespondBy: opened.Add(15 * time.Minute),
 			ResponseTime: 15 * time.Minute, Notes: []string{"Escalated to Legal"},
@@ -154,6 +154,6 @@ func Sample(name vocab.Template) Data {
 		FollowUp:   FollowUp{Number: 1, Interval: 4 * time.Hour},
 		Resolution: Resolution{Note: "Fixed in release 2.3", By: "eng@example.com"},
 		Flood:      Flood{Sender: "noisy@example.com", Count: 6, Window: time.Hour},
-		Failure:    Failure{Event: "routed", To: []string{"x@example.com"}, Error: "550 no such user"},
+		Failure:    Failure{Event: string(vocab.EventRouted), To: []string{"x@example.com"}, Error: "550 no such user"},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"escalationd/app"
 	"escalationd/internal/clock"
 	"escalationd/store"
+	"escalationd/vocab"
 )
 
 // casesCmd runs cases [list], cases show and cases resolve. The
@@ -76,22 +77,22 @@ type CasesOptions struct {
 
 // CaseJSON is a case as `cases --json` prints it.
 type CaseJSON struct {
-	ID             int64     `json:"id"`
-	Ticket         string    `json:"ticket"`
-	Kind           string    `json:"kind"`
-	State          string    `json:"state"`
-	Urgency        string    `json:"urgency"`
-	Team           string    `json:"team"`
-	Customer       string    `json:"customer,omitempty"`
-	Agent          string    `json:"agent"`
-	Summary        string    `json:"summary"`
-	Confidential   bool      `json:"confidential"`
-	OpenedAt       time.Time `json:"opened_at"`
-	RespondBy      time.Time `json:"respond_by"`
-	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
-	AcknowledgedBy string    `json:"acknowledged_by,omitempty"`
-	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
-	Resolution     string    `json:"resolution,omitempty"`
+	ID             int64         `json:"id"`
+	Ticket         string        `json:"ticket"`
+	Kind           vocab.Kind    `json:"kind"`
+	State          string        `json:"state"`
+	Urgency        vocab.Urgency `json:"urgency"`
+	Team           string        `json:"team"`
+	Customer       string        `json:"customer,omitempty"`
+	Agent          string        `json:"agent"`
+	Summary        string        `json:"summary"`
+	Confidential   bool          `json:"confidential"`
+	OpenedAt       time.Time     `json:"opened_at"`
+	RespondBy      time.Time     `json:"respond_by"`
+	AcknowledgedAt time.Time     `json:"acknowledged_at,omitzero"`
+	AcknowledgedBy string        `json:"acknowledged_by,omitempty"`
+	ResolvedAt     time.Time     `json:"resolved_at,omitzero"`
+	Resolution     string        `json:"resolution,omitempty"`
 }
 
 func caseJSON(c *store.Case) CaseJSON {
@@ -174,24 +175,24 @@ func CaseShow(ctx context.Context, w io.Writer, o CaseShowOptions) error {
 	}
 	if o.JSON {
 		type ev struct {
-			At     time.Time `json:"at"`
-			Type   string    `json:"type"`
-			Actor  string    `json:"actor,omitempty"`
-			Detail string    `json:"detail,omitempty"`
+			At     time.Time   `json:"at"`
+			Type   vocab.Event `json:"type"`
+			Actor  string      `json:"actor,omitempty"`
+			Detail string      `json:"detail,omitempty"`
 		}
 		type ml struct {
-			Event     string    `json:"event"`
-			To        []string  `json:"to"`
-			Subject   string    `json:"subject"`
-			State     string    `json:"state"`
-			MessageID string    `json:"message_id"`
-			Created   time.Time `json:"created_at"`
-			LastError string    `json:"last_error,omitempty"`
+			Event     vocab.Event `json:"event"`
+			To        []string    `json:"to"`
+			Subject   string      `json:"subject"`
+			State     string      `json:"state"`
+			MessageID string      `json:"message_id"`
+			Created   time.Time   `json:"created_at"`
+			LastError string      `json:"last_error,omitempty"`
 		}
 		type tm struct {
-			Kind  string    `json:"kind"`
-			Due   time.Time `json:"due_at"`
-			State string    `json:"state"`
+			Kind  vocab.TimerKind `json:"kind"`
+			Due   time.Time       `json:"due_at"`
+			State string          `json:"state"`
 		}
 		out := struct {
 			Case   CaseJSON `json:"case"`

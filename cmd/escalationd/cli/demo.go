@@ -22,6 +22,7 @@ import (
 	"escalationd/examples"
 	"escalationd/router"
 	"escalationd/store"
+	"escalationd/vocab"
 )
 
 func demoCmd(ctx context.Context, env Env, args []string) error {
@@ -195,8 +196,11 @@ func demoReport(ctx context.Context, w io.Writer, st *store.Store, sink *demoSin
 	sort.Slice(cases, func(i, j int) bool { return cases[i].ID < cases[j].ID })
 	fmt.Fprintln(w, "Cases opened and routed:")
 	for _, c := range cases {
+		// The demo shows the routing decision as the audit recorded it.
 		var dec router.Decision
-		_ = json.Unmarshal([]byte(c.DecisionJSON), &dec)
+		if err := json.Unmarshal([]byte(c.DecisionJSON), &dec); err != nil {
+			return fmt.Errorf("case %s: stored routing decision: %w", c.Ticket, err)
+		}
 		flags := dec.Flags.String()
 		if flags == "none" {
 			flags = ""
@@ -220,20 +224,22 @@ func demoReport(ctx context.Context, w io.Writer, st *store.Store, sink *demoSin
 	fmt.Fprintln(w, "\nNot routed:")
 	for _, e := range events {
 		switch e.Type {
-		case "rejected":
+		case vocab.EventRejected:
 			var d struct {
 				Reason  string
 				Subject string
 				Errors  []struct{ Field, Message string }
 			}
-			_ = json.Unmarshal([]byte(e.Detail), &d)
+			if err := json.Unmarshal([]byte(e.Detail), &d); err != nil {
+				return fmt.Errorf("event %d: %w", e.ID, err)
+			}
 			fmt.Fprintf(w, "  rejected %q from %s (%s):\n", d.Subject, e.Actor, d.Reason)
 			for _, fe := range d.Errors {
 				fmt.Fprintf(w, "    - %s: %s\n", fe.Field, fe.Message)
 			}
-		case "rejection-reply":
+		case vocab.EventRejectionReply:
 			fmt.Fprintf(w, "    -> one reply to %s naming each problem, with the template pre-filled to correct and resend\n", e.Actor)
-		case "ignored":
+		case vocab.EventIgnored:
 			fmt.Fprintf(w, "  ignored  from %s: %s (never answered)\n", e.Actor, e.Detail)
 		}
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"escalationd/vocab"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -25,11 +26,11 @@ type ReviewOptions struct {
 
 // ReviewItem is one mail that opened no case, or a gateway-wide warning.
 type ReviewItem struct {
-	At      time.Time `json:"at"`
-	Type    string    `json:"type"` // ignored, rejected, parked, rejection-suppressed, flood
-	Sender  string    `json:"sender,omitempty"`
-	Message int64     `json:"message,omitempty"`
-	Detail  string    `json:"detail,omitempty"`
+	At      time.Time   `json:"at"`
+	Type    vocab.Event `json:"type"` // ignored, rejected, parked, rejection-suppressed, flood
+	Sender  string      `json:"sender,omitempty"`
+	Message int64       `json:"message,omitempty"`
+	Detail  string      `json:"detail,omitempty"`
 }
 
 // Review lists what the gateway did not route, newest first: ignored mail
@@ -53,7 +54,7 @@ func Review(ctx context.Context, w io.Writer, o ReviewOptions) error {
 			continue
 		}
 		switch e.Type {
-		case "ignored", "rejected", "parked", "rejection-suppressed", "flood":
+		case vocab.EventIgnored, vocab.EventRejected, vocab.EventParked, vocab.EventRejectionSuppressed, vocab.EventFlood:
 			items = append(items, ReviewItem{At: e.At, Type: e.Type, Sender: e.Actor, Message: e.Message, Detail: e.Detail})
 		}
 	}

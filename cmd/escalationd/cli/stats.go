@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"text/tabwriter"
 	"time"
 
 	"escalationd/store"
+	"escalationd/vocab"
 )
 
 // reportFlags parses the flags shared by the database reports, which take
@@ -49,20 +49,20 @@ type StatsOptions struct {
 // many cases by urgency, how fast they were acknowledged and resolved, how
 // many breached their response target, and how much mail was refused.
 type Stats struct {
-	Since       time.Time      `json:"since,omitzero"`
-	Cases       int            `json:"cases"`
-	Open        int            `json:"open"`
-	ByUrgency   map[string]int `json:"by_urgency"`
-	ByKind      map[string]int `json:"by_kind"`
-	WithinSLA   int            `json:"acknowledged_within_sla"`
-	Breached    int            `json:"breached"`
-	AckMedian   Duration       `json:"time_to_acknowledge_median"`
-	AckP90      Duration       `json:"time_to_acknowledge_p90"`
-	ResMedian   Duration       `json:"time_to_resolve_median"`
-	ResP90      Duration       `json:"time_to_resolve_p90"`
-	Rejected    int            `json:"rejected_mails"`
-	Ignored     int            `json:"ignored_mails"`
-	Undelivered int            `json:"undelivered_mails"`
+	Since       time.Time             `json:"since,omitzero"`
+	Cases       int                   `json:"cases"`
+	Open        int                   `json:"open"`
+	ByUrgency   map[vocab.Urgency]int `json:"by_urgency"`
+	ByKind      map[vocab.Kind]int    `json:"by_kind"`
+	WithinSLA   int                   `json:"acknowledged_within_sla"`
+	Breached    int                   `json:"breached"`
+	AckMedian   Duration              `json:"time_to_acknowledge_median"`
+	AckP90      Duration              `json:"time_to_acknowledge_p90"`
+	ResMedian   Duration              `json:"time_to_resolve_median"`
+	ResP90      Duration              `json:"time_to_resolve_p90"`
+	Rejected    int                   `json:"rejected_mails"`
+	Ignored     int                   `json:"ignored_mails"`
+	Undelivered int                   `json:"undelivered_mails"`
 }
 
 // Duration prints as "1h30m" in JSON.
@@ -75,7 +75,7 @@ func (d Duration) MarshalText() ([]byte, error) {
 
 // ComputeStats reads the metrics from the store.
 func ComputeStats(ctx context.Context, st *store.Store, since time.Time) (Stats, error) {
-	s := Stats{Since: since, ByUrgency: map[string]int{}, ByKind: map[string]int{}}
+	s := Stats{Since: since, ByUrgency: map[vocab.Urgency]int{}, ByKind: map[vocab.Kind]int{}}
 	cases, err := st.Cases(ctx, store.CaseFilter{})
 	if err != nil {
 		return s, err
@@ -105,7 +105,10 @@ func ComputeStats(ctx context.Context, st *store.Store, since time.Time) (Stats,
 	if err != nil {
 		return s, err
 	}
-	s.Breached, s.Rejected, s.Ignored, s.Undelivered = counts["breached-cases"], counts["rejected"], counts["ignored"], counts["delivery-failed"]
+	if s.Breached, err = st.CasesWithEvent(ctx, vocab.EventBreach, since); err != nil {
+		return s, err
+	}
+	s.Rejected, s.Ignored, s.Undelivered = counts[vocab.EventRejected], counts[vocab.EventIgnored], counts[vocab.EventDeliveryFailed]
 	s.AckMedian, s.AckP90 = percentile(acks, 50), percentile(acks, 90)
 	s.ResMedian, s.ResP90 = percentile(resolves, 50), percentile(resolves, 90)
 	return s, nil
@@ -136,14 +139,14 @@ func PrintStats(ctx context.Context, w io.Writer, o StatsOptions) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "cases\t%d (%d open)\n", s.Cases, s.Open)
-	for _, u := range []string{"critical", "high", "medium", "low"} {
+	for _, u := range vocab.UrgenciesDescending() {
 		fmt.Fprintf(tw, "  %s\t%d\n", u, s.ByUrgency[u])
 	}
-	kinds := make([]string, 0, len(s.ByKind))
+	kinds := make([]vocab.Kind, 0, len(s.ByKind))
 	for k := range s.ByKind {
 		kinds = append(kinds, k)
 	}
-	sort.Strings(kinds)
+	slices.Sort(kinds)
 	for _, k := range kinds {
 		fmt.Fprintf(tw, "  %s\t%d\n", k, s.ByKind[k])
 	}
