@@ -82,7 +82,6 @@ func backfillDecisionColumns(tx *Tx) error {
 		id              int64
 		agent, customer string
 		decision        string
-		teams, routedTo []string
 		resolutions     int
 		reassignments   int
 		reEscalations   int
