@@ -21,6 +21,7 @@ import (
 	"escalationd/internal/systemd"
 	"escalationd/outbound"
 	"escalationd/router"
+	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
 )
@@ -105,13 +106,20 @@ func Run(ctx context.Context, opt Options) error {
 	}
 }
 
+// configChecks are the rules of the packages that compile the config
+// (routing, rotations, hours, the SLA policy); they live there, and
+// config.Load reports their problems with its own, in file order.
+func configChecks() []func(*config.Config) error {
+	return []func(*config.Config) error{router.Check, sla.CheckPolicy}
+}
+
 // LoadConfig loads and validates a config file completely (secrets, CA
 // files, routing, templates), wrapping every problem in one ConfigError.
 func LoadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return nil, &ConfigError{errors.New("no config file: use --config FILE")}
 	}
-	cfg, err := config.Load(path, config.Options{})
+	cfg, err := config.Load(path, config.Options{Checks: configChecks()})
 	var problems []error
 	if err != nil {
 		problems = append(problems, err)
@@ -119,12 +127,6 @@ func LoadConfig(path string) (*config.Config, error) {
 	if cfg != nil {
 		if _, terr := templates.Load(cfg.Templates.Dir); terr != nil {
 			problems = append(problems, terr)
-		}
-		// The router trusts a validated config; compile it only then.
-		if err == nil {
-			if _, rerr := router.Compile(cfg); rerr != nil {
-				problems = append(problems, rerr)
-			}
 		}
 	}
 	if len(problems) > 0 {

@@ -36,7 +36,7 @@ func CheckConfig(w io.Writer, path string) error {
 // policyConfig loads a config for the commands that only use the policy
 // (parse, route, oncall, simulate): secrets are not needed.
 func policyConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path, config.Options{SkipSecrets: true})
+	cfg, err := config.Load(path, config.Options{SkipSecrets: true, Checks: configChecks()})
 	if err != nil {
 		return nil, &ConfigError{err}
 	}

@@ -30,9 +30,10 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // typeError is how a value's own parse error joins the decoder's list, so
-// one bad value does not hide the problems after it.
+// one bad value does not hide the problems after it. The column lets the
+// loader name the key path of the value (several can share a line).
 func typeError(n *yaml.Node, msg string) error {
-	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: column %d: %s", n.Line, n.Column, msg)}}
 }
 
 // MarshalYAML writes the Go syntax back.

@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"errors"
 	"time"
 
 	"escalationd/config"
@@ -25,7 +26,19 @@ type Policy struct {
 	StatusCheckHours *Hours
 }
 
-// NewPolicy compiles cfg.SLA; cfg must have passed validation.
+// CheckPolicy reports what NewPolicy would leave out of cfg.SLA (status
+// check hours that do not compile), each problem at its file and line; pass
+// it in config.Options.Checks.
+func CheckPolicy(cfg *config.Config) error {
+	if h := cfg.SLA.StatusCheckHours; h != nil {
+		if _, err := NewHours(*h); err != nil {
+			return errors.Join(cfg.Problems("sla.status_check_hours", err)...)
+		}
+	}
+	return nil
+}
+
+// NewPolicy compiles cfg.SLA; cfg must have passed CheckPolicy.
 func NewPolicy(cfg *config.Config) Policy {
 	p := Policy{
 		urgencies:             cfg.SLA.Urgencies,
@@ -33,7 +46,7 @@ func NewPolicy(cfg *config.Config) Policy {
 		DirectCustomerUpdates: cfg.SLA.CustomerUpdates == "customer",
 	}
 	if h := cfg.SLA.StatusCheckHours; h != nil {
-		// Validated already; a failure here leaves checks unrestricted.
+		// Checked by CheckPolicy; a failure here leaves checks unrestricted.
 		p.StatusCheckHours, _ = NewHours(*h)
 	}
 	return p

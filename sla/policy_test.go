@@ -58,7 +58,7 @@ func TestBreachChain(t *testing.T) {
 }
 
 func TestStatusCheckHoursDefer(t *testing.T) {
-	h, err := NewHours(config.Hours{Days: []string{"mon-fri"}, Start: "08:00", End: "20:00", Timezone: "America/New_York"})
+	h, err := NewHours(mustHours(t, []string{"mon-fri"}, "08:00", "20:00", "America/New_York"))
 	if err != nil {
 		t.Fatal(err)
 	}
