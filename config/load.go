@@ -125,7 +125,13 @@ func yamlError(path string, err error, pos positions, vals values) error {
 		if inner := yamlLineRe.FindStringSubmatch(msg); inner != nil {
 			msg = inner[2]
 		}
-		key := pos.pathAt(line)
+		unknown := yamlUnknownRe.FindStringSubmatch(msg)
+		var key string
+		if unknown != nil {
+			key = pos.pathAt(line, unknown[1])
+		} else {
+			key = pos.pathAt(line, "")
+		}
 		if c := yamlColumnRe.FindStringSubmatch(msg); c != nil {
 			col, _ := strconv.Atoi(c[1])
 			msg = c[2]
@@ -133,11 +139,11 @@ func yamlError(path string, err error, pos positions, vals values) error {
 				key = p
 			}
 		}
-		switch u := yamlUnknownRe.FindStringSubmatch(msg); {
-		case u != nil:
-			msg = fmt.Sprintf("unknown key %q", u[1])
+		switch {
+		case unknown != nil:
+			msg = fmt.Sprintf("unknown key %q", unknown[1])
 			if parent := parentPath(key); parent != "" {
-				msg = fmt.Sprintf("unknown key %q in %s", u[1], parent)
+				msg = fmt.Sprintf("unknown key %q in %s", unknown[1], parent)
 			}
 		case key != "":
 			msg = key + ": " + msg

@@ -65,14 +65,27 @@ func (p positions) line(path string) int {
 	return 0
 }
 
-// pathAt returns the deepest path written on line, used to say where an
-// unknown key sits.
-func (p positions) pathAt(line int) string {
-	var best []string
+// pathAt returns the deepest key written on line (a list item only when
+// the line has no key), used to name the key of a value the decoder
+// rejected. With name, only a key of that name counts: where an unknown
+// key sits.
+func (p positions) pathAt(line int, name string) string {
+	var best, items []string
 	for k, l := range p {
-		if l == line {
+		switch {
+		case l != line:
+		case name != "":
+			if k == name || strings.HasSuffix(k, "."+name) {
+				best = append(best, k)
+			}
+		case strings.HasSuffix(k, "]"):
+			items = append(items, k)
+		default:
 			best = append(best, k)
 		}
+	}
+	if len(best) == 0 {
+		best = items
 	}
 	if len(best) == 0 {
 		return ""

@@ -39,10 +39,26 @@ func (c *Config) validate() []error {
 		v.route(&c.Routes[i], fmt.Sprintf("routes[%d]", i))
 	}
 	v.sla()
+	v.durations()
 	if c.Limits.MaxMIMEDepth < 0 || c.Limits.MaxParts < 0 {
 		v.add("limits", "limits must be positive")
 	}
 	return v.problems
+}
+
+// durations cross-checks the durations that work together; each one is
+// already non-negative and in range (ParseDuration).
+func (v *validator) durations() {
+	o := v.c.Outbox
+	if o.RetryInitial.D() < time.Second {
+		v.add("outbox.retry_initial", "retry_initial must be at least 1s")
+	}
+	if o.RetryInitial > o.RetryMax {
+		v.add("outbox.retry_max", "retry_max %s must not be shorter than retry_initial %s", o.RetryMax.D(), o.RetryInitial.D())
+	}
+	if o.GiveUpAfter < o.RetryInitial {
+		v.add("outbox.give_up_after", "give_up_after %s must not be shorter than retry_initial %s", o.GiveUpAfter.D(), o.RetryInitial.D())
+	}
 }
 
 func (v *validator) mailboxes() {
