@@ -15,3 +15,16 @@ func TestExampleIsValid(t *testing.T) {
 		t.Errorf("example lost its routing sections: %d routes, %d rotations, %d categories", len(cfg.Routes), len(cfg.Rotations), len(cfg.Categories))
 	}
 }
+
+// One definition of an internal address: the domain or any subdomain.
+func TestIsInternalAddress(t *testing.T) {
+	internal := []string{"example.com", "Partner.io"}
+	for addr, want := range map[string]bool{
+		"a@example.com": true, "a@eu.example.com": true, "A@EU.Example.COM": true, "a@partner.io": true,
+		"Ann <a@x.partner.io>": true, "a@notexample.com": false, "a@example.com.evil.io": false, "a@": false, "": false,
+	} {
+		if got := IsInternalAddress(addr, internal); got != want {
+			t.Errorf("IsInternalAddress(%q) = %v", addr, got)
+		}
+	}
+}
