@@ -5,6 +5,15 @@
 // Validate reports every problem at once (errors.Join), each with the line of
 // the offending key, so an operator fixes a broken file in one pass.
 //
+// Parse once, check once: zones, times of day, weekdays, dates and local
+// times become typed values (Zone, Clock, Weekdays, ...) while the YAML is
+// read, so a bad value is reported at its line and nobody parses it again.
+// A rule that needs several values lives in the package that uses them:
+// sla.NewHours and sla.NewRotation (hours, gaps, overlaps), router.Compile
+// (team references, after_hours, keywords, reachability). They report
+// FieldErrors that Config.Problems places at file and line, and
+// Options.Checks gathers them into the one report check-config prints.
+//
 // The package imports no other escalationd package; everything above it
 // (router, sla, inbound, outbound, engine, app) is built from these values.
 package config

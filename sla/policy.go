@@ -151,5 +151,5 @@ func (h *Hours) NextIn(t time.Time) time.Time {
 			return start
 		}
 	}
-	return t // no working day at all: validation prevents this
+	return t // no working day at all: NewHours prevents this
 }
