@@ -117,8 +117,13 @@ func TestSizeRanges(t *testing.T) {
 			t.Errorf("ParseByteSize(%q) = %v, want %q", in, err, want)
 		}
 	}
-	doc := "database: /tmp/x.db\nlimits:\n  max_message_size: 99999999999999999999GB\n"
-	_, err := Parse([]byte(doc), "s.yaml", Options{SkipSecrets: true})
+	doc, _ := withDurations("", "")
+	_, err := Parse([]byte(doc+"limits: {max_header_line: 998, max_text_size: 1KB}\n"), "s.yaml", Options{SkipSecrets: true})
+	if want := `s.yaml:28: limits.max_header_line: max_header_line must be at least 1KB; got 998 bytes`; err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	doc = "database: /tmp/x.db\nlimits:\n  max_message_size: 99999999999999999999GB\n"
+	_, err = Parse([]byte(doc), "s.yaml", Options{SkipSecrets: true})
 	if want := `s.yaml:3: limits.max_message_size: invalid size "99999999999999999999GB": too large`; err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}

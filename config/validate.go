@@ -40,6 +40,7 @@ func (c *Config) validate() []error {
 	}
 	v.sla()
 	v.durations()
+	v.sizes()
 	if c.Limits.MaxMIMEDepth < 0 || c.Limits.MaxParts < 0 {
 		v.add("limits", "limits must be positive")
 	}
@@ -58,6 +59,20 @@ func (v *validator) durations() {
 	}
 	if o.GiveUpAfter < o.RetryInitial {
 		v.add("outbox.give_up_after", "give_up_after %s must not be shorter than retry_initial %s", o.GiveUpAfter.D(), o.RetryInitial.D())
+	}
+}
+
+// sizes are non-negative and fit int64 already (ParseByteSize); below 1KB
+// no real mail gets through (a header line alone may be 998 bytes).
+func (v *validator) sizes() {
+	l := v.c.Limits
+	for _, s := range []struct {
+		key  string
+		size ByteSize
+	}{{"max_message_size", l.MaxMessageSize}, {"max_header_line", l.MaxHeaderLine}, {"max_text_size", l.MaxTextSize}} {
+		if s.size < 1<<10 {
+			v.add("limits."+s.key, "%s must be at least 1KB; got %d bytes", s.key, s.size)
+		}
 	}
 }
 
