@@ -136,7 +136,9 @@ func yamlError(path string, err error, pos positions, vals values) error {
 			col, _ := strconv.Atoi(c[1])
 			msg = c[2]
 			if p, ok := vals[[2]int{line, col}]; ok {
-				key = p
+				// At the key's line, as Problem reports: a block list
+				// starts on the line after its key.
+				key, line = p, pos.line(p)
 			}
 		}
 		switch {

@@ -152,6 +152,7 @@ func TestWrongTypeNamesKeyPath(t *testing.T) {
 		"database: /tmp/x.db\nteams:\n  - name: a\n    hours: {days: [mon], start: \"09:00\", end: \"5pm\", timezone: UTC}\n":            `w.yaml:4: teams[0].hours.end: invalid time of day "5pm" (use HH:MM)`,
 		"database: /tmp/x.db\nteams:\n  - name: a\n    hours: {days: [mon, sun-fry], start: \"09:00\", end: \"17:00\", timezone: UTC}\n": `w.yaml:4: teams[0].hours.days: invalid weekday "fry" (use mon, tue, ... or monday, ...)`,
 		"database: /tmp/x.db\nrotations:\n  - name: r\n    timezone: [UTC]\n":                                                            "w.yaml:4: rotations[0].timezone: expected a single value, got a list",
+		"database: /tmp/x.db\nteams:\n  - name: a\n    hours:\n      days:\n        - mon\n        - fry\n":                              `w.yaml:5: teams[0].hours.days: invalid weekday "fry" (use mon, tue, ... or monday, ...)`,
 		"database: /tmp/x.db\nrate_limits: {window: {h: 1}}\n":                                                                           "w.yaml:2: rate_limits.window: expected a duration such as 30s, 15m or 4h",
 	} {
 		_, err := Parse([]byte(doc), "w.yaml", Options{SkipSecrets: true})
