@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -180,4 +181,24 @@ routes:
 			t.Fatalf("got\n%v\nwant\n%s", err, want)
 		}
 	}
+}
+
+// FuzzCheck is FuzzParse with the router's and sla's checks, which run on
+// configs that failed the config's own checks too: they must report, never
+// panic.
+func FuzzCheck(f *testing.F) {
+	for _, dir := range []string{"testdata/bad", "../examples"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		for _, file := range files {
+			if b, err := os.ReadFile(file); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := config.Parse(data, "fuzz.yaml", checkAll)
+		if err == nil && cfg == nil {
+			t.Fatal("nil config without an error")
+		}
+	})
 }
