@@ -35,49 +35,64 @@ type Compiled struct {
 }
 
 // LoadConfig reads, validates and compiles the config file at path. Every
-// problem (YAML, validation, secrets, CA files, routing, templates) comes
-// back at once in one ConfigError. Commands that only use the policy pass
+// problem (YAML, validation, secrets, CA files, routing, rotations, SLA,
+// templates) comes back at once, in file order, in one ConfigError. The
+// router and the SLA policy are compiled as the config's checks, so each is
+// built once. Commands that only use the policy pass
 // config.Options{SkipSecrets: true}.
 func LoadConfig(path string, opts config.Options) (*Compiled, error) {
 	if path == "" {
 		return nil, &ConfigError{errors.New("no config file: use --config FILE")}
 	}
+	c := &Compiled{}
+	opts.Checks = append(opts.Checks, c.checks()...)
 	cfg, err := config.Load(path, opts)
 	if err != nil {
 		if cfg == nil {
 			return nil, &ConfigError{err}
 		}
-		// Report template problems with the config's own: one pass
-		// shows the operator everything. The router trusts a validated
-		// config, so it is compiled only then.
+		// Report template problems with the config's own: one pass shows
+		// the operator everything.
 		problems := []error{err}
 		if _, terr := templates.Load(cfg.Templates.Dir); terr != nil {
 			problems = append(problems, terr)
 		}
 		return nil, &ConfigError{errors.Join(problems...)}
 	}
-	return Compile(cfg)
+	return c.finish(cfg)
 }
 
-// Compile compiles a validated config: routing tree, rotations and
-// templates. The demo uses it for a config it built itself; everything
+// Compile compiles a validated config: routing tree, rotations, SLA policy
+// and templates. The demo uses it for a config it built itself; everything
 // else goes through LoadConfig.
 func Compile(cfg *config.Config) (*Compiled, error) {
-	c := &Compiled{Config: cfg, Policy: sla.NewPolicy(cfg)}
+	c := &Compiled{}
 	var problems []error
-	var err error
-	if c.Templates, err = templates.Load(cfg.Templates.Dir); err != nil {
-		problems = append(problems, err)
-	}
-	if c.Router, err = router.Compile(cfg); err != nil {
-		problems = append(problems, err)
-	} else if c.Schedule, err = sla.NewSchedule(cfg); err != nil {
-		// The router compiled the same rotations without complaint, so
-		// this is not expected; report it all the same.
-		problems = append(problems, err)
+	for _, check := range c.checks() {
+		if err := check(cfg); err != nil {
+			problems = append(problems, err)
+		}
 	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{errors.Join(problems...)}
+	}
+	return c.finish(cfg)
+}
+
+// checks compile the parts other packages own into c, as config checks.
+func (c *Compiled) checks() []func(*config.Config) error {
+	return []func(*config.Config) error{
+		func(cfg *config.Config) (err error) { c.Router, err = router.Compile(cfg); return err },
+		func(cfg *config.Config) (err error) { c.Policy, err = sla.NewPolicy(cfg); return err },
+	}
+}
+
+// finish loads the templates of a config whose checks passed.
+func (c *Compiled) finish(cfg *config.Config) (*Compiled, error) {
+	c.Config, c.Schedule = cfg, c.Router.Schedule()
+	var err error
+	if c.Templates, err = templates.Load(cfg.Templates.Dir); err != nil {
+		return nil, &ConfigError{err}
 	}
 	return c, nil
 }

@@ -5,6 +5,15 @@
 // Validate reports every problem at once (errors.Join), each with the line of
 // the offending key, so an operator fixes a broken file in one pass.
 //
+// Parse once, check once: zones, times of day, weekdays, dates and local
+// times become typed values (Zone, Clock, Weekdays, ...) while the YAML is
+// read, so a bad value is reported at its line and nobody parses it again.
+// A rule that needs several values lives in the package that uses them:
+// sla.NewHours and sla.NewRotation (hours, gaps, overlaps), router.Compile
+// (team references, after_hours, keywords, reachability). They report
+// FieldErrors that Config.Problems places at file and line, and
+// Options.Checks gathers them into the one report check-config prints.
+//
 // The package imports no other escalationd package; everything above it
 // (router, sla, inbound, outbound, engine, app) is built from these values.
 package config
@@ -173,25 +182,27 @@ type Team struct {
 	AfterHours string   `yaml:"after_hours"`
 }
 
-// Hours are weekly working hours in a time zone.
+// Hours are weekly working hours in a time zone. sla.NewHours compiles them
+// and holds their rules (all set, end after start).
 type Hours struct {
 	// Days like [mon, tue, wed, thu, fri] or [mon-fri].
-	Days     []string `yaml:"days"`
-	Start    string   `yaml:"start"` // "09:00"
-	End      string   `yaml:"end"`   // "18:00"
-	Timezone string   `yaml:"timezone"`
+	Days     Weekdays `yaml:"days"`
+	Start    Clock    `yaml:"start"` // "09:00"
+	End      Clock    `yaml:"end"`   // "18:00"
+	Timezone Zone     `yaml:"timezone"`
 }
 
 // Rotation is a weekly on-call schedule: people take turns in order, each
 // for one week, handing off at HandoffDay/HandoffTime local time.
+// sla.NewRotation compiles it and holds its rules (no gaps, no overlaps).
 type Rotation struct {
 	Name     string `yaml:"name"`
-	Timezone string `yaml:"timezone"`
+	Timezone Zone   `yaml:"timezone"`
 	// Start is the local date (YYYY-MM-DD) on which People[0] takes the
 	// first shift; it must fall on HandoffDay.
-	Start       string     `yaml:"start"`
-	HandoffDay  string     `yaml:"handoff_day"`
-	HandoffTime string     `yaml:"handoff_time"`
+	Start       Date       `yaml:"start"`
+	HandoffDay  Weekday    `yaml:"handoff_day"`
+	HandoffTime Clock      `yaml:"handoff_time"`
 	People      []Person   `yaml:"people"`
 	Overrides   []Override `yaml:"overrides"`
 }
@@ -205,10 +216,10 @@ type Person struct {
 // Override replaces the rotation between Start and End (local times,
 // "YYYY-MM-DD HH:MM") with one person, for swaps and holidays.
 type Override struct {
-	Start  string `yaml:"start"`
-	End    string `yaml:"end"`
-	Person string `yaml:"person"` // a name from People, or an address
-	Reason string `yaml:"reason"`
+	Start  LocalTime `yaml:"start"`
+	End    LocalTime `yaml:"end"`
+	Person string    `yaml:"person"` // a name from People, or an address
+	Reason string    `yaml:"reason"`
 }
 
 // Flags are the case flags a special process sets.

@@ -202,11 +202,30 @@ func (c *Config) InternalDomains() []string {
 }
 
 // IsInternal reports whether an address is in one of the InternalDomains
-// (subdomains included).
+// (subdomains included): IsInternalAddress.
 func (c *Config) IsInternal(addr string) bool {
-	d := domainOf(addr)
-	for _, in := range c.InternalDomains() {
-		if d == in || strings.HasSuffix(d, "."+in) {
+	return IsInternalAddress(addr, c.InternalDomains())
+}
+
+// IsInternalAddress is the one definition of an internal address: its
+// domain is one of the internal domains or a subdomain of one (the company
+// controls its subdomains: security@eu.example.com is as internal as
+// security@example.com). The engine (who hears back about a case) and the
+// confidentiality guard in front of SMTP (who must not) both ask it, so they
+// cannot disagree.
+func IsInternalAddress(addr string, internalDomains []string) bool {
+	return IsInternalDomain(domainOf(addr), internalDomains)
+}
+
+// IsInternalDomain is IsInternalAddress for a domain.
+func IsInternalDomain(domain string, internalDomains []string) bool {
+	d := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(domain), "."))
+	if d == "" {
+		return false
+	}
+	for _, in := range internalDomains {
+		in = strings.ToLower(strings.TrimSpace(in))
+		if in != "" && (d == in || strings.HasSuffix(d, "."+in)) {
 			return true
 		}
 	}

@@ -28,6 +28,13 @@ type Options struct {
 	// the policy (parse, route, oncall, simulate) on a machine without the
 	// daemon's secret files.
 	SkipSecrets bool
+	// Checks compile the parts of the config other packages own, such as
+	// router.Compile (teams, rotations, routes) and sla.CheckPolicy: the
+	// rules that need more than one value live there, not here. They run
+	// after the config's own checks; their problems (placed with Problem or
+	// Problems) join the report in file order. check-config passes them
+	// all.
+	Checks []func(*Config) error
 }
 
 // Load reads, decodes, defaults, resolves secrets for and validates the file
@@ -60,6 +67,10 @@ func Parse(data []byte, path string, opts Options) (*Config, error) {
 		problems = append(problems, cfg.resolveSecrets(env)...)
 	}
 	problems = append(problems, cfg.validate()...)
+	for _, check := range opts.Checks {
+		problems = append(problems, flatten(check(cfg))...)
+	}
+	cfg.SortProblems(problems)
 	return cfg, errors.Join(problems...)
 }
 
@@ -68,28 +79,31 @@ func Parse(data []byte, path string, opts Options) (*Config, error) {
 func decode(data []byte, path string) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(path, err, nil)
+		return nil, yamlError(path, err, nil, nil)
 	}
-	cfg := &Config{Path: path, pos: indexPositions(&root)}
+	pos, vals := indexPositions(&root)
+	cfg := &Config{Path: path, pos: pos}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: config file is empty", path)
 		}
-		return nil, yamlError(path, err, cfg.pos)
+		return nil, yamlError(path, err, pos, vals)
 	}
 	return cfg, nil
 }
 
 var (
 	yamlLineRe    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	yamlColumnRe  = regexp.MustCompile(`^column (\d+): (.*)$`)
 	yamlUnknownRe = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 )
 
 // yamlError rewrites yaml.v3's "line N: ..." messages as "file:N: ...", one
-// per problem, naming unknown keys plainly.
-func yamlError(path string, err error, pos positions) error {
+// per problem, naming unknown keys plainly and a bad value's key path the
+// way Problem does.
+func yamlError(path string, err error, pos positions, vals values) error {
 	var msgs []string
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -111,11 +125,30 @@ func yamlError(path string, err error, pos positions) error {
 		if inner := yamlLineRe.FindStringSubmatch(msg); inner != nil {
 			msg = inner[2]
 		}
-		if u := yamlUnknownRe.FindStringSubmatch(msg); u != nil {
-			msg = fmt.Sprintf("unknown key %q", u[1])
-			if parent := pos.pathAt(line); parent != "" {
-				msg = fmt.Sprintf("unknown key %q in %s", u[1], parentPath(parent))
+		unknown := yamlUnknownRe.FindStringSubmatch(msg)
+		var key string
+		if unknown != nil {
+			key = pos.pathAt(line, unknown[1])
+		} else {
+			key = pos.pathAt(line, "")
+		}
+		if c := yamlColumnRe.FindStringSubmatch(msg); c != nil {
+			col, _ := strconv.Atoi(c[1])
+			msg = c[2]
+			if p, ok := vals[[2]int{line, col}]; ok {
+				// At the key's line, as Problem reports: a block list
+				// starts on the line after its key.
+				key, line = p, pos.line(p)
 			}
+		}
+		switch {
+		case unknown != nil:
+			msg = fmt.Sprintf("unknown key %q", unknown[1])
+			if parent := parentPath(key); parent != "" {
+				msg = fmt.Sprintf("unknown key %q in %s", unknown[1], parent)
+			}
+		case key != "":
+			msg = key + ": " + msg
 		}
 		out = append(out, fmt.Errorf("%s:%d: %s", path, line, msg))
 	}
@@ -219,4 +252,19 @@ func (s *SecretRef) resolve(dir string, env Env, required bool) error {
 		return errors.New("password is empty")
 	}
 	return nil
+}
+
+// flatten lists the errors of an errors.Join tree.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }

@@ -45,9 +45,10 @@ func TestGatewayProblemsCarryFileAndLine(t *testing.T) {
 			`testdata/gateway/many-problems.yaml:17: sla.customer_updates: customer_updates must be agent or customer; got "sometimes"`,
 		}},
 		{"bad-types.yaml", []string{
-			`testdata/gateway/bad-types.yaml:6: cannot unmarshal !!str ` + "`nine-ni...`" + ` into int`,
-			`testdata/gateway/bad-types.yaml:9: invalid duration "often" (use e.g. 30s, 15m, 4h, 1d)`,
-			`testdata/gateway/bad-types.yaml:14: invalid size "25 parsecs": unknown unit "PARSECS"`,
+			// A wrong type names its key path, as every other problem does.
+			`testdata/gateway/bad-types.yaml:6: mailboxes[0].port: cannot unmarshal !!str ` + "`nine-ni...`" + ` into int`,
+			`testdata/gateway/bad-types.yaml:9: mailboxes[0].poll_interval: invalid duration "often" (use e.g. 30s, 15m, 4h, 1d)`,
+			`testdata/gateway/bad-types.yaml:14: limits.max_message_size: invalid size "25 parsecs": unknown unit "PARSECS"`,
 		}},
 	}
 	for _, tt := range tests {

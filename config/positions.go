@@ -12,8 +12,14 @@ import (
 // was written on, so validation can point at the line to fix.
 type positions map[string]int
 
-func indexPositions(root *yaml.Node) positions {
+// values maps where a value starts (line, column) to its key path, so a
+// value that fails to parse is reported under its key even when several
+// keys share a line ({start: "9am", end: "17:00"}).
+type values map[[2]int]string
+
+func indexPositions(root *yaml.Node) (positions, values) {
 	pos := positions{}
+	vals := values{}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		switch n.Kind {
@@ -29,18 +35,22 @@ func indexPositions(root *yaml.Node) positions {
 					p = path + "." + k.Value
 				}
 				pos[p] = k.Line
+				vals[[2]int{v.Line, v.Column}] = p
 				walk(v, p)
 			}
 		case yaml.SequenceNode:
 			for i, c := range n.Content {
 				p := fmt.Sprintf("%s[%d]", path, i)
 				pos[p] = c.Line
+				if _, ok := vals[[2]int{c.Line, c.Column}]; !ok {
+					vals[[2]int{c.Line, c.Column}] = p
+				}
 				walk(c, p)
 			}
 		}
 	}
 	walk(root, "")
-	return pos
+	return pos, vals
 }
 
 // line returns the line of path, or of its nearest ancestor that was
@@ -55,19 +65,39 @@ func (p positions) line(path string) int {
 	return 0
 }
 
-// pathAt returns the deepest path written on line, used to say where an
-// unknown key sits.
-func (p positions) pathAt(line int) string {
-	var best []string
+// pathAt returns the deepest key written on line (a list item only when
+// the line has no key), used to name the key of a value the decoder
+// rejected. With name, only a key of that name counts: where an unknown
+// key sits.
+func (p positions) pathAt(line int, name string) string {
+	var best, items []string
 	for k, l := range p {
-		if l == line {
+		switch {
+		case l != line:
+		case name != "":
+			if k == name || strings.HasSuffix(k, "."+name) {
+				best = append(best, k)
+			}
+		case strings.HasSuffix(k, "]"):
+			items = append(items, k)
+		default:
 			best = append(best, k)
 		}
 	}
 	if len(best) == 0 {
+		best = items
+	}
+	if len(best) == 0 {
 		return ""
 	}
-	sort.Slice(best, func(i, j int) bool { return len(best[i]) > len(best[j]) })
+	// Deepest first; among equals the first in order, so the answer does
+	// not depend on map iteration.
+	sort.Slice(best, func(i, j int) bool {
+		if len(best[i]) != len(best[j]) {
+			return len(best[i]) > len(best[j])
+		}
+		return best[i] < best[j]
+	})
 	return best[0]
 }
 
@@ -89,10 +119,7 @@ func (c *Config) Line(path string) int { return c.pos.line(path) }
 // so every problem reads the same.
 func (c *Config) Problem(path, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	where := c.Path
-	if where == "" {
-		where = "config"
-	}
+	where := c.where()
 	if l := c.Line(path); l > 0 {
 		where = fmt.Sprintf("%s:%d", where, l)
 	}
@@ -100,4 +127,12 @@ func (c *Config) Problem(path, format string, args ...any) error {
 		return fmt.Errorf("%s: %s: %s", where, path, msg)
 	}
 	return fmt.Errorf("%s: %s", where, msg)
+}
+
+// where names the file in problems.
+func (c *Config) where() string {
+	if c.Path == "" {
+		return "config"
+	}
+	return c.Path
 }

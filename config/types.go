@@ -1,8 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -30,22 +32,34 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // typeError is how a value's own parse error joins the decoder's list, so
-// one bad value does not hide the problems after it.
+// one bad value does not hide the problems after it. The column lets the
+// loader name the key path of the value (several can share a line).
 func typeError(n *yaml.Node, msg string) error {
-	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: column %d: %s", n.Line, n.Column, msg)}}
 }
 
 // MarshalYAML writes the Go syntax back.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
+// maxDays keeps a day count inside time.Duration's range (about 292 years).
+const maxDays = 100 * 365
+
 // ParseDuration is time.ParseDuration with a leading whole-day unit "Nd".
+// Negative durations are refused, written in days or not: no setting means
+// "before now".
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	orig := s
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.Atoi(s[:i])
-		if err != nil {
-			return 0, fmt.Errorf("invalid duration %q", s)
+		switch {
+		case err != nil && strings.HasPrefix(s, "-"), err == nil && n < 0:
+			return 0, fmt.Errorf("invalid duration %q: negative", orig)
+		case err != nil:
+			return 0, fmt.Errorf("invalid duration %q", orig)
+		case n > maxDays:
+			return 0, fmt.Errorf("invalid duration %q: more than %d days", orig, maxDays)
 		}
 		days = time.Duration(n) * 24 * time.Hour
 		s = s[i+1:]
@@ -58,7 +72,10 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("invalid duration %q (use e.g. 30s, 15m, 4h, 1d)", s)
 	}
 	if v < 0 {
-		return 0, fmt.Errorf("invalid duration %q: negative", s)
+		return 0, fmt.Errorf("invalid duration %q: negative", orig)
+	}
+	if days+v < days {
+		return 0, fmt.Errorf("invalid duration %q: too long", orig)
 	}
 	return days + v, nil
 }
@@ -90,6 +107,9 @@ func ParseByteSize(s string) (int64, error) {
 	}
 	num, unit := strings.TrimSpace(s[:i]), strings.ToUpper(strings.TrimSpace(s[i:]))
 	n, err := strconv.ParseInt(num, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(num, "-") {
+		return 0, fmt.Errorf("invalid size %q: too large", s)
+	}
 	if err != nil || n < 0 {
 		return 0, fmt.Errorf("invalid size %q (use e.g. 25MB, 64KB or a byte count)", s)
 	}
@@ -97,6 +117,9 @@ func ParseByteSize(s string) (int64, error) {
 		"M": 1 << 20, "MB": 1 << 20, "MIB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30}[unit]
 	if mult == 0 {
 		return 0, fmt.Errorf("invalid size %q: unknown unit %q", s, unit)
+	}
+	if n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("invalid size %q: too large", s)
 	}
 	return n * mult, nil
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // validator collects problems against one config.
@@ -32,17 +31,44 @@ func (c *Config) validate() []error {
 	v.rotations()
 	v.categories()
 	for i := range c.Routes {
-		v.route(&c.Routes[i], fmt.Sprintf("routes[%d]", i), nil)
+		v.route(&c.Routes[i], fmt.Sprintf("routes[%d]", i))
 	}
-	v.shadowed(c.Routes, "routes")
 	v.sla()
-	if c.RateLimits.FloodAlert != "" {
-		v.teamRef("rate_limits.flood_alert", c.RateLimits.FloodAlert)
-	}
+	v.durations()
+	v.sizes()
 	if c.Limits.MaxMIMEDepth < 0 || c.Limits.MaxParts < 0 {
 		v.add("limits", "limits must be positive")
 	}
 	return v.problems
+}
+
+// durations cross-checks the durations that work together; each one is
+// already non-negative and in range (ParseDuration).
+func (v *validator) durations() {
+	o := v.c.Outbox
+	if o.RetryInitial.D() < time.Second {
+		v.add("outbox.retry_initial", "retry_initial must be at least 1s")
+	}
+	if o.RetryInitial > o.RetryMax {
+		v.add("outbox.retry_max", "retry_max %s must not be shorter than retry_initial %s", o.RetryMax.D(), o.RetryInitial.D())
+	}
+	if o.GiveUpAfter < o.RetryInitial {
+		v.add("outbox.give_up_after", "give_up_after %s must not be shorter than retry_initial %s", o.GiveUpAfter.D(), o.RetryInitial.D())
+	}
+}
+
+// sizes are non-negative and fit int64 already (ParseByteSize); below 1KB
+// no real mail gets through (a header line alone may be 998 bytes).
+func (v *validator) sizes() {
+	l := v.c.Limits
+	for _, s := range []struct {
+		key  string
+		size ByteSize
+	}{{"max_message_size", l.MaxMessageSize}, {"max_header_line", l.MaxHeaderLine}, {"max_text_size", l.MaxTextSize}} {
+		if s.size < 1<<10 {
+			v.add("limits."+s.key, "%s must be at least 1KB; got %d bytes", s.key, s.size)
+		}
+	}
 }
 
 func (v *validator) mailboxes() {
@@ -128,14 +154,11 @@ func (v *validator) smtp() {
 	}
 }
 
+// teams checks names and addresses. What a team resolves to (rotation,
+// hours, after_hours) is the router's to check: router.Compile.
 func (v *validator) teams() {
-	c := v.c
 	names := map[string]bool{}
-	rotations := map[string]bool{}
-	for _, r := range c.Rotations {
-		rotations[r.Name] = true
-	}
-	for i, t := range c.Teams {
+	for i, t := range v.c.Teams {
 		p := fmt.Sprintf("teams[%d]", i)
 		if t.Name == "" {
 			v.add(p, "missing name")
@@ -143,12 +166,6 @@ func (v *validator) teams() {
 			v.add(p+".name", "duplicate team name %q", t.Name)
 		}
 		names[t.Name] = true
-		if len(t.Addresses) == 0 && t.Rotation == "" {
-			v.add(p, "team %q has no addresses and no rotation", t.Name)
-		}
-		if len(t.Addresses) > 0 && t.Rotation != "" {
-			v.add(p, "team %q sets both addresses and rotation; choose one", t.Name)
-		}
 		for j, a := range t.Addresses {
 			v.recipient(fmt.Sprintf("%s.addresses[%d]", p, j), a)
 		}
@@ -156,61 +173,6 @@ func (v *validator) teams() {
 			if !validAddress(a) {
 				v.add(fmt.Sprintf("%s.members[%d]", p, j), "invalid address %q", a)
 			}
-		}
-		if t.Rotation != "" && !rotations[t.Rotation] {
-			v.add(p+".rotation", "unknown rotation %q", t.Rotation)
-		}
-		if t.Hours != nil {
-			v.hours(p+".hours", *t.Hours)
-			if t.AfterHours == "" {
-				v.add(p+".hours", "team %q has hours but no after_hours team", t.Name)
-			}
-		}
-		if t.AfterHours != "" {
-			if t.Hours == nil {
-				v.add(p+".after_hours", "after_hours needs hours")
-			}
-			if t.AfterHours == t.Name {
-				v.add(p+".after_hours", "after_hours cannot name the team itself")
-			} else {
-				v.teamRef(p+".after_hours", t.AfterHours)
-			}
-		}
-	}
-	v.afterHoursCycles()
-}
-
-// afterHoursCycles reports a chain of after_hours teams that comes back to
-// where it started: outside everyone's hours nobody would be reached. Each
-// cycle is reported once, at its first team in file order.
-func (v *validator) afterHoursCycles() {
-	index := map[string]int{}
-	for i, t := range v.c.Teams {
-		if _, dup := index[t.Name]; !dup {
-			index[t.Name] = i
-		}
-	}
-	reported := map[string]bool{}
-	for i, t := range v.c.Teams {
-		chain := []string{t.Name}
-		for cur := t; cur.Hours != nil && cur.AfterHours != "" && cur.AfterHours != cur.Name; {
-			j, ok := index[cur.AfterHours]
-			if !ok {
-				break
-			}
-			next := v.c.Teams[j]
-			if k := slices.Index(chain, next.Name); k >= 0 {
-				if k == 0 && !reported[t.Name] {
-					for _, n := range chain {
-						reported[n] = true
-					}
-					v.add(fmt.Sprintf("teams[%d].after_hours", i), "after_hours cycle %s > %s: when all of them are outside their hours nobody is reached",
-						strings.Join(chain, " > "), next.Name)
-				}
-				break
-			}
-			chain = append(chain, next.Name)
-			cur = next
 		}
 	}
 }
@@ -224,32 +186,6 @@ func (v *validator) recipient(path, addr string) {
 	}
 	if slices.Contains(v.c.WatchedAddresses(), strings.ToLower(addr)) {
 		v.add(path, "address %q is a mailbox the gateway watches: routing to it would loop", addr)
-	}
-}
-
-func (v *validator) teamRef(path, name string) {
-	if _, ok := v.c.Team(name); !ok {
-		v.add(path, "unknown team %q", name)
-	}
-}
-
-func (v *validator) hours(path string, h Hours) {
-	if _, err := loadZone(h.Timezone); err != nil {
-		v.add(path+".timezone", "%v", err)
-	}
-	if _, err := ParseDays(h.Days); err != nil {
-		v.add(path+".days", "%v", err)
-	}
-	start, err1 := ParseClock(h.Start)
-	end, err2 := ParseClock(h.End)
-	if err1 != nil {
-		v.add(path+".start", "%v", err1)
-	}
-	if err2 != nil {
-		v.add(path+".end", "%v", err2)
-	}
-	if err1 == nil && err2 == nil && end <= start {
-		v.add(path, "end %s must be after start %s", h.End, h.Start)
 	}
 }
 
@@ -270,7 +206,6 @@ func (v *validator) categories() {
 		}
 		v.oneOf(p+".kinds", cat.Kinds, vocab.KindNames())
 		v.oneOf(p+".issue_types", cat.IssueTypes, vocab.IssueTypeNames())
-		v.keywords(p+".keywords", cat.Keywords)
 		if len(cat.Mailboxes)+len(cat.Kinds)+len(cat.IssueTypes)+len(cat.Keywords) == 0 {
 			v.add(p, "category %q can never be detected: give mailboxes, kinds, issue_types or keywords", cat.Name)
 		}
@@ -285,20 +220,10 @@ func (v *validator) oneOf(path string, got, allowed []string) {
 	}
 }
 
-// keywords must each contain a word: matching is on runs of letters and
-// digits, so "!!!" or "" would never match.
-func (v *validator) keywords(path string, kws []string) {
-	for j, k := range kws {
-		if !strings.ContainsFunc(k, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
-			v.add(fmt.Sprintf("%s[%d]", path, j), "keyword %q has no letters or digits: it would never match", k)
-		}
-	}
-}
-
-// route checks one route and its children. outer holds, per single-valued
-// matcher (kind, urgency, mailbox, issue_type), the values the ancestors
-// let through; a child that asks for none of them can never match.
-func (v *validator) route(r *Route, p string, outer map[string][]string) {
+// route checks one route's own values and its children. Team and category
+// references, keywords and whether a route can be reached at all are the
+// router's to check: router.Compile.
+func (v *validator) route(r *Route, p string) {
 	m := r.Match
 	v.oneOf(p+".match.kind", m.Kind, vocab.KindNames())
 	v.oneOf(p+".match.urgency", m.Urgency, vocab.UrgencyNames())
@@ -308,117 +233,18 @@ func (v *validator) route(r *Route, p string, outer map[string][]string) {
 			v.add(fmt.Sprintf("%s.match.mailbox[%d]", p, j), "unknown mailbox %q", mb)
 		}
 	}
-	for j, cat := range m.Category {
-		if !slices.ContainsFunc(v.c.Categories, func(c Category) bool { return c.Name == cat }) {
-			v.add(fmt.Sprintf("%s.match.category[%d]", p, j), "unknown category %q", cat)
-		}
-	}
 	for j, s := range m.Sender {
 		domain, isDomain := strings.CutPrefix(s, "@")
 		if isDomain && (domain == "" || strings.ContainsAny(domain, "@ ") || strings.HasPrefix(domain, ".")) || !isDomain && !validAddress(s) {
 			v.add(fmt.Sprintf("%s.match.sender[%d]", p, j), "sender %q must be an address or @domain", s)
 		}
 	}
-	v.keywords(p+".match.keywords", m.Keywords)
-	inner := map[string][]string{}
-	for _, f := range m.exclusive() {
-		allowed, constrained := outer[f.key]
-		switch {
-		case len(f.values) == 0:
-			if constrained {
-				inner[f.key] = allowed
-			}
-		case !constrained:
-			inner[f.key] = lowerAll(f.values)
-		default:
-			both := slices.DeleteFunc(lowerAll(f.values), func(x string) bool { return !slices.Contains(allowed, x) })
-			if len(both) == 0 {
-				v.add(p+".match."+f.key, "route %q can never match: its parent routes only let through %s %s", r.Name, f.key, strings.Join(allowed, ", "))
-				both = lowerAll(f.values) // judge its children by its own matchers, not again
-			}
-			inner[f.key] = both
-		}
-	}
-	for _, f := range []matchField{{"to", r.To}, {"cc", r.Cc}, {"incident", r.Incident}} {
-		for j, t := range f.values {
-			v.teamRef(fmt.Sprintf("%s.%s[%d]", p, f.key, j), t)
-		}
-	}
 	if len(r.To)+len(r.Cc)+len(r.Incident)+len(r.Routes) == 0 && !r.Flags.any() && len(r.Notes)+len(r.Actions) == 0 {
 		v.add(p, "route %q does nothing: give to, cc, incident, flags, notes or child routes", r.Name)
 	}
 	for i := range r.Routes {
-		v.route(&r.Routes[i], fmt.Sprintf("%s.routes[%d]", p, i), inner)
+		v.route(&r.Routes[i], fmt.Sprintf("%s.routes[%d]", p, i))
 	}
-	v.shadowed(r.Routes, p+".routes")
-}
-
-// shadowed reports sibling routes that can never be reached: an earlier
-// sibling that does not continue either matches everything or has exactly
-// the same matchers (whatever their order). A matching route always stops
-// its siblings, even when its own children all miss, so that is enough.
-func (v *validator) shadowed(routes []Route, p string) {
-	reported := map[int]bool{}
-	for i, r := range routes {
-		if r.Continue || reported[i] {
-			continue
-		}
-		if r.Match.empty() {
-			for j := i + 1; j < len(routes); j++ {
-				if !reported[j] {
-					v.add(fmt.Sprintf("%s[%d]", p, j), "route %q is unreachable: route %q before it matches everything and does not continue", routes[j].Name, r.Name)
-				}
-			}
-			return
-		}
-		key := r.Match.key()
-		for j := i + 1; j < len(routes); j++ {
-			if !reported[j] && routes[j].Match.key() == key {
-				reported[j] = true
-				v.add(fmt.Sprintf("%s[%d]", p, j), "route %q is unreachable: route %q before it has the same matchers and does not continue", routes[j].Name, r.Name)
-			}
-		}
-	}
-}
-
-func (m Match) empty() bool {
-	return len(m.Kind)+len(m.Urgency)+len(m.Mailbox)+len(m.IssueType)+len(m.Category)+len(m.Sender)+len(m.Keywords) == 0
-}
-
-type matchField struct {
-	key    string
-	values []string
-}
-
-// exclusive are the matchers on a value a case has exactly one of.
-func (m Match) exclusive() []matchField {
-	return []matchField{{"kind", m.Kind}, {"urgency", m.Urgency}, {"mailbox", m.Mailbox}, {"issue_type", m.IssueType}}
-}
-
-// key is the matchers in a canonical form: two routes with equal keys
-// match the same cases. Values are compared the way the router compares
-// them: case-insensitively, keywords by their words.
-func (m Match) key() string {
-	var b strings.Builder
-	for _, f := range append(m.exclusive(), matchField{"category", m.Category}, matchField{"sender", m.Sender}, matchField{"keywords", m.Keywords}) {
-		vals := lowerAll(f.values)
-		if f.key == "keywords" {
-			for i, k := range vals {
-				vals[i] = strings.Join(strings.FieldsFunc(k, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
-			}
-		}
-		slices.Sort(vals)
-		fmt.Fprintf(&b, "%s=%q;", f.key, slices.Compact(vals))
-	}
-	return b.String()
-}
-
-func lowerAll(list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = strings.ToLower(strings.TrimSpace(s))
-	}
-	return out
 }
 
 func (f Flags) any() bool { return f.Confidential || f.ApprovalRequired || f.SuspendAccount }
@@ -433,18 +259,12 @@ func (v *validator) sla() {
 		if u.Response.D() <= 0 {
 			v.add(p+".response", "response must be positive")
 		}
-		for j, t := range u.Chain {
-			v.teamRef(fmt.Sprintf("%s.chain[%d]", p, j), t)
-		}
 	}
 	if c := v.c.SLA.CustomerUpdates; c != "agent" && c != "customer" {
 		v.add("sla.customer_updates", "customer_updates must be agent or customer; got %q", c)
 	}
 	if v.c.SLA.TopReminders < 0 {
 		v.add("sla.top_reminders", "top_reminders must not be negative")
-	}
-	if q := v.c.SLA.StatusCheckHours; q != nil {
-		v.hours("sla.status_check_hours", *q)
 	}
 }
 

@@ -52,7 +52,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	clk := clock.NewVirtual(t0)
-	eng, err := New(Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Policy: sla.NewPolicy(cfg), Clock: clk, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := New(Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Policy: mustPolicy(t, cfg), Clock: clk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,4 +344,13 @@ func TestUndeliverableMailIsReported(t *testing.T) {
 	if len(h.events("delivery-failed")) != 1 {
 		t.Fatal("a failed notice caused another notice")
 	}
+}
+
+func mustPolicy(t *testing.T, cfg *config.Config) sla.Policy {
+	t.Helper()
+	p, err := sla.NewPolicy(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -13,10 +13,11 @@ import (
 	"escalationd/config"
 	"escalationd/internal/clock"
 	"escalationd/router"
-	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
 	"escalationd/vocab"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // fireUntil advances the virtual clock step by step to end, firing every
@@ -57,7 +58,7 @@ func (h *harness) restart(now time.Time) {
 	rt, _ := router.Compile(h.cfg)
 	tpl, _ := templates.Load("")
 	h.clk = clock.NewVirtual(now)
-	eng, err := New(Options{Config: h.cfg, Store: h.st, Router: rt, Templates: tpl, Policy: sla.NewPolicy(h.cfg), Clock: h.clk, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := New(Options{Config: h.cfg, Store: h.st, Router: rt, Templates: tpl, Policy: mustPolicy(h.t, h.cfg), Clock: h.clk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -223,7 +224,11 @@ ACK
 // morning; breaches are never held.
 func TestStatusChecksWaitForTheirHours(t *testing.T) {
 	h := newHarness(t)
-	h.cfg.SLA.StatusCheckHours = &config.Hours{Days: []string{"mon-fri"}, Start: "08:00", End: "18:00", Timezone: "America/New_York"}
+	var quiet config.Hours
+	if err := yaml.Unmarshal([]byte(`{days: [mon-fri], start: "08:00", end: "18:00", timezone: America/New_York}`), &quiet); err != nil {
+		t.Fatal(err)
+	}
+	h.cfg.SLA.StatusCheckHours = &quiet
 	// Friday 2026-11-27 16:00 New York: the first check (+4h) is at 20:00.
 	h.restart(time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC))
 	h.deliver("escalations", escalation("TCK-12", "High", ""))

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"escalationd/config"
 	"escalationd/store"
 	"escalationd/vocab"
 )
@@ -19,14 +20,12 @@ func (r *Refusal) Error() string { return r.Reason }
 // ConfidentialGuard refuses mail of a confidential case (security, legal,
 // fraud, media) that would reach the customer: the customer's address, or
 // anyone at the customer's domain unless that domain is one of the
-// company's own (internalDomains), and, for an outside security report, the
+// company's own (internalDomains, subdomains included:
+// config.IsInternalAddress), and, for an outside security report, the
 // reporter. It reads the case fresh for every message, so neither a
 // template, a config change nor a scheduler bug can route around it.
 func ConfidentialGuard(st *store.Store, internalDomains []string) Guard {
-	internal := make([]string, len(internalDomains))
-	for i, d := range internalDomains {
-		internal[i] = strings.ToLower(d)
-	}
+	internal := slices.Clone(internalDomains)
 	return func(ctx context.Context, m *store.Mail) error {
 		if m.CaseID == 0 {
 			return nil
@@ -42,14 +41,14 @@ func ConfidentialGuard(st *store.Store, internalDomains []string) Guard {
 		if c.Customer != "" && strings.Contains(c.Customer, "@") {
 			forbidden = append(forbidden, strings.ToLower(c.Customer))
 		}
-		if c.Kind == vocab.KindSecurityReport && c.Agent != "" && !slices.Contains(internal, domain(c.Agent)) {
+		if c.Kind == vocab.KindSecurityReport && c.Agent != "" && !config.IsInternalAddress(c.Agent, internal) {
 			// An outside reporter; an employee who reported to security@
 			// may still hear back.
 			forbidden = append(forbidden, strings.ToLower(c.Agent))
 		}
 		var forbiddenDomains []string
 		for _, f := range forbidden {
-			if d := domain(f); d != "" && !slices.Contains(internal, d) {
+			if d := domain(f); d != "" && !config.IsInternalDomain(d, internal) {
 				forbiddenDomains = append(forbiddenDomains, d)
 			}
 		}

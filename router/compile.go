@@ -7,6 +7,7 @@ import (
 
 	"escalationd/config"
 	"escalationd/sla"
+	"escalationd/vocab"
 )
 
 // Router is the compiled routing policy. It is immutable and safe for
@@ -17,6 +18,7 @@ type Router struct {
 	teams      map[string]*team
 	teamNames  []string
 	phrases    phrases
+	schedule   *sla.Schedule
 }
 
 type route struct {
@@ -65,26 +67,30 @@ func newSet(values []string) set {
 	return s
 }
 
-// Compile builds a Router from a validated config. It fails only on what
-// would leave Route unable to answer: a team, rotation or category that
-// does not exist, an after_hours cycle, hours or a rotation that do not
-// compile (a time zone missing from this machine's zone database).
+// Compile builds a Router from a config. It is the one place the rules of
+// routing live: every team name the config uses resolves (routes,
+// after_hours, the SLA chains, the flood alert), teams reach someone at all
+// hours, rotations and hours compile (sla.NewRotation, sla.NewHours),
+// keywords can match, and every route can be reached. Each problem names
+// its file and line (config.Problem), so check-config passes Compile in
+// config.Options.Checks; the Router is nil when there is any.
 func Compile(cfg *config.Config) (*Router, error) {
 	if cfg == nil {
 		return nil, errors.New("router: nil config")
 	}
 	r := &Router{teams: map[string]*team{}}
-	var errs []error
-	fail := func(path, format string, args ...any) { errs = append(errs, cfg.Problem(path, format, args...)) }
+	c := &checker{cfg: cfg}
 
-	rotations := map[string]*sla.Rotation{}
-	for i, rc := range cfg.Rotations {
-		rot, err := sla.NewRotation(rc)
-		if err != nil {
-			fail(fmt.Sprintf("rotations[%d]", i), "%v", err)
-			continue
-		}
-		rotations[rc.Name] = rot
+	// The rotations compile once, here; the router keeps them as the
+	// schedule that answers who is on call.
+	sched, err := sla.NewSchedule(cfg)
+	if err != nil {
+		c.errs = append(c.errs, err)
+	}
+	r.schedule = sched
+	rotationNames := map[string]bool{}
+	for _, rc := range cfg.Rotations {
+		rotationNames[rc.Name] = true
 	}
 	for i, tc := range cfg.Teams {
 		p := fmt.Sprintf("teams[%d]", i)
@@ -92,49 +98,66 @@ func Compile(cfg *config.Config) (*Router, error) {
 		for _, a := range tc.Addresses {
 			t.addresses = append(t.addresses, strings.ToLower(strings.TrimSpace(a)))
 		}
+		switch {
+		case len(t.addresses) == 0 && tc.Rotation == "":
+			c.fail(p, "team %q has no addresses and no rotation", tc.Name)
+		case len(t.addresses) > 0 && tc.Rotation != "":
+			c.fail(p, "team %q sets both addresses and rotation; choose one", tc.Name)
+		}
 		if tc.Rotation != "" {
-			if t.rotation = rotations[tc.Rotation]; t.rotation == nil {
-				fail(p+".rotation", "unknown rotation %q", tc.Rotation)
+			if rot, err := sched.Rotation(tc.Rotation); err == nil {
+				t.rotation = rot
+			}
+			if !rotationNames[tc.Rotation] {
+				c.fail(p+".rotation", "unknown rotation %q", tc.Rotation)
 			}
 		}
 		if tc.Hours != nil {
 			h, err := sla.NewHours(*tc.Hours)
 			if err != nil {
-				fail(p+".hours", "%v", err)
+				c.errs = append(c.errs, cfg.Problems(p+".hours", err)...)
 			}
 			t.hours = h
 			if tc.AfterHours == "" {
-				fail(p+".hours", "team %q has hours but no after_hours team", tc.Name)
+				c.fail(p+".hours", "team %q has hours but no after_hours team", tc.Name)
 			}
 		}
-		if len(t.addresses) == 0 && tc.Rotation == "" {
-			fail(p, "team %q has no addresses and no rotation", tc.Name)
+		if _, dup := r.teams[tc.Name]; !dup {
+			r.teams[tc.Name] = t
+			r.teamNames = append(r.teamNames, tc.Name)
 		}
-		r.teams[tc.Name] = t
-		r.teamNames = append(r.teamNames, tc.Name)
 	}
 	for i, tc := range cfg.Teams {
-		if err := r.checkAfterHours(tc.Name); err != nil {
-			fail(fmt.Sprintf("teams[%d].after_hours", i), "%v", err)
+		p := fmt.Sprintf("teams[%d].after_hours", i)
+		switch {
+		case tc.AfterHours == "":
+		case tc.Hours == nil:
+			c.fail(p, "after_hours needs hours")
+		case tc.AfterHours == tc.Name:
+			c.fail(p, "after_hours cannot name the team itself")
+		default:
+			c.teamRef(r, p, tc.AfterHours)
 		}
 	}
+	c.afterHoursCycles(cfg.Teams)
 
 	catNames := map[string]bool{}
-	for _, cc := range cfg.Categories {
-		c := &category{
+	for i, cc := range cfg.Categories {
+		cat := &category{
 			name:      cc.Name,
 			mailboxes: newSet(cc.Mailboxes), kinds: newSet(cc.Kinds), issueTypes: newSet(cc.IssueTypes),
 			flags: flagsOf(cc.Flags), notes: cc.Notes,
 		}
+		c.keywords(fmt.Sprintf("categories[%d].keywords", i), cc.Keywords)
 		for _, k := range cc.Keywords {
-			c.keywords = append(c.keywords, r.phrases.add(k))
+			cat.keywords = append(cat.keywords, r.phrases.add(k))
 		}
-		r.categories = append(r.categories, c)
+		r.categories = append(r.categories, cat)
 		catNames[cc.Name] = true
 	}
 
-	var build func(rcs []config.Route, parent, p string) []*route
-	build = func(rcs []config.Route, parent, p string) []*route {
+	var build func(rcs []config.Route, parent, p string, outer map[string][]string) []*route
+	build = func(rcs []config.Route, parent, p string, outer map[string][]string) []*route {
 		var out []*route
 		for i, rc := range rcs {
 			rp := fmt.Sprintf("%s[%d]", p, i)
@@ -157,54 +180,44 @@ func Compile(cfg *config.Config) (*Router, error) {
 			for _, s := range rc.Match.Sender {
 				rt.senders = append(rt.senders, strings.ToLower(strings.TrimSpace(s)))
 			}
+			for j, cat := range rc.Match.Category {
+				if !catNames[cat] {
+					c.fail(fmt.Sprintf("%s.match.category[%d]", rp, j), "unknown category %q", cat)
+				}
+			}
+			c.keywords(rp+".match.keywords", rc.Match.Keywords)
 			for _, k := range rc.Match.Keywords {
 				rt.keywords = append(rt.keywords, r.phrases.add(k))
 			}
-			for j, c := range rc.Match.Category {
-				if !catNames[c] {
-					fail(fmt.Sprintf("%s.match.category[%d]", rp, j), "unknown category %q", c)
-				}
-			}
+			inner := c.narrowed(rc, rp, outer)
 			for _, f := range []struct {
 				field string
 				names []string
 			}{{"to", rc.To}, {"cc", rc.Cc}, {"incident", rc.Incident}} {
 				for j, n := range f.names {
-					if r.teams[n] == nil {
-						fail(fmt.Sprintf("%s.%s[%d]", rp, f.field, j), "unknown team %q", n)
-					}
+					c.teamRef(r, fmt.Sprintf("%s.%s[%d]", rp, f.field, j), n)
 				}
 			}
-			rt.children = build(rc.Routes, rt.path, rp+".routes")
+			rt.children = build(rc.Routes, rt.path, rp+".routes", inner)
 			out = append(out, rt)
 		}
+		c.shadowed(rcs, p)
 		return out
 	}
-	r.routes = build(cfg.Routes, "", "routes")
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	r.routes = build(cfg.Routes, "", "routes", nil)
+
+	for _, name := range vocab.Urgencies {
+		for j, t := range cfg.SLA.Urgencies[name].Chain {
+			c.teamRef(r, fmt.Sprintf("sla.urgencies.%s.chain[%d]", name, j), t)
+		}
+	}
+	if f := cfg.RateLimits.FloodAlert; f != "" {
+		c.teamRef(r, "rate_limits.flood_alert", f)
+	}
+	if len(c.errs) > 0 {
+		return nil, errors.Join(c.errs...)
 	}
 	return r, nil
-}
-
-// checkAfterHours follows the after_hours chain from name; it must end at a
-// known team without coming back.
-func (r *Router) checkAfterHours(name string) error {
-	seen := []string{name}
-	for t := r.teams[name]; t != nil && t.afterHours != ""; {
-		next := r.teams[t.afterHours]
-		if next == nil {
-			return fmt.Errorf("unknown team %q", t.afterHours)
-		}
-		for _, s := range seen {
-			if s == next.name {
-				return fmt.Errorf("after_hours cycle: %s > %s", strings.Join(seen, " > "), next.name)
-			}
-		}
-		seen = append(seen, next.name)
-		t = next
-	}
-	return nil
 }
 
 func flagsOf(f config.Flags) Flags {
@@ -213,3 +226,13 @@ func flagsOf(f config.Flags) Flags {
 
 // Teams lists the team names in config order.
 func (r *Router) Teams() []string { return append([]string(nil), r.teamNames...) }
+
+// Schedule is every rotation of the config, compiled with the router.
+func (r *Router) Schedule() *sla.Schedule { return r.schedule }
+
+// Check is Compile for check-config: only the problems. Pass it in
+// config.Options.Checks.
+func Check(cfg *config.Config) error {
+	_, err := Compile(cfg)
+	return err
+}

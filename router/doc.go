@@ -2,7 +2,10 @@
 // goes to, which special categories it falls into, and why.
 //
 // [Compile] turns the config's teams, rotations, categories and routes into
-// a [Router] once, at load. [Router.Route] is then pure: no I/O, no clock
+// a [Router] once, at load. It is the one place the routing rules live
+// (team references, after_hours chains, keywords that can match, routes
+// that can be reached); [Check] gives its problems, with file and line, to
+// check-config. [Router.Route] is then pure: no I/O, no clock
 // (the instant is a parameter), no error; it only reads the compiled tree.
 //
 // # Routes

@@ -39,7 +39,7 @@ func (p *phrases) add(keyword string) int {
 	}
 	p.list = append(p.list, phrase{keyword: keyword, words: words})
 	id := len(p.list) - 1
-	if len(words) > 0 { // a keyword without words never matches (validation rejects it)
+	if len(words) > 0 { // a keyword without words never matches (Compile rejects it)
 		p.byFirst[words[0]] = append(p.byFirst[words[0]], id)
 	}
 	return id

@@ -34,7 +34,7 @@ func TestHelpdeskYear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rc.Timezone != "America/New_York" || rc.HandoffTime != "09:00" || len(rc.Overrides) == 0 {
+	if rc.Timezone.String() != "America/New_York" || rc.HandoffTime.String() != "09:00" || len(rc.Overrides) == 0 {
 		t.Fatalf("the example's rotation changed (%+v): update this test", rc)
 	}
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, ny)
@@ -46,7 +46,7 @@ func TestHelpdeskYear(t *testing.T) {
 		address string
 	}
 	var turns []turn
-	day, _ := time.Parse("2006-01-02", rc.Start)
+	day, _ := time.Parse("2006-01-02", rc.Start.String())
 	for i := 0; ; i++ {
 		at := time.Date(day.Year(), day.Month(), day.Day(), 9, 0, 0, 0, ny)
 		turns = append(turns, turn{at, rc.People[i%len(rc.People)].Address})
@@ -57,8 +57,8 @@ func TestHelpdeskYear(t *testing.T) {
 	}
 	expected := func(at time.Time) string {
 		for _, o := range rc.Overrides {
-			s, _ := config.ParseLocal(o.Start, ny)
-			e, _ := config.ParseLocal(o.End, ny)
+			s := o.Start.In(ny)
+			e := o.End.In(ny)
 			if !at.Before(s) && at.Before(e) {
 				p, _ := rc.PersonFor(o.Person)
 				return p.Address
@@ -77,8 +77,8 @@ func TestHelpdeskYear(t *testing.T) {
 		bounds = append(bounds, tn.at)
 	}
 	for _, o := range rc.Overrides {
-		s, _ := config.ParseLocal(o.Start, ny)
-		e, _ := config.ParseLocal(o.End, ny)
+		s := o.Start.In(ny)
+		e := o.End.In(ny)
 		bounds = append(bounds, s, e)
 	}
 	slices.SortFunc(bounds, func(a, b time.Time) int { return a.Compare(b) })

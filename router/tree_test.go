@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"escalationd/config"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // base is the part of a config every rule set below shares.
@@ -290,8 +292,8 @@ routes:
 func TestCompileRejects(t *testing.T) {
 	cfg := &config.Config{
 		Teams: []config.Team{
-			{Name: "x", Addresses: []string{"x@example.com"}, Hours: &config.Hours{Days: []string{"mon"}, Start: "09:00", End: "10:00", Timezone: "UTC"}, AfterHours: "y"},
-			{Name: "y", Addresses: []string{"y@example.com"}, Hours: &config.Hours{Days: []string{"mon"}, Start: "09:00", End: "10:00", Timezone: "UTC"}, AfterHours: "x"},
+			{Name: "x", Addresses: []string{"x@example.com"}, Hours: mondayHours(t), AfterHours: "y"},
+			{Name: "y", Addresses: []string{"y@example.com"}, Hours: mondayHours(t), AfterHours: "x"},
 			{Name: "z", Rotation: "missing"},
 		},
 		Routes: []config.Route{{Name: "r", To: []string{"nope"}, Match: config.Match{Category: []string{"ghost"}}}},
@@ -300,7 +302,7 @@ func TestCompileRejects(t *testing.T) {
 	if err == nil {
 		t.Fatal("Compile accepted a broken config")
 	}
-	for _, want := range []string{"after_hours cycle: x > y > x", `unknown rotation "missing"`, `unknown team "nope"`, `unknown category "ghost"`} {
+	for _, want := range []string{"after_hours cycle x > y > x", `unknown rotation "missing"`, `unknown team "nope"`, `unknown category "ghost"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
@@ -308,4 +310,14 @@ func TestCompileRejects(t *testing.T) {
 	if _, err := Compile(nil); err == nil {
 		t.Error("Compile(nil) succeeded")
 	}
+}
+
+// mondayHours are Monday 09:00-10:00 UTC, parsed as the config file is.
+func mondayHours(t testing.TB) *config.Hours {
+	t.Helper()
+	var h config.Hours
+	if err := yaml.Unmarshal([]byte(`{days: [mon], start: "09:00", end: "10:00", timezone: UTC}`), &h); err != nil {
+		t.Fatal(err)
+	}
+	return &h
 }

@@ -8,13 +8,16 @@
 //
 // # Business hours
 //
-// [Hours] is compiled from a [config.Hours] and answers [Hours.In] by wall
+// [Hours] is compiled from a [config.Hours] (typed values the config parsed;
+// [NewHours] holds the rules, such as end after start) and answers [Hours.In] by wall
 // clock in its time zone: 09:00-18:00 America/New_York means 09:00-18:00 in
 // New York in winter and in summer alike.
 //
 // # On-call rotations
 //
-// [Rotation] is compiled from a [config.Rotation]. People take one-week turns
+// [Rotation] is compiled from a [config.Rotation]; [NewRotation] holds the
+// rules that keep somebody on call (no short first shift, no overrides that
+// run backwards, overlap or name nobody). People take one-week turns
 // in order, starting with People[0] on the configured start date at the
 // hand-off time, repeating forward and backward. Every hand-off is computed
 // with time.Date in the rotation's time zone, never by adding 168 hours, so

@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,42 +16,36 @@ type Hours struct {
 	loc        *time.Location
 }
 
-// NewHours compiles h. The config validator reports the same problems with
-// line numbers; this error is for configs built in code.
+// NewHours compiles h; it is the one place the rules of working hours
+// live. Its error is a joined list of config.FieldError, with paths relative
+// to the hours ("timezone", "" for the whole), so the caller can report them
+// at their line with Config.Problems.
 func NewHours(h config.Hours) (*Hours, error) {
-	loc, err := LoadLocation(h.Timezone)
-	if err != nil {
-		return nil, err
+	var errs []error
+	if h.Timezone.IsZero() {
+		errs = append(errs, config.FieldErrorf("timezone", "missing timezone: use an IANA name such as America/New_York"))
 	}
-	days, err := config.ParseDays(h.Days)
-	if err != nil {
-		return nil, err
+	if h.Days.IsZero() {
+		errs = append(errs, config.FieldErrorf("days", "days is empty: list weekdays such as [mon-fri]"))
 	}
-	start, err := config.ParseClock(h.Start)
-	if err != nil {
-		return nil, err
+	if h.Start.IsZero() {
+		errs = append(errs, config.FieldErrorf("start", "missing start (HH:MM)"))
 	}
-	end, err := config.ParseClock(h.End)
-	if err != nil {
-		return nil, err
+	if h.End.IsZero() {
+		errs = append(errs, config.FieldErrorf("end", "missing end (HH:MM)"))
 	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	start, end := h.Start.Minutes(), h.End.Minutes()
 	if end <= start {
-		return nil, fmt.Errorf("hours end %s must be after start %s", h.End, h.Start)
+		return nil, config.FieldErrorf("", "end %s must be after start %s", h.End, h.Start)
 	}
-	return &Hours{days: days, start: start * 60, end: end * 60, loc: loc}, nil
-}
-
-// LoadLocation loads an IANA time zone. Unlike time.LoadLocation it refuses
-// "" (UTC by accident) and "Local" (whatever the machine says).
-func LoadLocation(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
-		return nil, fmt.Errorf("invalid time zone %q: use an IANA name such as America/New_York", name)
+	hs := &Hours{start: start * 60, end: end * 60, loc: h.Timezone.Location()}
+	for d := range hs.days {
+		hs.days[d] = h.Days.Has(time.Weekday(d))
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("invalid time zone %q: %w", name, err)
-	}
-	return loc, nil
+	return hs, nil
 }
 
 // In reports whether t falls within the hours, by wall clock in their zone.

@@ -16,9 +16,44 @@ func mustLoc(t testing.TB, name string) *time.Location {
 	return loc
 }
 
+// hoursOf parses working hours the way the config file does; "" leaves a
+// value unset.
+func hoursOf(days []string, start, end, zone string) (config.Hours, error) {
+	var h config.Hours
+	var err error
+	if len(days) > 0 {
+		if h.Days, err = config.ParseWeekdays(days...); err != nil {
+			return h, err
+		}
+	}
+	for _, v := range []struct {
+		s    string
+		into *config.Clock
+	}{{start, &h.Start}, {end, &h.End}} {
+		if v.s != "" {
+			if *v.into, err = config.ParseClock(v.s); err != nil {
+				return h, err
+			}
+		}
+	}
+	if zone != "" {
+		h.Timezone, err = config.ParseZone(zone)
+	}
+	return h, err
+}
+
+func mustHours(t testing.TB, days []string, start, end, zone string) config.Hours {
+	t.Helper()
+	h, err := hoursOf(days, start, end, zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 func TestHoursIn(t *testing.T) {
 	ny := mustLoc(t, "America/New_York")
-	h, err := NewHours(config.Hours{Days: []string{"mon-fri"}, Start: "09:00", End: "18:00", Timezone: "America/New_York"})
+	h, err := NewHours(mustHours(t, []string{"mon-fri"}, "09:00", "18:00", "America/New_York"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +94,7 @@ func TestHoursString(t *testing.T) {
 		{[]string{"fri-mon"}, "Mon, Fri-Sun"},
 		{[]string{"sun-sat"}, "Mon-Sun"},
 	} {
-		h, err := NewHours(config.Hours{Days: tt.days, Start: "00:00", End: "24:00", Timezone: "UTC"})
+		h, err := NewHours(mustHours(t, tt.days, "00:00", "24:00", "UTC"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,18 +105,29 @@ func TestHoursString(t *testing.T) {
 }
 
 func TestNewHoursRejects(t *testing.T) {
-	for name, h := range map[string]config.Hours{
-		"no zone":    {Days: []string{"mon"}, Start: "09:00", End: "18:00"},
-		"local zone": {Days: []string{"mon"}, Start: "09:00", End: "18:00", Timezone: "Local"},
-		"bad zone":   {Days: []string{"mon"}, Start: "09:00", End: "18:00", Timezone: "Mars/Olympus"},
-		"no days":    {Start: "09:00", End: "18:00", Timezone: "UTC"},
-		"bad day":    {Days: []string{"funday"}, Start: "09:00", End: "18:00", Timezone: "UTC"},
-		"end first":  {Days: []string{"mon"}, Start: "18:00", End: "09:00", Timezone: "UTC"},
-		"empty span": {Days: []string{"mon"}, Start: "09:00", End: "09:00", Timezone: "UTC"},
-		"bad clock":  {Days: []string{"mon"}, Start: "9am", End: "18:00", Timezone: "UTC"},
-		"hour 25":    {Days: []string{"mon"}, Start: "09:00", End: "25:00", Timezone: "UTC"},
+	// A value that does not parse never reaches NewHours: the config
+	// rejects it at its line. Either way the hours are refused.
+	type hours struct {
+		days             []string
+		start, end, zone string
+	}
+	for name, h := range map[string]hours{
+		"no zone":    {[]string{"mon"}, "09:00", "18:00", ""},
+		"local zone": {[]string{"mon"}, "09:00", "18:00", "Local"},
+		"bad zone":   {[]string{"mon"}, "09:00", "18:00", "Mars/Olympus"},
+		"no days":    {nil, "09:00", "18:00", "UTC"},
+		"bad day":    {[]string{"funday"}, "09:00", "18:00", "UTC"},
+		"end first":  {[]string{"mon"}, "18:00", "09:00", "UTC"},
+		"empty span": {[]string{"mon"}, "09:00", "09:00", "UTC"},
+		"bad clock":  {[]string{"mon"}, "9am", "18:00", "UTC"},
+		"hour 25":    {[]string{"mon"}, "09:00", "25:00", "UTC"},
+		"no start":   {[]string{"mon"}, "", "18:00", "UTC"},
 	} {
-		if _, err := NewHours(h); err == nil {
+		ch, err := hoursOf(h.days, h.start, h.end, h.zone)
+		if err == nil {
+			_, err = NewHours(ch)
+		}
+		if err == nil {
 			t.Errorf("%s: NewHours accepted %+v", name, h)
 		}
 	}

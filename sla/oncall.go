@@ -41,56 +41,77 @@ type Shift struct {
 	Reason   string `json:"-"`
 }
 
-// NewRotation compiles r. The config validator reports the same problems
-// with line numbers; this error is for configs built in code.
+// NewRotation compiles r; it is the one place the rules of a rotation live
+// (everything set, the first shift a whole week, somebody always on call,
+// overrides that neither run backwards nor overlap). Its error is a joined
+// list of config.FieldError with paths relative to the rotation, so the
+// caller can report each at its line with Config.Problems.
 func NewRotation(r config.Rotation) (*Rotation, error) {
-	loc, err := LoadLocation(r.Timezone)
-	if err != nil {
-		return nil, fmt.Errorf("rotation %q: %w", r.Name, err)
+	var errs []error
+	fail := func(path, format string, args ...any) { errs = append(errs, config.FieldErrorf(path, format, args...)) }
+	if r.Timezone.IsZero() {
+		fail("timezone", "missing timezone: use an IANA name such as America/New_York")
+	}
+	if r.HandoffDay.IsZero() {
+		fail("handoff_day", "missing handoff_day (mon, tue, ...)")
+	}
+	if r.HandoffTime.IsZero() {
+		fail("handoff_time", "missing handoff_time (HH:MM)")
+	} else if r.HandoffTime.Minutes() == 24*60 {
+		fail("handoff_time", "handoff_time 24:00 is the next day: use 00:00 and the next handoff_day")
+	}
+	if r.Start.IsZero() {
+		fail("start", "missing start date (YYYY-MM-DD)")
+	} else if !r.HandoffDay.IsZero() && r.Start.Weekday() != r.HandoffDay.Weekday() {
+		fail("start", "start %s is a %s, but hand-offs happen on %s: the first shift would be short (a gap)", r.Start, r.Start.Weekday(), r.HandoffDay)
 	}
 	if len(r.People) == 0 {
-		return nil, fmt.Errorf("rotation %q has no people", r.Name)
+		fail("", "rotation %q has no people: nobody would be on call (a gap)", r.Name)
 	}
-	day, err := config.ParseWeekday(r.HandoffDay)
-	if err != nil {
-		return nil, fmt.Errorf("rotation %q: %w", r.Name, err)
+	loc := r.Timezone.Location()
+	rot := &Rotation{name: r.Name, loc: loc, people: slices.Clone(r.People)}
+	rot.year, rot.month, rot.day = r.Start.YMD()
+	rot.hour, rot.min = r.HandoffTime.Minutes()/60, r.HandoffTime.Minutes()%60
+	type span struct {
+		i int
+		override
 	}
-	at, err := config.ParseClock(r.HandoffTime)
-	if err != nil || at >= 24*60 {
-		return nil, fmt.Errorf("rotation %q: invalid handoff_time %q", r.Name, r.HandoffTime)
-	}
-	start, err := time.Parse("2006-01-02", r.Start)
-	if err != nil {
-		return nil, fmt.Errorf("rotation %q: invalid start %q", r.Name, r.Start)
-	}
-	if start.Weekday() != day {
-		return nil, fmt.Errorf("rotation %q: start %s is a %s, not a %s", r.Name, r.Start, start.Weekday(), day)
-	}
-	rot := &Rotation{
-		name: r.Name, loc: loc,
-		year: start.Year(), month: start.Month(), day: start.Day(),
-		hour: at / 60, min: at % 60,
-		people: slices.Clone(r.People),
-	}
+	var spans []span
 	for i, o := range r.Overrides {
-		s, err1 := config.ParseLocal(o.Start, loc)
-		e, err2 := config.ParseLocal(o.End, loc)
+		op := fmt.Sprintf("overrides[%d]", i)
+		if o.Start.IsZero() {
+			fail(op+".start", "missing start (YYYY-MM-DD HH:MM)")
+		}
+		if o.End.IsZero() {
+			fail(op+".end", "missing end (YYYY-MM-DD HH:MM)")
+		}
 		p, ok := r.PersonFor(o.Person)
-		switch {
-		case err1 != nil || err2 != nil:
-			return nil, fmt.Errorf("rotation %q: overrides[%d]: %w", r.Name, i, errors.Join(err1, err2))
-		case !e.After(s):
-			return nil, fmt.Errorf("rotation %q: overrides[%d] ends before it starts", r.Name, i)
-		case !ok:
-			return nil, fmt.Errorf("rotation %q: overrides[%d]: unknown person %q", r.Name, i, o.Person)
+		if !ok {
+			fail(op+".person", "override person %q is neither a rotation member nor an address: nobody would be on call (a gap)", o.Person)
 		}
-		rot.overrides = append(rot.overrides, override{start: s, end: e, person: p, reason: o.Reason})
+		if loc == nil || o.Start.IsZero() || o.End.IsZero() {
+			continue
+		}
+		s, e := o.Start.In(loc), o.End.In(loc)
+		if !e.After(s) {
+			fail(op, "override ends (%s) before it starts (%s)", o.End, o.Start)
+			continue
+		}
+		spans = append(spans, span{i, override{start: s, end: e, person: p, reason: o.Reason}})
 	}
-	slices.SortFunc(rot.overrides, func(a, b override) int { return a.start.Compare(b.start) })
-	for i := 1; i < len(rot.overrides); i++ {
-		if rot.overrides[i].start.Before(rot.overrides[i-1].end) {
-			return nil, fmt.Errorf("rotation %q: overrides overlap at %s", r.Name, rot.overrides[i].start.Format(config.LocalTimeLayout))
+	slices.SortStableFunc(spans, func(a, b span) int { return a.start.Compare(b.start) })
+	for k := 1; k < len(spans); k++ {
+		prev, cur := spans[k-1], spans[k]
+		if cur.start.Before(prev.end) {
+			fail(fmt.Sprintf("overrides[%d]", cur.i), "override overlaps overrides[%d] (%s until %s): two people would be on call at once",
+				prev.i, r.Overrides[prev.i].Start, r.Overrides[prev.i].End)
 		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for _, sp := range spans {
+		rot.overrides = append(rot.overrides, sp.override)
 	}
 	return rot, nil
 }
@@ -213,14 +234,15 @@ type Schedule struct {
 	rotations []*Rotation
 }
 
-// NewSchedule compiles every rotation of cfg.
+// NewSchedule compiles every rotation of cfg; its problems name the file
+// and line. A rotation that does not compile is left out.
 func NewSchedule(cfg *config.Config) (*Schedule, error) {
 	s := &Schedule{}
 	var errs []error
-	for _, r := range cfg.Rotations {
+	for i, r := range cfg.Rotations {
 		rot, err := NewRotation(r)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, cfg.Problems(fmt.Sprintf("rotations[%d]", i), err)...)
 			continue
 		}
 		s.rotations = append(s.rotations, rot)

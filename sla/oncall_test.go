@@ -17,21 +17,31 @@ var people = []config.Person{
 
 func testRotation() config.Rotation {
 	return config.Rotation{
-		Name: "eng", Timezone: "America/New_York",
-		Start: "2025-11-24", HandoffDay: "monday", HandoffTime: "09:00",
+		Name: "eng", Timezone: must(config.ParseZone("America/New_York")),
+		Start: must(config.ParseDate("2025-11-24")), HandoffDay: must(config.ParseWeekday("monday")), HandoffTime: must(config.ParseClock("09:00")),
 		People: people,
 		Overrides: []config.Override{
 			// Spans the fall-back change (Nov 1, 2026).
-			{Start: "2026-10-30 18:00", End: "2026-11-02 09:00", Person: "Casey Morgan", Reason: "swap"},
+			{Start: local("2026-10-30 18:00"), End: local("2026-11-02 09:00"), Person: "Casey Morgan", Reason: "swap"},
 			// An address outside the rotation.
-			{Start: "2026-12-24 18:00", End: "2026-12-28 09:00", Person: "holiday@example.com", Reason: "holiday"},
+			{Start: local("2026-12-24 18:00"), End: local("2026-12-28 09:00"), Person: "holiday@example.com", Reason: "holiday"},
 			// Adjacent to the previous one; same person as the week it ends in.
-			{Start: "2026-12-28 09:00", End: "2026-12-29 09:00", Person: "alex@example.com"},
+			{Start: local("2026-12-28 09:00"), End: local("2026-12-29 09:00"), Person: "alex@example.com"},
 			// Spans the spring-forward change (Mar 8, 2026), ends mid-week.
-			{Start: "2026-03-07 00:00", End: "2026-03-10 12:00", Person: "Blake Chen"},
+			{Start: local("2026-03-07 00:00"), End: local("2026-03-10 12:00"), Person: "Blake Chen"},
 		},
 	}
 }
+
+// must is for test values written correctly.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func local(s string) config.LocalTime { return must(config.ParseLocalTime(s)) }
 
 func TestOnCallExamples(t *testing.T) {
 	ny := mustLoc(t, "America/New_York")
@@ -59,7 +69,7 @@ func TestOnCallExamples(t *testing.T) {
 		{"override across fall-back", at(2026, 11, 1, 1, 30), "casey@example.com", at(2026, 11, 2, 9, 0)},
 	}
 	gap := testRotation()
-	gap.Start, gap.HandoffDay, gap.HandoffTime, gap.Overrides = "2026-03-01", "sunday", "02:30", nil
+	gap.Start, gap.HandoffDay, gap.HandoffTime, gap.Overrides = must(config.ParseDate("2026-03-01")), must(config.ParseWeekday("sunday")), must(config.ParseClock("02:30")), nil
 	gapRot, err := NewRotation(gap)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +128,7 @@ func TestRotationYear(t *testing.T) {
 		// 02:30 on a Sunday does not exist on Mar 8, 2026 and happens twice
 		// on Nov 1, 2026.
 		{"sunday 02:30 in the DST gap", func(r *config.Rotation) {
-			r.Start, r.HandoffDay, r.HandoffTime, r.Overrides = "2025-11-23", "sunday", "02:30", nil
+			r.Start, r.HandoffDay, r.HandoffTime, r.Overrides = must(config.ParseDate("2025-11-23")), must(config.ParseWeekday("sunday")), must(config.ParseClock("02:30")), nil
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,10 +149,10 @@ func checkYear(t *testing.T, cfg config.Rotation) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc := mustLoc(t, cfg.Timezone)
+	loc := mustLoc(t, cfg.Timezone.String())
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, loc)
 	to := time.Date(2027, 1, 1, 0, 0, 0, 0, loc)
-	hh, _ := config.ParseClock(cfg.HandoffTime)
+	hh := cfg.HandoffTime.Minutes()
 
 	// Hand-offs: walk the calendar a week at a time from the start date.
 	type handoff struct {
@@ -150,7 +160,7 @@ func checkYear(t *testing.T, cfg config.Rotation) {
 		idx int
 	}
 	var handoffs []handoff
-	date, _ := time.Parse("2006-01-02", cfg.Start)
+	date, _ := time.Parse("2006-01-02", cfg.Start.String())
 	for i := 0; ; i++ {
 		at := time.Date(date.Year(), date.Month(), date.Day(), hh/60, hh%60, 0, 0, loc)
 		if at.Hour() != hh/60 || at.Minute() != hh%60 {
@@ -175,8 +185,8 @@ func checkYear(t *testing.T, cfg config.Rotation) {
 
 	expected := func(at time.Time) string {
 		for _, o := range cfg.Overrides {
-			s, _ := config.ParseLocal(o.Start, loc)
-			e, _ := config.ParseLocal(o.End, loc)
+			s := o.Start.In(loc)
+			e := o.End.In(loc)
 			if !at.Before(s) && at.Before(e) {
 				p, _ := cfg.PersonFor(o.Person)
 				return p.Address
@@ -198,8 +208,8 @@ func checkYear(t *testing.T, cfg config.Rotation) {
 		bounds = append(bounds, h.at)
 	}
 	for _, o := range cfg.Overrides {
-		s, _ := config.ParseLocal(o.Start, loc)
-		e, _ := config.ParseLocal(o.End, loc)
+		s := o.Start.In(loc)
+		e := o.End.In(loc)
 		bounds = append(bounds, s, e)
 	}
 	slices.SortFunc(bounds, func(a, b time.Time) int { return a.Compare(b) })
@@ -236,19 +246,25 @@ func checkYear(t *testing.T, cfg config.Rotation) {
 }
 
 func TestNewRotationRejects(t *testing.T) {
-	for name, mod := range map[string]func(*config.Rotation){
-		"no people":      func(r *config.Rotation) { r.People = nil },
-		"start weekday":  func(r *config.Rotation) { r.Start = "2025-11-25" },
-		"bad zone":       func(r *config.Rotation) { r.Timezone = "Nowhere/Land" },
-		"bad handoff":    func(r *config.Rotation) { r.HandoffTime = "24:00" },
-		"unknown person": func(r *config.Rotation) { r.Overrides[0].Person = "Nobody" },
-		"reversed":       func(r *config.Rotation) { r.Overrides[0].End = "2026-10-01 00:00" },
-		"overlap": func(r *config.Rotation) {
-			r.Overrides = append(r.Overrides, config.Override{Start: "2026-11-01 00:00", End: "2026-11-05 00:00", Person: "Alex Rivera"})
+	// A value that does not parse never reaches NewRotation: the config
+	// rejects it at its line. Either way the rotation is refused.
+	for name, mod := range map[string]func(*config.Rotation) error{
+		"no people":      func(r *config.Rotation) error { r.People = nil; return nil },
+		"start weekday":  func(r *config.Rotation) (err error) { r.Start, err = config.ParseDate("2025-11-25"); return },
+		"bad zone":       func(r *config.Rotation) (err error) { r.Timezone, err = config.ParseZone("Nowhere/Land"); return },
+		"no zone":        func(r *config.Rotation) error { r.Timezone = config.Zone{}; return nil },
+		"bad handoff":    func(r *config.Rotation) (err error) { r.HandoffTime, err = config.ParseClock("24:00"); return },
+		"unknown person": func(r *config.Rotation) error { r.Overrides[0].Person = "Nobody"; return nil },
+		"reversed":       func(r *config.Rotation) error { r.Overrides[0].End = local("2026-10-01 00:00"); return nil },
+		"overlap": func(r *config.Rotation) error {
+			r.Overrides = append(r.Overrides, config.Override{Start: local("2026-11-01 00:00"), End: local("2026-11-05 00:00"), Person: "Alex Rivera"})
+			return nil
 		},
 	} {
 		r := testRotation()
-		mod(&r)
+		if err := mod(&r); err != nil {
+			continue
+		}
 		if _, err := NewRotation(r); err == nil {
 			t.Errorf("%s: NewRotation accepted it", name)
 		}

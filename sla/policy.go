@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"errors"
 	"time"
 
 	"escalationd/config"
@@ -19,18 +20,29 @@ type Policy struct {
 	StatusCheckHours *Hours
 }
 
-// NewPolicy compiles cfg.SLA; cfg must have passed validation.
-func NewPolicy(cfg *config.Config) Policy {
+// NewPolicy compiles cfg.SLA, reporting what does not compile (status
+// check hours) at its file and line.
+func NewPolicy(cfg *config.Config) (Policy, error) {
 	p := Policy{
 		urgencies:             cfg.SLA.Urgencies,
 		topReminders:          cfg.SLA.TopReminders,
 		DirectCustomerUpdates: cfg.SLA.CustomerUpdates == "customer",
 	}
 	if h := cfg.SLA.StatusCheckHours; h != nil {
-		// Validated already; a failure here leaves checks unrestricted.
-		p.StatusCheckHours, _ = NewHours(*h)
+		hours, err := NewHours(*h)
+		if err != nil {
+			return p, errors.Join(cfg.Problems("sla.status_check_hours", err)...)
+		}
+		p.StatusCheckHours = hours
 	}
-	return p
+	return p, nil
+}
+
+// CheckPolicy is NewPolicy for check-config: only the problems. Pass it in
+// config.Options.Checks.
+func CheckPolicy(cfg *config.Config) error {
+	_, err := NewPolicy(cfg)
+	return err
 }
 
 // StatusCheckDue moves a status check due at t into the status-check hours.
@@ -132,7 +144,7 @@ func (h *Hours) NextIn(t time.Time) time.Time {
 			return start
 		}
 	}
-	return t // no working day at all: validation prevents this
+	return t // no working day at all: NewHours prevents this
 }
 
 // IsZero reports whether p was never compiled (the zero Policy).

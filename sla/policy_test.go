@@ -34,7 +34,10 @@ func TestBreachChain(t *testing.T) {
 	u := cfg.SLA.Urgencies["medium"]
 	u.Chain = []string{"senior_support", "management"}
 	cfg.SLA.Urgencies["medium"] = u
-	p := NewPolicy(cfg)
+	p, err := NewPolicy(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []BreachStep{
 		{Level: 1, Team: "senior_support", Of: 3},
 		{Level: 2, Team: "management", Of: 3},
@@ -58,7 +61,7 @@ func TestBreachChain(t *testing.T) {
 }
 
 func TestStatusCheckHoursDefer(t *testing.T) {
-	h, err := NewHours(config.Hours{Days: []string{"mon-fri"}, Start: "08:00", End: "20:00", Timezone: "America/New_York"})
+	h, err := NewHours(mustHours(t, []string{"mon-fri"}, "08:00", "20:00", "America/New_York"))
 	if err != nil {
 		t.Fatal(err)
 	}
