@@ -13,15 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"escalationd/app"
 	"escalationd/config"
 	"escalationd/engine"
 	"escalationd/examples"
 	"escalationd/internal/clock"
 	"escalationd/internal/mailtest"
 	"escalationd/outbound"
-	"escalationd/router"
 	"escalationd/store"
-	"escalationd/templates"
+	"escalationd/vocab"
 )
 
 // Point 7, confidentiality: security, legal and fraud cases are driven on
@@ -85,17 +85,13 @@ func newSim(t *testing.T) *sim {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	rt, err := router.Compile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := templates.Load("")
+	compiled, err := app.Compile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &sim{t: t, cfg: cfg, st: st, clk: clock.NewVirtual(simStart), rec: &recorder{}}
 	log := slog.New(slog.DiscardHandler)
-	s.eng, err = engine.New(engine.Options{Config: cfg, Store: st, Router: rt, Templates: tpl, Clock: s.clk, Logger: log})
+	s.eng, err = compiled.NewEngine(app.EngineOptions{Store: st, Clock: s.clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +371,7 @@ func TestConfidentialGuardBlocksHandMadeMail(t *testing.T) {
 	before := len(s.rec.sent)
 	for i, rcpt := range [][]string{{"claire@claimant.example"}, {"legal@craudiovizai.com", "boss@claimant.example"}, {"legal@craudiovizai.com"}} {
 		err := s.st.InTx(context.Background(), func(tx *store.Tx) error {
-			_, err := tx.Enqueue(&store.Mail{CaseID: c.ID, Event: "hand-made", DedupKey: fmt.Sprintf("hand-made-%d", i),
+			_, err := tx.Enqueue(&store.Mail{CaseID: c.ID, Event: "hand-made", Role: vocab.RoleTeam, DedupKey: fmt.Sprintf("hand-made-%d", i),
 				MessageID: fmt.Sprintf("hand-made-%d@test", i), MailFrom: "escalations@craudiovizai.com", RcptTo: rcpt,
 				Subject: "note", Raw: []byte("Subject: note\r\n\r\nnote\r\n"), CreatedAt: s.clk.Now(), GiveUpAt: s.clk.Now().Add(time.Hour)})
 			return err

@@ -262,16 +262,11 @@ func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, epoch 
 	return 1, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventBreach, Detail: detail})
 }
 
-// stepDedup is the dedup key of the mail of one SLA step. A release before
-// timer epochs were columns packed the epoch into the step number; keeping
-// its key format means a step fires one mail across that upgrade too.
+// stepDedup is the dedup key of the mail of one SLA step: one mail per
+// (case, kind, epoch, step), ever, recorded with the step's firing.
 func stepDedup(c *store.Case, kind vocab.TimerKind, epoch, step int) string {
-	return fmt.Sprintf("case:%d:%s:%d", c.ID, kind, epoch*legacyEpochSize+step)
+	return fmt.Sprintf("case:%d:%s:e%d:%d", c.ID, kind, epoch, step)
 }
-
-// legacyEpochSize is how the release before timer epochs numbered steps:
-// epoch*1000000 + step (see store migration 2).
-const legacyEpochSize = 1_000_000
 
 // followUp queues a status check (to the assigned team) or a customer
 // update (a reminder to the agent, or the customer directly when the policy
