@@ -144,20 +144,7 @@ func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
 			return fail(&ConfigError{err})
 		}
 	}
-	// The engine wakes the worker when it queues mail; the worker has the
-	// engine queue the notice of undeliverable mail in the failure's
-	// transaction. The engine is built first; its Wake reaches the worker
-	// built right after it.
-	g.Engine, err = c.NewEngine(EngineOptions{Store: st, Clock: clk, Logger: log, Wake: func() { g.Worker.Wake() }})
-	if err != nil {
-		return fail(err)
-	}
-	g.Worker, err = outbound.NewWorker(outbound.WorkerOptions{
-		Store: st, Sender: sender, Clock: clk, Logger: log,
-		Guard:         outbound.ConfidentialGuard(st, cfg.InternalDomains()),
-		Retry:         outbound.RetryPolicy{Initial: cfg.Outbox.RetryInitial.D(), Max: cfg.Outbox.RetryMax.D()},
-		Undeliverable: g.Engine.Undeliverable,
-	})
+	g.Engine, g.Worker, err = c.NewPipeline(PipelineOptions{Store: st, Sender: sender, Clock: clk, Logger: log})
 	if err != nil {
 		return fail(err)
 	}

@@ -3,10 +3,12 @@ package app
 import (
 	"errors"
 	"log/slog"
+	"time"
 
 	"escalationd/config"
 	"escalationd/engine"
 	"escalationd/internal/clock"
+	"escalationd/outbound"
 	"escalationd/router"
 	"escalationd/sla"
 	"escalationd/store"
@@ -112,4 +114,46 @@ type EngineOptions struct {
 func (c *Compiled) NewEngine(o EngineOptions) (*engine.Engine, error) {
 	return engine.New(engine.Options{Config: c.Config, Store: o.Store, Router: c.Router, Templates: c.Templates, Policy: c.Policy,
 		Clock: o.Clock, Logger: o.Logger, Wake: o.Wake})
+}
+
+// PipelineOptions are what an engine and its outbound worker need besides
+// the compiled config.
+type PipelineOptions struct {
+	Store  *store.Store
+	Sender outbound.Sender
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Sent and Refused, when set, hear of every mail sent (with its
+	// envelope recipients) and every mail the confidentiality check
+	// refused (the simulator prints them).
+	Sent    func(m *store.Mail, rcpt []string, at time.Time)
+	Refused func(m *store.Mail, at time.Time)
+}
+
+// NewPipeline is the one place an engine and the outbound worker that
+// sends what it queues are wired together, as the daemon, the demo and the
+// simulator run them: every mail passes the confidentiality guard; the
+// worker has the engine queue the notice of undeliverable or blocked mail
+// in the transaction that records it; the engine wakes the worker when it
+// queues mail.
+func (c *Compiled) NewPipeline(o PipelineOptions) (*engine.Engine, *outbound.Worker, error) {
+	cfg := c.Config
+	var w *outbound.Worker
+	eng, err := c.NewEngine(EngineOptions{Store: o.Store, Clock: o.Clock, Logger: o.Logger, Wake: func() { w.Wake() }})
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err = outbound.NewWorker(outbound.WorkerOptions{
+		Store: o.Store, Sender: o.Sender, Clock: o.Clock, Logger: o.Logger,
+		Guard:         outbound.ConfidentialGuard(o.Store, cfg.InternalDomains(), cfg.PublicDomains()),
+		Retry:         outbound.RetryPolicy{Initial: cfg.Outbox.RetryInitial.D(), Max: cfg.Outbox.RetryMax.D()},
+		Undeliverable: eng.Undeliverable,
+		Blocked:       eng.Blocked,
+		Sent:          o.Sent,
+		Refused:       o.Refused,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return eng, w, nil
 }

@@ -53,8 +53,13 @@ type Config struct {
 	SLA SLA `yaml:"sla"`
 	// Outbox tunes delivery retries.
 	Outbox Outbox `yaml:"outbox"`
-	// RateLimits bound automatic answers (rejection replies).
+	// RateLimits bound automatic answers (rejection replies) and new cases.
 	RateLimits RateLimits `yaml:"rate_limits"`
+	// Authorization says who may act on a case besides its teams.
+	Authorization Authorization `yaml:"authorization"`
+	// Confidentiality tunes the check that keeps confidential cases from
+	// the customer.
+	Confidentiality Confidentiality `yaml:"confidentiality"`
 
 	// Path is the file the config was loaded from ("" when built in code).
 	Path string `yaml:"-"`
@@ -166,7 +171,23 @@ type Senders struct {
 	// headers added by the receiving server; headers with any other id are
 	// ignored because a sender can forge them.
 	TrustedAuthservIDs []string `yaml:"trusted_authserv_ids"`
+	// RequireAuthentication says what needs an authenticated sender (an
+	// aligned dmarc=pass, or dkim=pass where the domain publishes no
+	// DMARC policy, in a trusted Authentication-Results header):
+	// "commands" (default when trusted_authserv_ids is set): reply
+	// commands and re-escalations; a new case from an unauthenticated
+	// sender opens, marked unverified. "all": also new cases (other new
+	// mail is kept for review). "none" (default otherwise): From is
+	// believed as written.
+	RequireAuthentication string `yaml:"require_authentication"`
 }
+
+// Authentication requirements (senders.require_authentication).
+const (
+	RequireCommands = "commands"
+	RequireAll      = "all"
+	RequireNone     = "none"
+)
 
 // Team is a named group of recipients. A team either lists addresses or
 // resolves to whoever is on call in a rotation. With Hours set, the team is
@@ -308,7 +329,29 @@ type Outbox struct {
 	GiveUpAfter  Duration `yaml:"give_up_after"`
 }
 
-// RateLimits bound automatic rejection replies.
+// Authorization names who may act on every case.
+type Authorization struct {
+	// Management are the teams whose people may act on any case,
+	// confidential ones included. Default: the team named "management",
+	// when there is one.
+	Management []string `yaml:"management"`
+}
+
+// Confidentiality tunes the confidentiality check.
+type Confidentiality struct {
+	// PublicDomains are mail providers anyone can have an address at
+	// (gmail.com, outlook.com, ...): a customer there puts only their own
+	// address on the customer side, not the whole domain. These add to a
+	// built-in list (DefaultPublicDomains).
+	PublicDomains []string `yaml:"public_domains"`
+}
+
+// DefaultPublicDomains are the common free-mail providers.
+var DefaultPublicDomains = []string{"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+	"yahoo.com", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "pm.me",
+	"gmx.com", "gmx.net", "gmx.de", "web.de", "mail.com", "yandex.com", "yandex.ru", "zoho.com", "fastmail.com", "hey.com"}
+
+// RateLimits bound automatic rejection replies and new cases.
 type RateLimits struct {
 	// RejectionsPerSender per Window; beyond it the sender gets no reply.
 	RejectionsPerSender int `yaml:"rejections_per_sender"`
@@ -317,6 +360,14 @@ type RateLimits struct {
 	Window           Duration `yaml:"window"`
 	// FloodAlert is the team told when a sender exceeds its limit.
 	FloodAlert string `yaml:"flood_alert"`
+	// CasesPerSender bounds the cases one sender opens per Window; beyond
+	// it their new mail is kept for review, not answered (default 20).
+	CasesPerSender int `yaml:"cases_per_sender"`
+	// CasesPerOutsideDomain bounds the cases mail from one outside domain
+	// (not the company's) opens per Window (default 5). Repeated outside
+	// reports from one sender within the Window join the first one's case
+	// as comments instead.
+	CasesPerOutsideDomain int `yaml:"cases_per_outside_domain"`
 }
 
 // Defaults used when a key is absent.

@@ -95,6 +95,23 @@ func (c *Config) ApplyDefaults() {
 	if r.RejectionsGlobal == 0 {
 		r.RejectionsGlobal = 100
 	}
+	if r.CasesPerSender == 0 {
+		r.CasesPerSender = 20
+	}
+	if r.CasesPerOutsideDomain == 0 {
+		r.CasesPerOutsideDomain = 5
+	}
+	if c.Senders.RequireAuthentication == "" {
+		c.Senders.RequireAuthentication = RequireNone
+		if len(c.Senders.TrustedAuthservIDs) > 0 {
+			c.Senders.RequireAuthentication = RequireCommands
+		}
+	}
+	if c.Authorization.Management == nil {
+		if _, ok := c.Team("management"); ok {
+			c.Authorization.Management = []string{"management"}
+		}
+	}
 }
 
 // DefaultSLA is the helpdesk reference's response times and rhythm.
@@ -250,4 +267,18 @@ func (c *Config) Team(name string) (Team, bool) {
 		}
 	}
 	return Team{}, false
+}
+
+// PublicDomains are the free-mail providers (DefaultPublicDomains and
+// confidentiality.public_domains), lower case: sharing one with a customer
+// says nothing about who someone is.
+func (c *Config) PublicDomains() []string {
+	out := slices.Clone(DefaultPublicDomains)
+	for _, d := range c.Confidentiality.PublicDomains {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if d != "" && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }

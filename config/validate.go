@@ -34,12 +34,33 @@ func (c *Config) validate() []error {
 		v.route(&c.Routes[i], fmt.Sprintf("routes[%d]", i))
 	}
 	v.sla()
+	v.authorization()
 	v.durations()
 	v.sizes()
 	if c.Limits.MaxMIMEDepth < 0 || c.Limits.MaxParts < 0 {
 		v.add("limits", "limits must be positive")
 	}
 	return v.problems
+}
+
+// authorization checks who may act: the authentication requirement and
+// the management teams.
+func (v *validator) authorization() {
+	v.oneOf("senders.require_authentication", []string{v.c.Senders.RequireAuthentication},
+		[]string{RequireCommands, RequireAll, RequireNone})
+	if v.c.Senders.RequireAuthentication != RequireNone && len(v.c.Senders.TrustedAuthservIDs) == 0 {
+		v.add("senders.require_authentication", "require_authentication %q needs senders.trusted_authserv_ids: without a trusted Authentication-Results header no sender is ever authenticated",
+			v.c.Senders.RequireAuthentication)
+	}
+	for i, t := range v.c.Authorization.Management {
+		if _, ok := v.c.Team(t); !ok {
+			v.add(fmt.Sprintf("authorization.management[%d]", i), "unknown team %q", t)
+		}
+	}
+	r := v.c.RateLimits
+	if r.CasesPerSender < 0 || r.CasesPerOutsideDomain < 0 {
+		v.add("rate_limits", "case limits must be positive")
+	}
 }
 
 // durations cross-checks the durations that work together; each one is

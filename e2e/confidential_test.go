@@ -91,13 +91,7 @@ func newSim(t *testing.T) *sim {
 	}
 	s := &sim{t: t, cfg: cfg, st: st, clk: clock.NewVirtual(simStart), rec: &recorder{}}
 	log := slog.New(slog.DiscardHandler)
-	s.eng, err = compiled.NewEngine(app.EngineOptions{Store: st, Clock: s.clk, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	internal := append([]string{cfg.Gateway.Domain}, cfg.Senders.AllowDomains...)
-	s.worker, err = outbound.NewWorker(outbound.WorkerOptions{Store: st, Sender: s.rec, Clock: s.clk, Logger: log,
-		Guard: outbound.ConfidentialGuard(st, internal)})
+	s.eng, s.worker, err = compiled.NewPipeline(app.PipelineOptions{Store: st, Sender: s.rec, Clock: s.clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,6 +169,7 @@ func (s *sim) reply(ticket, from, text string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "From: %s\r\nTo: escalations@craudiovizai.com\r\nSubject: Re: ESCALATION: [%s] [%s] %s\r\n", from, c.Ticket, c.Urgency, c.Summary)
 	fmt.Fprintf(&b, "Message-ID: <reply-%d@craudiovizai.com>\r\nIn-Reply-To: <%s>\r\nReferences: <%s>\r\n", s.uid, c.ThreadID, c.ThreadID)
+	fmt.Fprintf(&b, "%s\r\n", mailtest.AuthResults(from))
 	fmt.Fprintf(&b, "Date: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", s.clk.Now().Format(time.RFC1123Z), text)
 	m := s.deliver(c.Mailbox, []byte(b.String()))
 	if m.Disposition != "reply" {

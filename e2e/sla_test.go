@@ -40,9 +40,9 @@ func TestAckReplyStopsTheBreach(t *testing.T) {
 		t.Fatalf("no routed mail for ACK-1 in %+v", msgs)
 	}
 	onCall := routed.To[0].Address
-	ack := fmt.Sprintf("From: %s\r\nTo: escalations@craudiovizai.com\r\nSubject: Re: %s\r\nMessage-ID: <ack-1@oncall.example>\r\n"+
+	ack := fmt.Sprintf("From: %s\r\nTo: escalations@craudiovizai.com\r\nSubject: Re: %s\r\nMessage-ID: <ack-1@oncall.example>\r\n%s\r\n"+
 		"In-Reply-To: <%s>\r\nReferences: <%s>\r\nDate: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nACK - on it\r\n\r\n> quoted routed mail\r\n",
-		onCall, routed.Subject, routed.MessageID, routed.MessageID, time.Now().Format(time.RFC1123Z))
+		onCall, routed.Subject, mailtest.AuthResults(onCall), routed.MessageID, routed.MessageID, time.Now().Format(time.RFC1123Z))
 	e.dove.Append(t, e.escUser, "INBOX", []byte(ack))
 	// The ACK is handled well before the respond-by (IDLE, or the 2 s poll).
 	e.waitFolder(e.escUser, "Processed", 3, 8*time.Second)

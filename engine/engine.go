@@ -157,12 +157,12 @@ type handled struct {
 // opens a second case.
 func (e *Engine) dispatch(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, now time.Time) (handled, error) {
 	if res.Disposition != mailparse.DispositionIgnored || res.Reason == mailparse.ReasonNotEscalation {
-		c, err := e.threadCase(tx, res)
+		c, threaded, err := e.threadCase(tx, res)
 		if err != nil {
 			return handled{}, err
 		}
 		if c != nil {
-			return e.reply(tx, msg, res, c, now)
+			return e.reply(tx, msg, res, c, threaded, now)
 		}
 	}
 	switch res.Disposition {
@@ -186,17 +186,20 @@ func (e *Engine) dispatch(tx *store.Tx, msg *store.StoredMessage, res *mailparse
 }
 
 // threadCase finds the case a mail belongs to: by its References and
-// In-Reply-To, else, for a reply, by the ticket in its subject.
-func (e *Engine) threadCase(tx *store.Tx, res *mailparse.Result) (*store.Case, error) {
+// In-Reply-To naming a mail the gateway sent for the case, or the case's
+// own source mail (threaded: the thread token is verified); else, for a
+// reply, by the ticket in its subject, which anyone can write (threaded is
+// false: such a reply may comment, never command).
+func (e *Engine) threadCase(tx *store.Tx, res *mailparse.Result) (c *store.Case, threaded bool, err error) {
 	ids := append(append([]string{}, res.InReplyTo...), res.References...)
-	c, err := tx.CaseByThread(ids)
-	if err != nil || c != nil {
-		return c, err
+	if c, err = tx.CaseByThread(ids); err != nil || c != nil {
+		return c, c != nil, err
 	}
 	if res.Disposition == mailparse.DispositionReply && res.Ticket != "" {
-		return tx.LatestCaseByTicket(res.Ticket)
+		c, err = tx.LatestCaseByTicket(res.Ticket)
+		return c, false, err
 	}
-	return nil, nil
+	return nil, false, nil
 }
 
 // ignore records mail that gets no answer.

@@ -13,6 +13,7 @@ import (
 	"escalationd/config"
 	"escalationd/examples"
 	"escalationd/internal/clock"
+	"escalationd/internal/mailtest"
 	"escalationd/router"
 	"escalationd/sla"
 	"escalationd/store"
@@ -64,6 +65,7 @@ func (h *harness) deliver(mailbox, raw string) (*store.StoredMessage, string) {
 	h.t.Helper()
 	ctx := context.Background()
 	h.uid++
+	raw = stampAuth(raw)
 	raw = strings.ReplaceAll(raw, "\n", "\r\n")
 	id := ""
 	for _, line := range strings.Split(raw, "\r\n") {
@@ -353,4 +355,24 @@ func mustPolicy(t *testing.T, cfg *config.Config) sla.Policy {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// stampAuth adds the Authentication-Results header the company's MX
+// stamps on genuine mail (aligned dmarc=pass for the From domain), unless
+// the mail has one or says "X-Test-Unauthenticated: yes".
+func stampAuth(raw string) string {
+	if strings.Contains(raw, "\nAuthentication-Results:") || strings.Contains(raw, "X-Test-Unauthenticated:") {
+		return raw
+	}
+	from := ""
+	for _, line := range strings.Split(raw, "\n") {
+		if v, ok := strings.CutPrefix(line, "From: "); ok {
+			from = strings.TrimSpace(v)
+			break
+		}
+	}
+	if from == "" {
+		return raw
+	}
+	return mailtest.AuthResults(from) + "\n" + raw
 }

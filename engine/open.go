@@ -3,9 +3,11 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"escalationd/config"
 	"escalationd/mailparse"
 	"escalationd/router"
 	"escalationd/store"
@@ -35,20 +37,47 @@ func caseUrgency(res *mailparse.Result) vocab.Urgency {
 // open creates a case for a valid escalation: routes it, stores it with its
 // events, queues the routed mail (and incident notice) and starts its SLA
 // clock, all in tx. A second escalation of a ticket that already has an
-// open case does not open another: it is recorded on the open case.
+// open case is merged into it only when its sender may re-route the case
+// (see mergeable); otherwise it opens a case of its own, linked to the
+// other.
 func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, now time.Time) (handled, error) {
-	if existing, err := tx.OpenCaseByTicket(res.Ticket); err != nil {
-		return handled{}, err
-	} else if existing != nil {
-		if res.Kind != existing.Kind || caseUrgency(res).Above(existing.Urgency) {
-			return e.reescalate(tx, existing, msg, res, now)
-		}
-		err := tx.AddEvent(store.Event{CaseID: existing.ID, At: now, Type: vocab.EventDuplicateEscalation, Actor: res.From, Message: msg.ID,
-			Detail: "the same escalation of this ticket arrived again while the case is open; not routed again"})
-		return handled{disposition: mailparse.DispositionCase, reason: "duplicate", outcome: store.OutcomeProcessed, caseID: existing.ID}, err
+	sender := strings.ToLower(res.From)
+	authenticated, _ := e.believed(string(res.Auth))
+	if !authenticated && e.cfg.Senders.RequireAuthentication == config.RequireAll {
+		// Kept for review, never answered: the sender may be forged.
+		return e.ignore(tx, msg, res, "unauthenticated", now)
 	}
 	mb, _ := e.cfg.Mailbox(msg.Mailbox)
 	in := RouterInput(res, msg.Mailbox, mb.Kind)
+	var link *store.Case
+	if res.Ticket != "" {
+		existing, err := tx.OpenCaseByTicket(res.Ticket)
+		if err != nil {
+			return handled{}, err
+		}
+		if existing != nil {
+			why, err := e.mergeable(tx, existing, res, authenticated, now)
+			if err != nil {
+				return handled{}, err
+			}
+			switch {
+			case why == "" && (res.Kind != existing.Kind || caseUrgency(res).Above(existing.Urgency)):
+				return e.reescalate(tx, existing, msg, res, now)
+			case why == "":
+				err := tx.AddEvent(store.Event{CaseID: existing.ID, At: now, Type: vocab.EventDuplicateEscalation, Actor: sender, Message: msg.ID,
+					Detail: "the same escalation of this ticket arrived again while the case is open; not routed again"})
+				return handled{disposition: mailparse.DispositionCase, reason: "duplicate", outcome: store.OutcomeProcessed, caseID: existing.ID}, err
+			}
+			link = existing
+			if err := tx.AddEvent(store.Event{CaseID: existing.ID, At: now, Type: vocab.EventLinked, Actor: sender, Message: msg.ID,
+				Detail: "another escalation of this ticket opened a case of its own: " + why}); err != nil {
+				return handled{}, err
+			}
+		}
+	}
+	if h, limited, err := e.limitNewCase(tx, msg, res, now); limited || err != nil {
+		return h, err
+	}
 	dec := e.rt.Route(in, now)
 	parseJSON, err := json.Marshal(res)
 	if err != nil {
@@ -67,15 +96,29 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 		Team: firstTeam(dec), Teams: dec.Teams, RoutedTo: dec.To, Confidential: dec.Flags.Confidential || res.Kind == vocab.KindSecurityReport, ApprovalRequired: dec.Flags.ApprovalRequired,
 		SuspendAccount: dec.Flags.SuspendAccount, ParseJSON: string(parseJSON), DecisionJSON: string(decJSON),
 		SourceMessage: msg.ID, SourceMessageID: res.MessageID, OpenedAt: now, RespondBy: now.Add(e.responseTime(urgency)),
+		CustomerSide: e.customerSide(res.Kind, res.Customer, sender),
+		Unverified:   !authenticated && e.cfg.Senders.RequireAuthentication != config.RequireNone,
 	}
 	if c.Ticket == "" {
-		// Outside security reports carry no ticket: the stored mail names it.
-		c.Ticket = fmt.Sprintf("SEC-%d", msg.ID)
+		// Outside security reports carry no ticket: the stored mail names
+		// it, with a "#" no agent's ticket can contain (mailparse accepts
+		// letters, digits, ".", "_" and "-"), so no escalation ever merges
+		// into it.
+		c.Ticket = fmt.Sprintf("SEC#%d", msg.ID)
 	}
 	if err := tx.InsertCase(c); err != nil {
 		return handled{}, err
 	}
 	h := handled{disposition: mailparse.DispositionCase, outcome: store.OutcomeProcessed, caseID: c.ID}
+	if link != nil {
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventLinked, Actor: sender, Message: msg.ID,
+			Detail: fmt.Sprintf("ticket %s has another open case (%d); this escalation was not merged into it", link.Ticket, link.ID)}); err != nil {
+			return h, err
+		}
+	}
+	if err := e.countNewCase(tx, sender, now); err != nil {
+		return h, err
+	}
 	detail, _ := json.Marshal(map[string]any{"kind": c.Kind, "urgency": c.Urgency, "customer": c.Customer, "rule": dec.Rule,
 		"categories": categoryNames(dec), "flags": dec.Flags})
 	if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventOpened, Actor: c.Agent, Message: msg.ID, Detail: string(detail)}); err != nil {
@@ -169,7 +212,14 @@ func (e *Engine) reescalate(tx *store.Tx, c *store.Case, msg *store.StoredMessag
 	}
 	old := fmt.Sprintf("%s/%s/%s", c.Kind, c.Urgency, c.Team)
 	c.Kind, c.Urgency, c.DecisionJSON = res.Kind, in.Urgency, string(decJSON)
-	c.Teams, c.RoutedTo = dec.Teams, dec.To
+	// The teams it was with stay on the case (senior support handed it to
+	// engineering and still answers the agent).
+	for _, t := range dec.Teams {
+		if !slices.Contains(c.Teams, t) {
+			c.Teams = append(c.Teams, t)
+		}
+	}
+	c.RoutedTo = dec.To
 	if t := firstTeam(dec); t != "" {
 		c.Team = t
 	}

@@ -7,35 +7,42 @@ import (
 
 	"escalationd/mailparse"
 	"escalationd/store"
+	"escalationd/templates"
 	"escalationd/vocab"
 )
 
 // replyCtx is one reply being applied to a case.
 type replyCtx struct {
-	tx    *store.Tx
-	msg   *store.StoredMessage
-	c     *store.Case
-	actor string
-	role  role
-	arg   string // the command's argument, trimmed
-	text  string // the reply's own text, first lines, for the audit trail
-	now   time.Time
-	h     *handled
+	tx   *store.Tx
+	msg  *store.StoredMessage
+	res  *mailparse.Result
+	c    *store.Case
+	addr string // the sender, lower case
+	who  actor
+	perm permission
+	cmd  vocab.Command
+	arg  string // the command's argument, trimmed
+	text string // the reply's own text, first lines, for the audit trail
+	now  time.Time
+	h    *handled
 }
 
 // event records an event of the reply on its case.
 func (r *replyCtx) event(typ vocab.Event, detail string) error {
-	return r.tx.AddEvent(store.Event{CaseID: r.c.ID, At: r.now, Type: typ, Actor: r.actor, Message: r.msg.ID, Detail: detail})
+	return r.tx.AddEvent(store.Event{CaseID: r.c.ID, At: r.now, Type: typ, Actor: r.addr, Message: r.msg.ID, Detail: detail})
 }
 
-// note records a note on the case: what the reply said, or why its command
-// changed nothing.
+// note records a note on the case.
 func (r *replyCtx) note(detail string) error { return r.event(vocab.EventNote, detail) }
+
+// commandHandler applies one reply command. It returns why the command
+// did nothing ("" when it did something): the sender is told.
+type commandHandler func(e *Engine, r *replyCtx) (useless string, err error)
 
 // commandHandlers apply each reply command. Every one of vocab.Commands has
 // a handler (a test holds it), so a command the parser reads is never
 // dropped by the engine.
-var commandHandlers = map[vocab.Command]func(e *Engine, r *replyCtx) error{
+var commandHandlers = map[vocab.Command]commandHandler{
 	vocab.CmdAck:      (*Engine).cmdAck,
 	vocab.CmdNote:     (*Engine).cmdNote,
 	vocab.CmdResolved: (*Engine).cmdResolved,
@@ -44,97 +51,162 @@ var commandHandlers = map[vocab.Command]func(e *Engine, r *replyCtx) error{
 	vocab.CmdReassign: (*Engine).cmdReassign,
 }
 
-// reply applies a reply on a case. A reply from the team acknowledges the
-// case (whatever else it says); its command, if any, is applied. The agent
-// may add notes, change urgency, resolve and reopen, but not acknowledge on
-// the team's behalf. Anyone else's reply is recorded as a note only.
-func (e *Engine) reply(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, c *store.Case, now time.Time) (handled, error) {
+// reply applies a reply on a case, as the authorization table says (see
+// authz.go): free text is a comment from those who may comment and never
+// acknowledges; a command acts only when it comes through a thread the
+// gateway made (threaded), from a sender who is believed and allowed to
+// give it; otherwise it is refused, recorded with the reason, and an
+// internal sender is told why.
+func (e *Engine) reply(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, c *store.Case, threaded bool, now time.Time) (handled, error) {
 	h := handled{disposition: mailparse.DispositionReply, outcome: store.OutcomeProcessed, caseID: c.ID}
-	actor := strings.ToLower(res.From)
-	who, err := e.roleOf(tx, c, actor, now)
+	addr := strings.ToLower(res.From)
+	who, err := e.actorOf(tx, c, addr, now)
 	if err != nil {
 		return h, err
 	}
-	cmd := mailparse.Command{}
-	if res.Command != nil {
-		cmd = *res.Command
-	}
-	r := &replyCtx{tx: tx, msg: msg, c: c, actor: actor, role: who, arg: strings.TrimSpace(cmd.Argument),
+	r := &replyCtx{tx: tx, msg: msg, res: res, c: c, addr: addr, who: who, perm: who.on(c),
 		text: truncate(oneLine(res.Text), 500), now: now, h: &h}
-	if who == roleOutsider {
-		h.reason = "not-on-case"
-		return h, r.note(fmt.Sprintf("reply from %s, who is not on the case (changes nothing): %s", actor, r.text))
+	if res.Command == nil {
+		if !r.perm.comment {
+			h.reason = "not-on-case"
+			return h, r.event(vocab.EventCommandRefused, fmt.Sprintf("reply from %s (%s) recorded only: %s", addr, who, r.text))
+		}
+		if r.text == "" {
+			return h, nil
+		}
+		return h, r.event(vocab.EventComment, r.text)
 	}
-	if err := r.event(vocab.EventReply, strings.TrimSpace(string(cmd.Name)+" "+cmd.Argument)); err != nil {
+	r.cmd, r.arg = res.Command.Name, strings.TrimSpace(res.Command.Argument)
+	if why := e.refusal(r, threaded); why != "" {
+		h.reason = "command-refused"
+		return h, e.refuse(r, why, "")
+	}
+	if err := r.event(vocab.EventReply, strings.TrimSpace(string(r.cmd)+" "+r.arg)); err != nil {
 		return h, err
 	}
-	if who == roleTeam && c.IsOpen() && c.AcknowledgedAt.IsZero() {
-		if err := e.acknowledge(tx, c, actor, now); err != nil {
-			return h, err
-		}
-		if err := r.event(vocab.EventAcknowledged, "by reply"); err != nil {
-			return h, err
-		}
-	}
-	if cmd.Name == "" {
-		if r.text != "" {
-			return h, r.note(r.text)
-		}
-		return h, nil
-	}
-	apply, ok := commandHandlers[cmd.Name]
+	apply, ok := commandHandlers[r.cmd]
 	if !ok {
-		return h, r.note(fmt.Sprintf("unknown command %s: %s", cmd.Name, r.text))
+		return h, e.refuse(r, "unknown command", "")
 	}
-	return h, apply(e, r)
+	useless, err := apply(e, r)
+	if err != nil || useless == "" {
+		return h, err
+	}
+	return h, e.refuse(r, useless, "")
 }
 
-func (e *Engine) cmdAck(r *replyCtx) error {
-	if r.role == roleAgent {
-		return r.note("ACK from the escalating agent does not acknowledge the case: " + r.text)
+// refusal says why a command may not act, or "".
+func (e *Engine) refusal(r *replyCtx, threaded bool) string {
+	if !threaded {
+		return "unknown thread: the reply does not answer a mail the gateway sent about this case (reply to one of them, keeping its headers)"
 	}
-	return nil // a team member's reply acknowledged the case already
+	if ok, why := e.believed(string(r.res.Auth)); !ok {
+		return why
+	}
+	if !r.perm.allows(r.cmd) {
+		class := "this case"
+		if r.c.Confidential {
+			class = "a confidential case"
+		}
+		return fmt.Sprintf("not allowed: the %s may not give %s on %s", r.who, r.cmd, class)
+	}
+	if r.cmd == vocab.CmdUrgency && r.perm.up {
+		if u, ok := vocab.ParseUrgency(firstWord(r.arg)); ok && r.c.Urgency.Above(u) {
+			return fmt.Sprintf("not allowed: the %s may raise the urgency, not lower it (it is %s)", r.who, r.c.Urgency)
+		}
+	}
+	return ""
 }
 
-func (e *Engine) cmdNote(r *replyCtx) error { return r.note(orDefault(r.arg, r.text)) }
+// refuse records a command that did not act and, for a sender who is
+// answered, queues one command-error mail saying why (at most one per
+// sender and case an hour: never a loop).
+func (e *Engine) refuse(r *replyCtx, why, hint string) error {
+	if err := r.event(vocab.EventCommandRefused, fmt.Sprintf("%s %s: %s", r.cmd, r.arg, why)); err != nil {
+		return err
+	}
+	if !r.perm.answer || !e.cfg.IsInternal(r.addr) {
+		return nil
+	}
+	key := fmt.Sprintf("case:%d:%s", r.c.ID, r.addr)
+	n, err := r.tx.CountRate(store.RateCommandError, key, r.now.Add(-time.Hour))
+	if err != nil || n > 0 {
+		return err
+	}
+	if err := r.tx.MarkRate(store.RateCommandError, key, r.now); err != nil {
+		return err
+	}
+	data := e.caseData(r.c, nil, nil, r.now)
+	data.CommandError = templates.CommandError{Command: strings.TrimSpace(string(r.cmd) + " " + r.arg), Reason: why, Hint: hint}
+	m := outMail{event: vocab.EventCommandError, role: vocab.RoleSender, dedup: fmt.Sprintf("message:%d:command-error", r.msg.ID),
+		to: []string{r.addr}, data: data}
+	if r.res.MessageID != "" {
+		m.inReplyTo, m.references = r.res.MessageID, append(threadRefs(r.c), r.res.MessageID)
+	}
+	r.h.mails++
+	return e.enqueue(r.tx, r.c, m, r.now)
+}
 
-func (e *Engine) cmdResolved(r *replyCtx) error {
+func (e *Engine) cmdAck(r *replyCtx) (string, error) {
+	switch {
+	case !r.c.IsOpen():
+		return "the case is resolved (reply REOPEN to open it again)", nil
+	case !r.c.AcknowledgedAt.IsZero():
+		return "", r.note(fmt.Sprintf("ACK: already acknowledged by %s", r.c.AcknowledgedBy))
+	}
+	r.h.timers = true
+	if err := e.acknowledge(r.tx, r.c, r.addr, r.now); err != nil {
+		return "", err
+	}
+	return "", r.event(vocab.EventAcknowledged, "ACK by "+r.addr)
+}
+
+func (e *Engine) cmdNote(r *replyCtx) (string, error) {
+	return "", r.event(vocab.EventComment, orDefault(r.arg, r.text))
+}
+
+func (e *Engine) cmdResolved(r *replyCtx) (string, error) {
 	if !r.c.IsOpen() {
-		return r.note("RESOLVED on a case already resolved: " + orDefault(r.arg, r.text))
+		return "the case is already resolved", nil
 	}
-	n, err := e.resolve(r.tx, r.c, r.actor, orDefault(r.arg, "resolved"), r.msg.ID, r.now)
+	n, err := e.resolve(r.tx, r.c, r.addr, orDefault(r.arg, "resolved"), r.msg.ID, r.now)
 	r.h.mails += n
 	r.h.timers = true
-	return err
+	return "", err
 }
 
-func (e *Engine) cmdReopen(r *replyCtx) error {
+func (e *Engine) cmdReopen(r *replyCtx) (string, error) {
 	if r.c.IsOpen() {
-		return r.note("REOPEN on an open case: nothing to do")
+		return "the case is open already", nil
 	}
 	r.h.timers = true
-	return e.reopen(r.tx, r.c, r.actor, r.msg.ID, r.now)
+	return "", e.reopen(r.tx, r.c, r.addr, r.msg.ID, r.now)
 }
 
-func (e *Engine) cmdUrgency(r *replyCtx) error {
-	u, ok := vocab.ParseUrgency(strings.Fields(r.arg + " ")[0])
+func (e *Engine) cmdUrgency(r *replyCtx) (string, error) {
+	u, ok := vocab.ParseUrgency(firstWord(r.arg))
 	if !ok {
-		return r.note(fmt.Sprintf("URGENCY %q is not %s; nothing changed", r.arg, vocab.Join(vocab.Urgencies, "or")))
+		return fmt.Sprintf("%q is not an urgency: use %s", r.arg, vocab.Join(vocab.Urgencies, "or")), nil
+	}
+	if u == r.c.Urgency {
+		return "", r.note("urgency already " + string(u))
 	}
 	r.h.timers = true
-	return e.changeUrgency(r.tx, r.c, r.actor, u, r.msg.ID, r.now)
+	return "", e.changeUrgency(r.tx, r.c, r.addr, u, r.msg.ID, r.now)
 }
 
-func (e *Engine) cmdReassign(r *replyCtx) error {
+func (e *Engine) cmdReassign(r *replyCtx) (string, error) {
 	if !r.c.IsOpen() {
-		return r.note("REASSIGN on a resolved case; nothing changed (reply REOPEN first)")
+		return "the case is resolved (reply REOPEN first)", nil
 	}
-	team := strings.Fields(r.arg + " ")[0]
+	team := firstWord(r.arg)
 	if _, ok := e.cfg.Team(team); !ok {
-		return r.note(fmt.Sprintf("REASSIGN to unknown team %q; nothing changed (teams: %s)", r.arg, strings.Join(e.rt.Teams(), ", ")))
+		return fmt.Sprintf("there is no team %q: use one of %s", r.arg, strings.Join(e.rt.Teams(), ", ")), nil
 	}
-	n, err := e.reassign(r.tx, r.c, r.actor, team, r.msg.ID, r.now)
+	n, err := e.reassign(r.tx, r.c, r.addr, team, r.msg.ID, r.now)
 	r.h.mails += n
 	r.h.timers = true
-	return err
+	return "", err
 }
+
+func firstWord(s string) string { return strings.Fields(s + " ")[0] }

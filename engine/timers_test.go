@@ -134,18 +134,21 @@ func TestReplyCommands(t *testing.T) {
 		got, _ := h.st.Case(context.Background(), c.ID)
 		return got
 	}
-	// An outsider's reply is a note and changes nothing.
-	if got := step("stranger@craudiovizai.com", "ACK"); got.State != store.CaseOpen {
+	// An outsider's reply is recorded and changes nothing.
+	if got := step("stranger@outside.example", "ACK"); got.State != store.CaseOpen {
 		t.Fatalf("outsider acknowledged: %+v", got)
 	}
 	// The agent's ACK does not acknowledge for the team.
 	if got := step("alice.agent@craudiovizai.com", "ACK"); got.State != store.CaseOpen {
 		t.Fatalf("agent acknowledged: %+v", got)
 	}
-	// Any reply from the team acknowledges, even a plain note.
-	got := step(team, "Looking into it now.")
+	// Free text from the team is a comment: only a command acknowledges.
+	if got := step(team, "Looking into it now."); got.State != store.CaseOpen {
+		t.Fatalf("a comment acknowledged the case: %+v", got)
+	}
+	got := step(team, "ACK")
 	if got.State != store.CaseAcknowledged || got.AcknowledgedBy != team {
-		t.Fatalf("team reply did not acknowledge: %+v", got)
+		t.Fatalf("the team's ACK did not acknowledge: %+v", got)
 	}
 	if got = step(team, "URGENCY critical"); got.Urgency != "critical" {
 		t.Fatalf("urgency: %+v", got)
@@ -181,7 +184,7 @@ func TestReplyCommands(t *testing.T) {
 	for _, e := range evs {
 		types = append(types, string(e.Type))
 	}
-	for _, want := range []string{"opened", "routed", "note", "acknowledged", "urgency-changed", "reassigned", "resolved", "reopened"} {
+	for _, want := range []string{"opened", "routed", "comment", "acknowledged", "urgency-changed", "reassigned", "resolved", "reopened"} {
 		if !strings.Contains(strings.Join(types, " "), want) {
 			t.Errorf("audit trail lacks %q: %v", want, types)
 		}
@@ -213,10 +216,19 @@ Message-ID: <ack-11@x>
 
 ACK
 `
+	// A reply found by its subject alone (anyone can write a subject) is
+	// on the case but may not command: the sender is told why.
 	r, _ := h.deliver("escalations", bySubject)
 	c, _ = h.st.Case(context.Background(), m.CaseID)
-	if r.Disposition != "reply" || c.State != store.CaseAcknowledged {
+	if r.Disposition != "reply" || r.CaseID != c.ID || c.State != store.CaseOpen {
 		t.Fatalf("reply by subject: %+v, case %+v", r, c)
+	}
+	if errs := h.events(vocab.EventCommandError); len(errs) != 1 || !strings.Contains(string(errs[0].Raw), "unknown thread") {
+		t.Fatalf("command-error mails: %d", len(errs))
+	}
+	h.deliver("escalations", reply(c.ThreadID, "senior-support@craudiovizai.com", "RE: ESCALATION: [TCK-11] [High] Export broken", "ACK"))
+	if c, _ = h.st.Case(context.Background(), m.CaseID); c.State != store.CaseAcknowledged {
+		t.Fatalf("threaded ACK: %+v", c)
 	}
 }
 

@@ -134,6 +134,23 @@ func (e *Engine) reassign(tx *store.Tx, c *store.Case, actor, team string, msgID
 	if !slices.Contains(c.Teams, team) {
 		c.Teams = append(slices.Clone(c.Teams), team)
 	}
+	// The team's special process comes with it: a case handed to fraud is
+	// confidential like a fraud case. Flags only ever turn on.
+	flags := e.rt.TeamFlags(team)
+	turnedConfidential := flags.Confidential && !c.Confidential
+	c.Confidential = c.Confidential || flags.Confidential
+	c.ApprovalRequired = c.ApprovalRequired || flags.ApprovalRequired
+	c.SuspendAccount = c.SuspendAccount || flags.SuspendAccount
+	if turnedConfidential {
+		n, err := tx.CancelMail(c.ID, vocab.RoleCustomer, "cancelled: the case became confidential when it was reassigned to "+team)
+		if err != nil {
+			return 0, err
+		}
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventNote, Actor: actor, Message: msgID,
+			Detail: fmt.Sprintf("confidential from now on (team %s); %d pending mail to the customer cancelled", team, n)}); err != nil {
+			return 0, err
+		}
+	}
 	c.RoutedTo = to
 	c.State, c.AcknowledgedAt, c.AcknowledgedBy = store.CaseOpen, time.Time{}, ""
 	c.RespondBy = now.Add(e.responseTime(c.Urgency))

@@ -113,51 +113,6 @@ func isMailingList(h message.Header) bool {
 	return h.Has("List-Unsubscribe") && prec != ""
 }
 
-// spoofReason reads the Authentication-Results headers whose authserv-id
-// is trusted (RFC 8601; others are ignored entirely) and returns why the
-// mail is spoofed: dmarc=fail, or dkim=fail together with spf=fail (a dkim
-// pass in the same header cancels a dkim fail). "" means not spoofed.
-func spoofReason(h message.Header, trusted []string) string {
-	if len(trusted) == 0 {
-		return ""
-	}
-	fields := h.FieldsByKey("Authentication-Results")
-	for fields.Next() {
-		v := fields.Value()
-		id, results, _ := strings.Cut(v, ";")
-		id = strings.ToLower(firstWord(id))
-		ok := false
-		for _, t := range trusted {
-			if strings.EqualFold(strings.TrimSpace(t), id) {
-				ok = true
-			}
-		}
-		if !ok {
-			continue
-		}
-		res := map[string]map[string]bool{}
-		for _, r := range strings.Split(results, ";") {
-			method, result, found := strings.Cut(firstWord(strings.TrimSpace(r)), "=")
-			if !found {
-				continue
-			}
-			method = strings.ToLower(method)
-			result = strings.ToLower(strings.TrimRight(result, ";"))
-			if res[method] == nil {
-				res[method] = map[string]bool{}
-			}
-			res[method][result] = true
-		}
-		if res["dmarc"]["fail"] {
-			return "dmarc=fail from " + id
-		}
-		if res["dkim"]["fail"] && !res["dkim"]["pass"] && res["spf"]["fail"] {
-			return "dkim=fail and spf=fail from " + id
-		}
-	}
-	return ""
-}
-
 // senderAllowed applies the sender policy: with no AllowDomains and no
 // AllowAddresses everyone is allowed; otherwise the address must be listed
 // or its domain must equal an allowed domain or be a subdomain of one.

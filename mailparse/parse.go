@@ -110,7 +110,9 @@ func (p *parser) run(raw []byte) *Result {
 	// case's mail, through a gateway Message-ID in its thread headers (the
 	// engine then decides whether they are on the case).
 	spoofed, outsider, replyOnly := false, false, false
-	if why := spoofReason(h, p.opts.TrustedAuthservIDs); why != "" {
+	auth, why := authenticate(h, p.opts.TrustedAuthservIDs, res.From)
+	res.Auth = auth
+	if auth == AuthFail {
 		p.warn("authentication failed: " + why)
 		if !security {
 			return p.ignore(ReasonSpoofed)

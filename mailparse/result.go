@@ -91,6 +91,10 @@ type Result struct {
 	From          string          `json:"from,omitempty"`
 	Subject       string          `json:"subject,omitempty"`
 	MessageID     string          `json:"message_id,omitempty"`
+	// Auth is the receiving server's verdict on From (pass, fail or none;
+	// see Auth). Commands and re-escalations are believed only on pass
+	// when the gateway requires authentication.
+	Auth Auth `json:"auth,omitempty"`
 
 	// Command is the reply command on the first non-empty line of a reply.
 	Command *Command `json:"command,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"escalationd/config"
@@ -21,7 +22,7 @@ func TestConfidentialGuardAgreesWithIsInternal(t *testing.T) {
 		Senders: config.Senders{AllowDomains: []string{"Partner.IO"}},
 	}
 	st, _, _ := setup(t, &scriptSender{}, nil)
-	guard := ConfidentialGuard(st, cfg.InternalDomains())
+	guard := ConfidentialGuard(st, cfg.InternalDomains(), cfg.PublicDomains())
 	for i, tt := range []struct {
 		reporter string
 		internal bool
@@ -38,12 +39,19 @@ func TestConfidentialGuardAgreesWithIsInternal(t *testing.T) {
 		if got := cfg.IsInternal(tt.reporter); got != tt.internal {
 			t.Errorf("IsInternal(%s) = %v, want %v", tt.reporter, got, tt.internal)
 		}
+		// The engine puts an outside reporter on the customer side when the
+		// case opens, by IsInternal; the guard then keeps them (and their
+		// domain, by IsInternalAddress) out.
+		var side []string
+		if !cfg.IsInternal(tt.reporter) {
+			side = []string{strings.ToLower(tt.reporter)}
+		}
 		c := &store.Case{Ticket: fmt.Sprintf("SEC-%d", i), Kind: "security_report", Mailbox: "security", State: "open",
-			Urgency: "high", Agent: tt.reporter, Confidential: true, OpenedAt: t0, RespondBy: t0, UpdatedAt: t0}
+			Urgency: "high", Agent: tt.reporter, Confidential: true, OpenedAt: t0, RespondBy: t0, UpdatedAt: t0, CustomerSide: side}
 		if err := st.InTx(context.Background(), func(tx *store.Tx) error { return tx.InsertCase(c) }); err != nil {
 			t.Fatal(err)
 		}
-		err := guard(context.Background(), &store.Mail{CaseID: c.ID, Event: "resolved", RcptTo: []string{tt.reporter}})
+		_, err := guard(context.Background(), &store.Mail{CaseID: c.ID, Event: "resolved", RcptTo: []string{tt.reporter}})
 		var refusal *Refusal
 		if refused := errors.As(err, &refusal); refused == tt.internal || (err != nil && !refused) {
 			t.Errorf("%s (internal: %v): guard said %v", tt.reporter, tt.internal, err)

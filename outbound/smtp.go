@@ -251,3 +251,15 @@ func IsTemporary(err error) bool {
 	// Network errors, EOF, TLS trouble: the server or the path may recover.
 	return true
 }
+
+// DiscardSender accepts every mail and sends nothing: for the simulator,
+// which hears of each mail through the worker's Sent hook.
+type DiscardSender struct{}
+
+// Send accepts the mail.
+func (DiscardSender) Send(context.Context, string, []string, []byte) ([]RecipientError, error) {
+	return nil, nil
+}
+
+// Close does nothing.
+func (DiscardSender) Close() error { return nil }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,11 +15,6 @@ import (
 	"escalationd/store"
 	"escalationd/vocab"
 )
-
-// Guard checks one outbox mail just before it is sent and returns an error
-// when it must never go out (a confidential case's customer among the
-// recipients). It runs on every message, whatever queued it.
-type Guard func(ctx context.Context, m *store.Mail) error
 
 // RetryPolicy is the backoff for temporary failures (see package retry).
 type RetryPolicy = retry.Policy
@@ -34,13 +30,18 @@ type WorkerOptions struct {
 	Retry  RetryPolicy
 	// Sent, when set, is told about every accepted mail (the simulator and
 	// tests use it).
-	Sent func(m *store.Mail, at time.Time)
+	Sent func(m *store.Mail, rcpt []string, at time.Time)
+	// Refused, when set, is told about every mail the Guard refused whole.
+	Refused func(m *store.Mail, at time.Time)
 	// Undeliverable, when set, is told about mail that failed for good
 	// (permanent refusal or give-up) inside the transaction that records
 	// the failure, so the notice it queues (someone must be told by mail)
 	// commits with the failure or not at all. It reports whether it queued
 	// mail.
-	Undeliverable func(tx *store.Tx, m *store.Mail, cause string, now time.Time) (queued bool, err error)
+	Undeliverable Notice
+	// Blocked, when set, queues in the same way the notice of a mail the
+	// Guard refused whole (the owning team must know that nobody got it).
+	Blocked Notice
 	// Batch is how many due mails one connection sends (default 50).
 	Batch int
 }
@@ -165,22 +166,36 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 		log.Info("mail sent recorded late", "to", m.RcptTo)
 		return true, nil
 	}
+	rcpt := m.RcptTo
+	var trimmed []store.Event
 	if w.opt.Guard != nil {
-		if err := w.opt.Guard(ctx, m); err != nil {
-			var refused *Refusal
-			if !errors.As(err, &refused) {
-				// The check itself could not run (the database is busy):
-				// the mail waits, it is not condemned.
-				return false, fmt.Errorf("check mail %d: %w", m.ID, err)
-			}
+		drop, err := w.opt.Guard(ctx, m)
+		var refused *Refusal
+		switch {
+		case errors.As(err, &refused):
 			log.Error("mail blocked", "err", err)
-			if ferr := w.opt.Store.FinishFailed(ctx, m, store.MailBlocked, vocab.EventMailBlocked, err.Error(), now, nil); ferr != nil {
+			if ferr := w.finish(ctx, m, store.MailBlocked, vocab.EventMailBlocked, err.Error(), now, w.opt.Blocked); ferr != nil {
 				return false, fmt.Errorf("record mail %d blocked: %w", m.ID, ferr)
 			}
+			if w.opt.Refused != nil {
+				w.opt.Refused(m, now)
+			}
 			return true, nil
+		case err != nil:
+			// The check itself could not run (the database is busy): the
+			// mail waits, it is not condemned.
+			return false, fmt.Errorf("check mail %d: %w", m.ID, err)
+		case len(drop) > 0:
+			// The others still get it (a page must not be lost because the
+			// customer is on the list); the envelope leaves the customer
+			// side out.
+			rcpt = slices.DeleteFunc(slices.Clone(rcpt), func(a string) bool { return slices.Contains(drop, a) })
+			log.Warn("confidential case: customer-side recipients dropped", "dropped", drop, "to", rcpt)
+			trimmed = append(trimmed, store.Event{CaseID: m.CaseID, At: now, Type: vocab.EventMailTrimmed,
+				Detail: fmt.Sprintf("%s mail %d sent without %s: the customer side of a confidential case", m.Event, m.ID, strings.Join(drop, ", "))})
 		}
 	}
-	rejected, err := w.opt.Sender.Send(ctx, m.MailFrom, m.RcptTo, m.Raw)
+	rejected, err := w.opt.Sender.Send(ctx, m.MailFrom, rcpt, m.Raw)
 	now = w.opt.Clock.Now()
 	if err != nil && ctx.Err() != nil {
 		// Shutting down: the mail stays pending, untouched, for next time.
@@ -191,18 +206,18 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 	ctx = context.WithoutCancel(ctx)
 	switch {
 	case err == nil:
-		if err := w.opt.Store.MarkSent(ctx, m.ID, now); err != nil {
+		if err := w.opt.Store.MarkSent(ctx, m.ID, now, stamp(trimmed, now)...); err != nil {
 			// The server has it: never send it again from this process.
 			w.setUnrecorded(m.ID, true)
 			log.Error("mail sent, but recording it failed; only the record will be retried", "to", m.RcptTo, "err", err)
 			return false, fmt.Errorf("record mail %d sent: %w", m.ID, err)
 		}
-		log.Info("mail sent", "to", m.RcptTo, "attempt", m.Attempts+1)
+		log.Info("mail sent", "to", rcpt, "attempt", m.Attempts+1)
 		if len(rejected) > 0 {
 			w.reportRejected(ctx, m, rejected, now)
 		}
 		if w.opt.Sent != nil {
-			w.opt.Sent(m, now)
+			w.opt.Sent(m, rcpt, now)
 		}
 		return true, nil
 	case !IsTemporary(err):
@@ -234,12 +249,22 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 // fail ends a mail that will not be delivered, with its case event and
 // the notice to a person (Undeliverable), in one transaction.
 func (w *Worker) fail(ctx context.Context, m *store.Mail, cause string, now time.Time) error {
+	return w.finish(ctx, m, store.MailFailed, vocab.EventDeliveryFailed, cause, now, w.opt.Undeliverable)
+}
+
+// Notice queues, in the transaction that ends a mail, the mail that tells
+// someone about it; it reports whether it queued one.
+type Notice func(tx *store.Tx, m *store.Mail, cause string, now time.Time) (queued bool, err error)
+
+// finish ends a mail (failed or blocked) with its case event and, when
+// notice is set, the notice it causes, in one transaction.
+func (w *Worker) finish(ctx context.Context, m *store.Mail, state string, event vocab.Event, cause string, now time.Time, notify Notice) error {
 	queued := false
 	var notice func(tx *store.Tx) error
-	if w.opt.Undeliverable != nil {
+	if notify != nil {
 		notice = func(tx *store.Tx) error {
 			var err error
-			queued, err = w.opt.Undeliverable(tx, m, cause, now)
+			queued, err = notify(tx, m, cause, now)
 			if err != nil && store.IsDatabaseError(err) {
 				return fmt.Errorf("notice of undeliverable mail %d: %w", m.ID, err)
 			}
@@ -252,13 +277,21 @@ func (w *Worker) fail(ctx context.Context, m *store.Mail, cause string, now time
 			return nil
 		}
 	}
-	if err := w.opt.Store.FinishFailed(ctx, m, store.MailFailed, vocab.EventDeliveryFailed, cause, now, notice); err != nil {
+	if err := w.opt.Store.FinishFailed(ctx, m, state, event, cause, now, notice); err != nil {
 		return err
 	}
 	if queued {
 		w.Wake()
 	}
 	return nil
+}
+
+// stamp dates events at the time the mail was accepted.
+func stamp(events []store.Event, now time.Time) []store.Event {
+	for i := range events {
+		events[i].At = now
+	}
+	return events
 }
 
 func (w *Worker) isUnrecorded(id int64) bool {

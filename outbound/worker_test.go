@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/textproto"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,10 +24,11 @@ type scriptSender struct {
 	mu     sync.Mutex
 	script []error
 	sent   [][]byte
+	rcpts  [][]string
 	closed int
 }
 
-func (s *scriptSender) Send(_ context.Context, _ string, _ []string, raw []byte) ([]RecipientError, error) {
+func (s *scriptSender) Send(_ context.Context, _ string, rcpt []string, raw []byte) ([]RecipientError, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var err error
@@ -35,6 +37,7 @@ func (s *scriptSender) Send(_ context.Context, _ string, _ []string, raw []byte)
 	}
 	if err == nil {
 		s.sent = append(s.sent, raw)
+		s.rcpts = append(s.rcpts, rcpt)
 	}
 	return nil, err
 }
@@ -202,20 +205,30 @@ func TestGiveUpAfterDeadline(t *testing.T) {
 func TestGuardBlocksEveryMessage(t *testing.T) {
 	ctx := context.Background()
 	s := &scriptSender{}
-	guard := func(_ context.Context, m *store.Mail) error {
-		if m.RcptTo[0] == "customer@x" {
-			return &Refusal{"confidential"}
+	guard := func(_ context.Context, m *store.Mail) ([]string, error) {
+		if slices.Equal(m.RcptTo, []string{"customer@x"}) {
+			return m.RcptTo, &Refusal{"confidential"}
 		}
-		return nil
+		if slices.Contains(m.RcptTo, "customer@x") {
+			return []string{"customer@x"}, nil
+		}
+		return nil, nil
 	}
 	st, w, _ := setup(t, s, guard)
 	enqueue(t, st, 0, "customer@x")
 	enqueue(t, st, 0, "team@x")
+	enqueue(t, st, 0, "oncall@x", "customer@x")
 	_ = w.Flush(ctx)
 	a, _ := st.MailByID(ctx, 1)
 	b, _ := st.MailByID(ctx, 2)
-	if a.State != store.MailBlocked || b.State != store.MailSent || len(s.sent) != 1 {
-		t.Fatalf("blocked=%+v sent=%+v", a, b)
+	c, _ := st.MailByID(ctx, 3)
+	if a.State != store.MailBlocked || b.State != store.MailSent || c.State != store.MailSent || len(s.sent) != 2 {
+		t.Fatalf("blocked=%+v sent=%+v trimmed=%+v", a, b, c)
+	}
+	// The mail with a customer-side recipient among others still reached
+	// the others, and only them.
+	if got := s.rcpts[len(s.rcpts)-1]; !slices.Equal(got, []string{"oncall@x"}) {
+		t.Fatalf("trimmed mail went to %v, want only oncall@x", got)
 	}
 }
 
@@ -296,7 +309,7 @@ func TestSentButUnrecordedIsNeverResent(t *testing.T) {
 func TestGuardErrorIsNotARefusal(t *testing.T) {
 	ctx := context.Background()
 	s := &scriptSender{}
-	guard := func(context.Context, *store.Mail) error { return errors.New("database is locked") }
+	guard := func(context.Context, *store.Mail) ([]string, error) { return nil, errors.New("database is locked") }
 	st, w, _ := setup(t, s, guard)
 	enqueue(t, st, 0, "team@x")
 	if err := w.Flush(ctx); err == nil {

@@ -206,3 +206,18 @@ func TestHelpdeskReference(t *testing.T) {
 		})
 	}
 }
+
+// A case handed to a special team takes on that team's flags: REASSIGN
+// fraud makes an ordinary case confidential.
+func TestTeamFlags(t *testing.T) {
+	r := loadExample(t)
+	for team, confidential := range map[string]bool{"fraud": true, "legal": true, "security": true, "media": true,
+		"senior_support": false, "engineering": false, "marketing": false} {
+		if got := r.TeamFlags(team).Confidential; got != confidential {
+			t.Errorf("TeamFlags(%s).Confidential = %v, want %v", team, got, confidential)
+		}
+	}
+	if !r.TeamFlags("fraud").SuspendAccount || !r.TeamFlags("security").ApprovalRequired {
+		t.Errorf("fraud %+v, security %+v", r.TeamFlags("fraud"), r.TeamFlags("security"))
+	}
+}

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,4 +58,29 @@ func join(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// TeamFlags are the flags a case takes on when it is handed to team: those
+// of the categories a route sends to that team (a case reassigned to the
+// fraud team is confidential like a fraud case), and of those routes.
+func (r *Router) TeamFlags(team string) Flags {
+	var f Flags
+	var walk func(rs []*route)
+	walk = func(rs []*route) {
+		for _, rt := range rs {
+			if slices.Contains(rt.to, team) {
+				f = f.or(rt.flags)
+				for _, name := range rt.categories {
+					for _, c := range r.categories {
+						if c.name == name {
+							f = f.or(c.flags)
+						}
+					}
+				}
+			}
+			walk(rt.children)
+		}
+	}
+	walk(r.routes)
+	return f
 }

@@ -51,7 +51,13 @@ type Case struct {
 	Resolutions   int
 	Reassignments int
 	ReEscalations int
-	UpdatedAt     time.Time
+	// CustomerSide are the addresses that must never hear of the case
+	// while it is confidential (the customer, an outside reporter); fixed
+	// when it opens.
+	CustomerSide []string
+	// Unverified: the escalating sender was not authenticated.
+	Unverified bool
+	UpdatedAt  time.Time
 }
 
 // IsOpen is true until the case is resolved.
@@ -59,17 +65,17 @@ func (c *Case) IsOpen() bool { return c.State != CaseResolved }
 
 const caseCols = `id, ticket, kind, mailbox, state, urgency, customer, agent, subject, summary, team, confidential, approval_required,
 	suspend_account, parse_json, decision_json, thread_id, coalesce(source_message, 0), source_message_id, opened_at, respond_by,
-	acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at, teams, routed_to, resolutions, reassignments, re_escalations`
+	acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at, teams, routed_to, resolutions, reassignments, re_escalations, customer_side, unverified`
 
 func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	var c Case
 	var opened, respondBy, updated string
 	var acked, resolved sql.NullString
-	var teams, routedTo string
+	var teams, routedTo, customerSide string
 	err := row.Scan(&c.ID, &c.Ticket, &c.Kind, &c.Mailbox, &c.State, &c.Urgency, &c.Customer, &c.Agent, &c.Subject, &c.Summary,
 		&c.Team, &c.Confidential, &c.ApprovalRequired, &c.SuspendAccount, &c.ParseJSON, &c.DecisionJSON, &c.ThreadID,
 		&c.SourceMessage, &c.SourceMessageID, &opened, &respondBy, &acked, &c.AcknowledgedBy, &resolved, &c.Resolution, &updated,
-		&teams, &routedTo, &c.Resolutions, &c.Reassignments, &c.ReEscalations)
+		&teams, &routedTo, &c.Resolutions, &c.Reassignments, &c.ReEscalations, &customerSide, &c.Unverified)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +84,9 @@ func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	}
 	if err := json.Unmarshal([]byte(routedTo), &c.RoutedTo); err != nil {
 		return nil, fmt.Errorf("case %d routed-to addresses: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(customerSide), &c.CustomerSide); err != nil {
+		return nil, fmt.Errorf("case %d customer side: %w", c.ID, err)
 	}
 	c.OpenedAt, c.RespondBy, c.UpdatedAt = parseTS(opened), parseTS(respondBy), parseTS(updated)
 	c.AcknowledgedAt, c.ResolvedAt = parseNullTS(acked), parseNullTS(resolved)
@@ -99,10 +108,11 @@ func (tx *Tx) InsertCase(c *Case) error {
 	}
 	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO cases (ticket, kind, mailbox, state, urgency, customer, agent, subject, summary, team,
 		confidential, approval_required, suspend_account, parse_json, decision_json, thread_id, source_message, source_message_id,
-		opened_at, respond_by, updated_at, teams, routed_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		opened_at, respond_by, updated_at, teams, routed_to, customer_side, unverified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Ticket, c.Kind, c.Mailbox, c.State, c.Urgency, c.Customer, c.Agent, c.Subject, c.Summary, c.Team,
 		c.Confidential, c.ApprovalRequired, c.SuspendAccount, c.ParseJSON, c.DecisionJSON, c.ThreadID, src, c.SourceMessageID,
-		ts(c.OpenedAt), ts(c.RespondBy), ts(c.OpenedAt), jsonList(c.Teams), jsonList(c.RoutedTo))
+		ts(c.OpenedAt), ts(c.RespondBy), ts(c.OpenedAt), jsonList(c.Teams), jsonList(c.RoutedTo), jsonList(c.CustomerSide), c.Unverified)
 	if err != nil {
 		return fmt.Errorf("insert case %s: %w", c.Ticket, err)
 	}
@@ -257,4 +267,15 @@ func (tx *Tx) CaseRecipients(caseID int64, role vocab.Role) ([]string, error) {
 func jsonList(list []string) string {
 	b, _ := json.Marshal(nonNil(list)) // a []string always marshals
 	return string(b)
+}
+
+// RecentCaseBy returns the first case of a kind a sender opened since a
+// time, if any (repeated outside reports join it).
+func (tx *Tx) RecentCaseBy(agent string, kind vocab.Kind, since time.Time) (*Case, error) {
+	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, `SELECT `+caseCols+` FROM cases WHERE agent = ? AND kind = ? AND opened_at >= ?
+		ORDER BY id LIMIT 1`, agent, kind, ts(since)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return c, err
 }

@@ -85,3 +85,29 @@ func (s *Store) CasesWithEvent(ctx context.Context, typ vocab.Event, since time.
 	}
 	return n, nil
 }
+
+// EventsOfTypes lists the events of the given types since a time, in
+// order, across all cases and gateway-wide.
+func (s *Store) EventsOfTypes(ctx context.Context, types []vocab.Event, since time.Time) ([]Event, error) {
+	args := []any{ts(since)}
+	for _, t := range types {
+		args = append(args, t)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, coalesce(case_id, 0), at, type, actor, coalesce(message, 0), detail FROM events
+		WHERE at >= ? AND type IN (`+placeholders(len(types))+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at string
+		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Type, &e.Actor, &e.Message, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = parseTS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -23,6 +23,7 @@ var migrationFiles embed.FS
 // transaction, after its SQL.
 var backfills = map[int]func(tx *Tx) error{
 	2: backfillDecisionColumns,
+	4: backfillCustomerSide,
 }
 
 // migrate applies every embedded migration not yet applied, each in its own
@@ -211,4 +212,47 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// backfillCustomerSide fixes the customer side of cases opened by an
+// earlier release: the customer's address and, for a security report, the
+// reporter (an employee who reported to security@ is counted on the
+// customer side too: that release did not record who was outside, and
+// erring this way never mails an outsider).
+func backfillCustomerSide(tx *Tx) error {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, kind, lower(customer), lower(agent) FROM cases ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id              int64
+		kind            vocab.Kind
+		customer, agent string
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.kind, &r.customer, &r.agent); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range all {
+		var side []string
+		if strings.Contains(r.customer, "@") {
+			side = append(side, r.customer)
+		}
+		if r.kind == vocab.KindSecurityReport && r.agent != "" && !slices.Contains(side, r.agent) {
+			side = append(side, r.agent)
+		}
+		if _, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET customer_side = ? WHERE id = ?`, jsonList(side), r.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -150,14 +150,35 @@ func (s *Store) MailByID(ctx context.Context, id int64) (*Mail, error) {
 	return out[0], nil
 }
 
-// MarkSent records that the server accepted the mail; it is never sent
-// again.
-func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, ts(now), id)
+// MarkSent records that the server accepted the mail, with events about
+// it (recipients the confidentiality check dropped) in the same
+// transaction; it is never sent again.
+func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, events ...Event) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, ts(now), id)
+		if err != nil {
+			return fmt.Errorf("mark mail %d sent: %w", id, err)
+		}
+		for _, e := range events {
+			if err := tx.AddEvent(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CancelMail ends a case's pending mail to one recipient role as blocked,
+// with the reason (mail to the customer once the case turned
+// confidential). It returns how many rows it ended.
+func (tx *Tx) CancelMail(caseID int64, role vocab.Role, reason string) (int, error) {
+	res, err := tx.tx.ExecContext(tx.ctx, `UPDATE outbox SET state = 'blocked', last_error = ? WHERE case_id = ? AND recipient_role = ? AND state = 'pending'`,
+		reason, caseID, role)
 	if err != nil {
-		return fmt.Errorf("mark mail %d sent: %w", id, err)
+		return 0, fmt.Errorf("cancel %s mail of case %d: %w", role, caseID, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // MarkRetry records a temporary failure and when to try again.

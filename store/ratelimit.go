@@ -14,6 +14,14 @@ const (
 	RateRejectionReply RateScope = "rejection-replies"
 	// RateFloodAlert counts flood alerts, keyed by the flooding sender.
 	RateFloodAlert RateScope = "flood-alerts"
+	// RateCommandError counts answers to refused commands, keyed by case
+	// and sender.
+	RateCommandError RateScope = "command-errors"
+	// RateNewCase counts the cases a sender opened, keyed by sender.
+	RateNewCase RateScope = "new-cases"
+	// RateOutsideCase counts the cases mail from an outside domain opened,
+	// keyed by domain.
+	RateOutsideCase RateScope = "outside-cases"
 )
 
 // MarkRate records one counted action: the rate limiter's memory lives in

@@ -34,6 +34,16 @@ type Data struct {
 	Flood Flood
 	// Failure describes undeliverable mail (delivery-failed).
 	Failure Failure
+	// CommandError explains a reply command that did not act
+	// (command-error).
+	CommandError CommandError
+}
+
+// CommandError is a reply command that was refused or did nothing.
+type CommandError struct {
+	Command string // as the reply wrote it: "REASSIGN engineers"
+	Reason  string // why it did not act
+	Hint    string // what would work, when the reason does not say
 }
 
 // Case is a case's state when the mail is queued.
@@ -54,6 +64,7 @@ type Case struct {
 	AcknowledgedAt   time.Time
 	AcknowledgedBy   string
 	Confidential     bool
+	Unverified       bool // the escalating sender was not authenticated
 	ApprovalRequired bool
 	SuspendAccount   bool
 	Notes            []string // notes recorded on the case so far
@@ -150,10 +161,11 @@ func Sample(name vocab.Template) Data {
 			Explain: "matched rule tier2", Categories: []string{"legal"}, Notes: []string{"Escalated to Legal"}, Actions: []string{"Monitor closely"}},
 		Rejection: Rejection{Subject: "ESCALATION: [TCK-1234]", Reason: "missing-fields",
 			Errors: []FieldError{{Field: "urgency", Message: "Urgency is missing"}}, Template: "ESCALATION: [TCK-1234]\nUrgency: " + vocab.UrgencyPlaceholder() + "\n"},
-		Breach:     Breach{Step: 1, Overdue: 0, Team: "management"},
-		FollowUp:   FollowUp{Number: 1, Interval: 4 * time.Hour},
-		Resolution: Resolution{Note: "Fixed in release 2.3", By: "eng@example.com"},
-		Flood:      Flood{Sender: "noisy@example.com", Count: 6, Window: time.Hour},
-		Failure:    Failure{Event: string(vocab.EventRouted), To: []string{"x@example.com"}, Error: "550 no such user"},
+		Breach:       Breach{Step: 1, Overdue: 0, Team: "management"},
+		FollowUp:     FollowUp{Number: 1, Interval: 4 * time.Hour},
+		Resolution:   Resolution{Note: "Fixed in release 2.3", By: "eng@example.com"},
+		Flood:        Flood{Sender: "noisy@example.com", Count: 6, Window: time.Hour},
+		CommandError: CommandError{Command: "REASSIGN engineers", Reason: `there is no team "engineers": use one of senior_support, engineering`},
+		Failure:      Failure{Event: string(vocab.EventRouted), To: []string{"x@example.com"}, Error: "550 no such user"},
 	}
 }

@@ -21,6 +21,9 @@ const (
 	EventThanks         Event = "thanks"
 	EventFloodAlert     Event = "flood-alert"
 	EventDeliveryFailed Event = "delivery-failed"
+	// EventCommandError answers a reply whose command was refused or did
+	// nothing, saying why and what would work.
+	EventCommandError Event = "command-error"
 )
 
 // Audit-only events: recorded on a case (or gateway-wide), never a mail's
@@ -44,17 +47,26 @@ const (
 	EventStepFailed          Event = "step-failed"
 	EventParked              Event = "parked"
 	EventMailBlocked         Event = "mail-blocked"
+	EventMailTrimmed         Event = "mail-trimmed"
+	// EventCommandRefused: a reply command (or re-escalation) that was not
+	// believed or not allowed; its detail says why.
+	EventCommandRefused Event = "command-refused"
+	// EventComment: free text on a case from someone who may comment.
+	EventComment Event = "comment"
+	// EventLinked: a new case opened for a ticket that has another case.
+	EventLinked Event = "linked"
 )
 
 // MailEvents lists every X-Escalation-Event value.
 var MailEvents = []Event{EventRouted, EventIncident, EventRejection, EventBreach, EventStatusCheck, EventCustomerUpdate,
-	EventResolved, EventThanks, EventFloodAlert, EventDeliveryFailed}
+	EventResolved, EventThanks, EventFloodAlert, EventDeliveryFailed, EventCommandError}
 
 // AuditEvents lists every event type of the audit trail: the mail events
 // (recorded when such a mail is queued or fails) and the audit-only ones.
 var AuditEvents = append(slices.Clone(MailEvents), EventOpened, EventNote, EventReply, EventAcknowledged, EventReassigned,
 	EventReopened, EventUrgencyChanged, EventReEscalated, EventDuplicateEscalation, EventUnrouted, EventIgnored,
-	EventRejected, EventRejectionReply, EventRejectionSuppressed, EventFlood, EventStepFailed, EventParked, EventMailBlocked)
+	EventRejected, EventRejectionReply, EventRejectionSuppressed, EventFlood, EventStepFailed, EventParked, EventMailBlocked,
+	EventMailTrimmed, EventCommandRefused, EventComment, EventLinked)
 
 // IsMail reports whether e is an X-Escalation-Event value.
 func (e Event) IsMail() bool { return slices.Contains(MailEvents, e) }

@@ -1,7 +1,11 @@
 package vocab
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -66,5 +70,37 @@ func TestEveryCommandHasUsage(t *testing.T) {
 		if syntax, does := c.Usage(); syntax == "" || does == "" {
 			t.Errorf("%s has no usage", c)
 		}
+	}
+}
+
+// Every Event constant of event.go is listed in AuditEvents, so reports
+// and the review command never miss an event type.
+func TestEveryEventIsListed(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "event.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, name := range vs.Names {
+				lit, ok := vs.Values[i].(*ast.BasicLit)
+				if !ok {
+					continue
+				}
+				n++
+				if ev := Event(strings.Trim(lit.Value, `"`)); !slices.Contains(AuditEvents, ev) {
+					t.Errorf("%s (%s) is not in AuditEvents", name.Name, ev)
+				}
+			}
+		}
+	}
+	if n < len(AuditEvents) {
+		t.Errorf("read %d event constants, AuditEvents lists %d", n, len(AuditEvents))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -65,6 +66,11 @@ type SimulatedMail struct {
 	To      []string  `json:"to"`
 	Cc      []string  `json:"cc"`
 	Subject string    `json:"subject"`
+	// Dropped are the recipients the confidentiality check left out (the
+	// customer side of a confidential case); the others got the mail.
+	Dropped []string `json:"dropped,omitempty"`
+	// Blocked: the confidentiality check refused the mail, nobody got it.
+	Blocked bool `json:"blocked,omitempty"`
 }
 
 type simReply struct {
@@ -170,7 +176,9 @@ type simulation struct {
 	st     *store.Store
 	eng    *engine.Engine
 	worker *outbound.Worker
+	rec    *recordingSender
 	uid    uint32
+	cfg    *config.Config
 }
 
 func newSimulation(ctx context.Context, c *app.Compiled, start time.Time, w io.Writer) (*simulation, error) {
@@ -179,16 +187,12 @@ func newSimulation(ctx context.Context, c *app.Compiled, start time.Time, w io.W
 	if err != nil {
 		return nil, err
 	}
-	s := &simulation{clock: clock.NewVirtual(start), st: st}
+	s := &simulation{clock: clock.NewVirtual(start), st: st, cfg: cfg}
 	log := discardLogger()
-	rec := &recordingSender{clock: s.clock, w: w}
-	s.worker, err = outbound.NewWorker(outbound.WorkerOptions{Store: st, Sender: rec, Clock: s.clock, Logger: log,
-		Guard: outbound.ConfidentialGuard(st, cfg.InternalDomains())})
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	s.eng, err = c.NewEngine(app.EngineOptions{Store: st, Clock: s.clock, Logger: log})
+	rec := &recordingSender{w: w}
+	s.rec = rec
+	s.eng, s.worker, err = c.NewPipeline(app.PipelineOptions{Store: st, Sender: outbound.DiscardSender{}, Clock: s.clock, Logger: log,
+		Sent: rec.sent, Refused: rec.refused})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -218,7 +222,10 @@ func (s *simulation) flush(ctx context.Context) error {
 	if _, err := s.eng.FireDue(ctx); err != nil {
 		return err
 	}
-	return s.worker.Flush(ctx)
+	if err := s.worker.Flush(ctx); err != nil {
+		return err
+	}
+	return s.rec.err
 }
 
 // replyTo builds a reply threaded to the case opened by message first.
@@ -237,6 +244,12 @@ func (s *simulation) replyTo(ctx context.Context, first int64, mailboxAddr strin
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: Re: ESCALATION: [%s] [%s] %s\r\n", r.from, mailboxAddr, c.Ticket, c.Urgency, c.Summary)
 	fmt.Fprintf(&b, "Message-ID: <simulated-reply-%d@simulate.invalid>\r\n", s.uid+1)
+	// A simulated reply counts as authenticated: simulate previews the
+	// policy, not the MX.
+	if ids := s.cfg.Senders.TrustedAuthservIDs; len(ids) > 0 {
+		dom := r.from[strings.LastIndexByte(r.from, '@')+1:]
+		fmt.Fprintf(&b, "Authentication-Results: %s; dmarc=pass header.from=%s\r\n", ids[0], dom)
+	}
 	if c.ThreadID != "" {
 		fmt.Fprintf(&b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", c.ThreadID, c.ThreadID)
 	}
@@ -244,21 +257,37 @@ func (s *simulation) replyTo(ctx context.Context, first int64, mailboxAddr strin
 	return b.Bytes(), nil
 }
 
-// recordingSender "sends" by printing one JSON line per mail.
+// recordingSender prints one JSON line per mail the worker sent or the
+// confidentiality check refused.
 type recordingSender struct {
-	clock clock.Clock
-	w     io.Writer
+	w   io.Writer
+	err error // the first write error, reported after the run
 }
 
-func (r *recordingSender) Send(_ context.Context, _ string, _ []string, raw []byte) ([]outbound.RecipientError, error) {
-	line, err := Summarize(raw, r.clock.Now())
-	if err != nil {
-		return nil, err
+func (r *recordingSender) sent(m *store.Mail, rcpt []string, at time.Time) {
+	r.print(m, at, func(line *SimulatedMail) {
+		for _, a := range m.RcptTo {
+			if !slices.Contains(rcpt, a) {
+				line.Dropped = append(line.Dropped, a)
+			}
+		}
+	})
+}
+
+func (r *recordingSender) refused(m *store.Mail, at time.Time) {
+	r.print(m, at, func(line *SimulatedMail) { line.Blocked, line.Dropped = true, m.RcptTo })
+}
+
+func (r *recordingSender) print(m *store.Mail, at time.Time, amend func(*SimulatedMail)) {
+	line, err := Summarize(m.Raw, at)
+	if err == nil {
+		amend(&line)
+		err = writeJSONLine(r.w, line)
 	}
-	return nil, writeJSONLine(r.w, line)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
 }
-
-func (r *recordingSender) Close() error { return nil }
 
 // Summarize reads the headers of a mail the gateway sent.
 func Summarize(raw []byte, at time.Time) (SimulatedMail, error) {
