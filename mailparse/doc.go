@@ -121,6 +121,23 @@
 // message text, including inline images and attached messages) are listed
 // with name ("" when unnamed), type and decoded size.
 //
+// # Sender
+//
+// Result.From is the sender's address, lowercased and written as an RFC
+// 5322 addr-spec that net/mail reads back unchanged (a local part that
+// needs them keeps its quotes: "john doe"@example.com), so the gateway
+// can always write it back as a recipient; a source route
+// ("<@relay.example:alice@example.com>", obsolete syntax) is dropped, as
+// RFC 5322 4.4 says. Result.SenderAmbiguous is set when the sender cannot
+// be read unambiguously, the way a DMARC checker would refuse to: there is
+// no From field or there are several, the field is not RFC 5322, or it
+// holds no mailbox or several. From then holds, for display only, the
+// first mailbox or the lenient reading (the address in the last <...>,
+// else the first word with "@"). An address that cannot be written back
+// (over 254 bytes, or not an address even when read leniently) is left
+// out of From, with a warning, and the sender is ambiguous. Mail with an
+// ambiguous sender must not act on a case.
+//
 // # Dispositions and reasons
 //
 // Checks run in this order; the first that applies decides:

@@ -1,11 +1,15 @@
 package outbound
 
 import (
+	"bytes"
 	"context"
-	"escalationd/internal/mailtest"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
+
+	"escalationd/internal/mailtest"
+	"escalationd/mailparse"
 )
 
 func TestAddressesThatNeedQuotes(t *testing.T) {
@@ -57,5 +61,44 @@ func TestSMTPSenderQuotesLocalParts(t *testing.T) {
 	msgs := sink.WaitForCount(t, 1, 5*time.Second)
 	if got := strings.Join(msgs[0].To, ","); got != `"john doe"@example.com,"jane x"@example.com` && got != "john doe@example.com,jane x@example.com" {
 		t.Fatalf("recipients = %q", got)
+	}
+}
+
+// Whatever sender mailparse reads can be answered: composed as a
+// recipient and given to the server as a path.
+func TestParsedSendersCanBeAnswered(t *testing.T) {
+	for from, want := range map[string]string{
+		`"john doe"@example.com`:                       `"john doe"@example.com`,
+		`John Doe <"john doe"@example.com>`:            `"john doe"@example.com`,
+		"<@relay.example:alice@example.com>":           "alice@example.com",
+		"Alice <@r1.example,@r2.example:alice@x.test>": "alice@x.test",
+		`"a\"b"@example.com`:                           `"a\"b"@example.com`,
+		"Bob <bob@example.com":                         "bob@example.com",
+	} {
+		raw := "From: " + from + "\r\nTo: escalations@example.com\r\nSubject: ESCALATION: [TCK-1]\r\n\r\nCustomer: c@example.com\r\n"
+		res := mailparse.Parse([]byte(raw), mailparse.Options{})
+		if res.From == "" {
+			t.Errorf("%s: no sender read", from)
+			continue
+		}
+		m := sample()
+		m.To, m.Cc = []string{res.From}, nil
+		b, err := Compose(m)
+		if err != nil {
+			t.Errorf("%s: From %q cannot be composed to: %v", from, res.From, err)
+			continue
+		}
+		parsed, err := netmail.ReadMessage(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		to, err := parsed.Header.AddressList("To")
+		if err != nil || len(to) != 1 || strings.Trim(to[0].String(), "<>") != want {
+			t.Errorf("%s: To = %q %v, want %s", from, parsed.Header.Get("To"), err, want)
+		}
+		// The engine takes net/mail's Address field for the envelope.
+		if p := smtpPath(to[0].Address); p != want {
+			t.Errorf("%s: path %q, want %q", from, p, want)
+		}
 	}
 }
