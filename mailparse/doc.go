@@ -105,7 +105,12 @@
 // # Which text is read
 //
 // text/plain is preferred in multipart/alternative unless it is empty;
-// HTML is converted with golang.org/x/net/html keeping line structure.
+// HTML is converted with golang.org/x/net/html keeping line structure,
+// and only the text a reader sees is kept: text under the hidden
+// attribute or an inline style of display:none, visibility:hidden, a zero
+// font size, white (or nearly white, or transparent) text not on a
+// coloured background, opacity:0 or mso-hide:all is dropped, as are
+// <head>, <style> and <script>. Stylesheets and classes are not read.
 // Quoted-printable, base64, charsets (through go-message's charset
 // package; an unknown charset keeps the bytes with a warning; 8-bit text
 // without a charset is read as Windows-1252), RFC 2047 words and
