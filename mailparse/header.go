@@ -162,12 +162,9 @@ func sender(h message.Header, warn func(string)) (addr, name string, ambiguous b
 		ambiguous = true
 	}
 	raw := fields[0]
-	l, err := addressList(h)
+	l, err := addressList(raw)
 	if err != nil && sourceRoute.MatchString(raw) {
-		// Parse the first field again without its source routes.
-		var c message.Header
-		c.Set("From", sourceRoute.ReplaceAllString(raw, "<"))
-		if l, err = addressList(c); err == nil {
+		if l, err = addressList(sourceRoute.ReplaceAllString(raw, "<")); err == nil {
 			warn("From source route dropped")
 		}
 	}
@@ -203,10 +200,17 @@ func sender(h message.Header, warn func(string)) (addr, name string, ambiguous b
 // obs-route: "<@a.example,@b.example:").
 var sourceRoute = regexp.MustCompile(`<\s*@[^<>:"]*:`)
 
-// addressList parses the From field of h strictly.
-func addressList(h message.Header) ([]*mail.Address, error) {
-	mh := mail.Header{Header: h}
-	return mh.AddressList("From")
+// addressList parses an address list strictly (RFC 5322 syntax); an
+// encoded word in an unknown charset is kept as it is written rather than
+// failing the list, since it says nothing about the addresses.
+func addressList(raw string) ([]*netmail.Address, error) {
+	p := netmail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) (io.Reader, error) {
+		if cr, err := message.CharsetReader(strings.ToLower(cs), r); err == nil {
+			return cr, nil
+		}
+		return r, nil
+	}}}
+	return p.ParseList(raw)
 }
 
 // lenientSender reads a From that net/mail rejects: the part in the last
