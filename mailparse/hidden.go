@@ -260,6 +260,8 @@ var nearWhite = []string{"white", "snow", "ghostwhite", "whitesmoke", "ivory", "
 func parseColour(val string) (c colour, ok bool) {
 	val = strings.ToLower(strings.TrimSpace(val))
 	switch {
+	case val == "" || val == "inherit" || val == "unset" || val == "currentcolor":
+		return colourOther, false // the inherited colour stays
 	case val == "transparent":
 		return colourClear, true
 	case slices.Contains(nearWhite, val):
@@ -325,7 +327,7 @@ func parseColour(val string) (c colour, ok bool) {
 		}
 		return classify(ch[0], ch[1], ch[2], ch[3]), true
 	}
-	return colourOther, val != ""
+	return colourOther, true
 }
 
 // classify tells white (or, seen through its transparency on white,

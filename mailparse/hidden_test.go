@@ -18,6 +18,7 @@ func TestHTMLHiddenTextIsNotRead(t *testing.T) {
 		{"white on dark", `<table><tr><td bgcolor="#003366"><span style="color:#fff">shown</span></td></tr></table>`, "shown\n"},
 		{"white on dark on white", `<div style="background:#000"><div style="background-color:white"><span style="color:white">secret</span></div></div>`, ""},
 		{"coloured text", `<div style="color:#333">shown</div>`, "shown\n"},
+		{"colour inherited", `<div style="color:#fff">s1<span style="color:inherit">s2</span><font color="currentColor">s3</font></div>`, ""},
 		{"colour restored", `<div style="color:white">secret<span style="color:black">shown</span></div>`, "shown\n"},
 		{"opacity and mso-hide", `<div>a<span style="opacity:0">s1</span><span style="mso-hide:all">s2</span><div style="max-height:0;overflow:hidden">s3</div></div>`, "a\n"},
 		{"nested inside hidden", `<div style="display:none"><div>secret</div><p style="display:block">secret<br>x</p></div><div>b</div>`, "b\n"},
