@@ -79,7 +79,12 @@ func (e *Engine) limitNewCase(tx *store.Tx, msg *store.StoredMessage, res *mailp
 	if err != nil {
 		return h, true, err
 	}
-	n, err := e.floodAlert(tx, sender, max(perSender, perDomain)+1, now)
+	// One alert per flooding sender, or per flooding outside domain.
+	who, count := sender, perSender+1
+	if outside && perDomain >= rl.CasesPerOutsideDomain {
+		who, count = "@"+domainOf(sender), perDomain+1
+	}
+	n, err := e.floodAlert(tx, who, count, now)
 	h.mails += n
 	return h, true, err
 }

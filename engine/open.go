@@ -42,7 +42,12 @@ func caseUrgency(res *mailparse.Result) vocab.Urgency {
 // other.
 func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, now time.Time) (handled, error) {
 	sender := strings.ToLower(res.From)
+	if sender == "" {
+		// Nobody to answer and nobody to hold to account: kept for review.
+		return e.ignore(tx, msg, res, "no-sender", now)
+	}
 	authenticated, _ := e.believed(string(res.Auth))
+	authenticated = authenticated && !res.SenderAmbiguous
 	if !authenticated && e.cfg.Senders.RequireAuthentication == config.RequireAll {
 		// Kept for review, never answered: the sender may be forged.
 		return e.ignore(tx, msg, res, "unauthenticated", now)

@@ -97,6 +97,9 @@ func (e *Engine) reply(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Re
 
 // refusal says why a command may not act, or "".
 func (e *Engine) refusal(r *replyCtx, threaded bool) string {
+	if r.res.SenderAmbiguous {
+		return "the From header does not name exactly one sender, so nobody can be believed"
+	}
 	if !threaded {
 		return "unknown thread: the reply does not answer a mail the gateway sent about this case (reply to one of them, keeping its headers)"
 	}

@@ -105,7 +105,12 @@
 // # Which text is read
 //
 // text/plain is preferred in multipart/alternative unless it is empty;
-// HTML is converted with golang.org/x/net/html keeping line structure.
+// HTML is converted with golang.org/x/net/html keeping line structure,
+// and only the text a reader sees is kept: text under the hidden
+// attribute or an inline style of display:none, visibility:hidden, a zero
+// font size, white (or nearly white, or transparent) text not on a
+// coloured background, opacity:0 or mso-hide:all is dropped, as are
+// <head>, <style> and <script>. Stylesheets and classes are not read.
 // Quoted-printable, base64, charsets (through go-message's charset
 // package; an unknown charset keeps the bytes with a warning; 8-bit text
 // without a charset is read as Windows-1252), RFC 2047 words and
@@ -120,6 +125,23 @@
 // attachment with a template. Attachments (every leaf part that is not
 // message text, including inline images and attached messages) are listed
 // with name ("" when unnamed), type and decoded size.
+//
+// # Sender
+//
+// Result.From is the sender's address, lowercased and written as an RFC
+// 5322 addr-spec that net/mail reads back unchanged (a local part that
+// needs them keeps its quotes: "john doe"@example.com), so the gateway
+// can always write it back as a recipient; a source route
+// ("<@relay.example:alice@example.com>", obsolete syntax) is dropped, as
+// RFC 5322 4.4 says. Result.SenderAmbiguous is set when the sender cannot
+// be read unambiguously, the way a DMARC checker would refuse to: there is
+// no From field or there are several, the field is not RFC 5322, or it
+// holds no mailbox or several. From then holds, for display only, the
+// first mailbox or the lenient reading (the address in the last <...>,
+// else the first word with "@"). An address that cannot be written back
+// (over 254 bytes, or not an address even when read leniently) is left
+// out of From, with a warning, and the sender is ambiguous. Mail with an
+// ambiguous sender must not act on a case.
 //
 // # Dispositions and reasons
 //

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	netmail "net/mail"
+	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -139,19 +141,81 @@ func headerText(h message.Header, k string, warn func(string)) string {
 	return v
 }
 
-// sender returns the lowercased address and the display name of the first
-// From address. net/mail is strict, so a From it rejects is read leniently:
-// the part in <...>, or else the first word containing "@".
-func sender(h message.Header, warn func(string)) (addr, name string) {
-	mh := mail.Header{Header: h}
-	raw := h.Get("From")
-	if raw == "" {
-		return "", ""
+// sender reads the From field: the sender's address (lowercased, written
+// as an RFC 5322 addr-spec that net/mail reads back unchanged, quotes
+// around a local part that needs them), the display name, and whether the
+// sender could not be read unambiguously: no From field or several, a
+// field that is not RFC 5322 (read leniently for display: the part in the
+// last <...>, else the first word containing "@"), or one that holds no
+// mailbox or several (the first is kept for display). A source route
+// (obsolete syntax, "<@relay.example:alice@example.com>") is dropped, as
+// RFC 5322 4.4 says to. An address that cannot be written back (too long,
+// or unreadable even as written) is left out, so whatever is in From can
+// be answered.
+func sender(h message.Header, warn func(string)) (addr, name string, ambiguous bool) {
+	fields := h.Values("From")
+	switch {
+	case len(fields) == 0:
+		return "", "", true
+	case len(fields) > 1:
+		warn(fmt.Sprintf("%d From fields: the sender is ambiguous", len(fields)))
+		ambiguous = true
 	}
-	if l, err := mh.AddressList("From"); err == nil && len(l) > 0 {
-		return strings.ToLower(cleanLine(l[0].Address)), cleanLine(l[0].Name)
+	raw := fields[0]
+	l, err := addressList(raw)
+	if err != nil && sourceRoute.MatchString(raw) {
+		if l, err = addressList(sourceRoute.ReplaceAllString(raw, "<")); err == nil {
+			warn("From source route dropped")
+		}
 	}
-	warn("From header not RFC 5322: read leniently")
+	if err == nil {
+		switch len(l) {
+		case 0:
+			warn("From holds no mailbox: the sender is ambiguous")
+			return "", "", true
+		case 1:
+		default:
+			warn(fmt.Sprintf("From holds %d mailboxes: the sender is ambiguous", len(l)))
+			ambiguous = true
+		}
+		addr, name = l[0].Address, l[0].Name
+	} else {
+		warn("From header not RFC 5322: read leniently, the sender is ambiguous")
+		ambiguous = true
+		addr, name = lenientSender(raw)
+	}
+	addr, name = strings.ToLower(cleanLine(addr)), cleanLine(name)
+	if addr == "" {
+		return "", name, true
+	}
+	w, ok := writableAddress(addr)
+	if !ok {
+		warn("From address cannot be written back, left out: " + quoteValue(addr))
+		return "", name, true
+	}
+	return w, name, ambiguous
+}
+
+// sourceRoute matches the obsolete route of an angle-addr (RFC 5322
+// obs-route: "<@a.example,@b.example:").
+var sourceRoute = regexp.MustCompile(`<\s*@[^<>:"]*:`)
+
+// addressList parses an address list strictly (RFC 5322 syntax); an
+// encoded word in an unknown charset is kept as it is written rather than
+// failing the list, since it says nothing about the addresses.
+func addressList(raw string) ([]*netmail.Address, error) {
+	p := netmail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) (io.Reader, error) {
+		if cr, err := message.CharsetReader(strings.ToLower(cs), r); err == nil {
+			return cr, nil
+		}
+		return r, nil
+	}}}
+	return p.ParseList(raw)
+}
+
+// lenientSender reads a From that net/mail rejects: the part in the last
+// <...>, or else the first word containing "@".
+func lenientSender(raw string) (addr, name string) {
 	if i := strings.LastIndexByte(raw, '<'); i >= 0 {
 		if j := strings.IndexByte(raw[i:], '>'); j > 0 {
 			addr = raw[i+1 : i+j]
@@ -169,7 +233,27 @@ func sender(h message.Header, warn func(string)) (addr, name string) {
 	if n, err := wordDecoder.DecodeHeader(name); err == nil {
 		name = n
 	}
-	return strings.ToLower(cleanLine(addr)), cleanLine(name)
+	return addr, name
+}
+
+// maxAddress is the longest sender address kept (RFC 5321 4.5.3.1.3: a
+// path is at most 256 octets with its angle brackets).
+const maxAddress = 254
+
+// writableAddress returns addr (net/mail's unquoted form, or an addr-spec)
+// as an addr-spec that net/mail parses back to the same mailbox: the
+// form a reply can be composed to.
+func writableAddress(addr string) (string, bool) {
+	a, err := netmail.ParseAddress(addr)
+	if err != nil {
+		a = &netmail.Address{Address: addr}
+	}
+	w := strings.TrimSuffix(strings.TrimPrefix(a.String(), "<"), ">")
+	back, err := netmail.ParseAddress(w)
+	if err != nil || back.Address != a.Address || len(w) > maxAddress || !strings.Contains(w, "@") {
+		return "", false
+	}
+	return w, true
 }
 
 // msgIDs returns the message identifiers of a field (without <>). go-message

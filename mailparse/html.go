@@ -14,7 +14,8 @@ import (
 // block elements and <br> end lines, list items get "- " or "1. ", table
 // rows become lines with cells separated by a space, <blockquote> lines are
 // prefixed with "> " so quote handling sees them, and <head>, <style>,
-// <script>, <title> and <template> are skipped. The output stops at limit
+// <script>, <title> and <template> are skipped, and so is text a reader
+// does not see (see visibility). The output stops at limit
 // bytes (truncated is then true), because markup can expand: every line
 // inside nested blockquotes gets a prefix.
 func htmlToText(src string, limit int) (text string, truncated bool) {
@@ -24,6 +25,7 @@ func htmlToText(src string, limit int) (text string, truncated bool) {
 	pre := 0           // depth inside <pre>
 	var lists []int    // per open list: -1 for <ul>, else the next number
 	cellInRow := false // a cell was already written in this row
+	var vis visibility
 	for {
 		if t.b.Len() > t.limit {
 			return truncateUTF8(t.String(), t.limit), true
@@ -33,12 +35,12 @@ func htmlToText(src string, limit int) (text string, truncated bool) {
 		case html.ErrorToken:
 			return t.String(), false
 		case html.TextToken:
-			if skip > 0 {
+			if skip > 0 || vis.hidden() {
 				continue
 			}
 			t.text(string(z.Text()), pre > 0)
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
+			name, hasAttr := z.TagName()
 			a := atom.Lookup(name)
 			if skipped(a) {
 				if tt == html.StartTagToken {
@@ -50,6 +52,18 @@ func htmlToText(src string, limit int) (text string, truncated bool) {
 				skip = 0 // an unclosed <head> ends here
 			}
 			if skip > 0 {
+				continue
+			}
+			// As in browsers, "/>" does not close an element that is not
+			// void: <span style="display:none"/> hides what follows.
+			tag := string(name)
+			vis.closeImplied(tag)
+			vis.push(tag, tagAttrs(z, hasAttr))
+			if vis.hidden() {
+				// A hidden element still ends the line, but writes nothing.
+				if breaksLine(a) {
+					t.endLine()
+				}
 				continue
 			}
 			switch a {
@@ -102,6 +116,12 @@ func htmlToText(src string, limit int) (text string, truncated bool) {
 			if skip > 0 {
 				continue
 			}
+			if vis.pop(string(name)) {
+				if breaksLine(a) {
+					t.endLine()
+				}
+				continue
+			}
 			switch a {
 			case atom.Pre:
 				if pre > 0 {
@@ -129,6 +149,21 @@ func htmlToText(src string, limit int) (text string, truncated bool) {
 	}
 }
 
+// tagAttrs returns the attributes visibility reads (hidden, style, color,
+// bgcolor), names lower case.
+func tagAttrs(z *html.Tokenizer, more bool) [][2]string {
+	var out [][2]string
+	for more {
+		var k, v []byte
+		k, v, more = z.TagAttr()
+		switch key := string(k); key {
+		case "hidden", "style", "color", "bgcolor":
+			out = append(out, [2]string{key, string(v)})
+		}
+	}
+	return out
+}
+
 // maxQuotePrefix bounds the "> " written per line for nested blockquotes.
 const maxQuotePrefix = 3
 
@@ -149,6 +184,15 @@ func skipped(a atom.Atom) bool {
 		return true
 	}
 	return false
+}
+
+// breaksLine reports whether an element starts and ends a line.
+func breaksLine(a atom.Atom) bool {
+	switch a {
+	case atom.Pre, atom.Blockquote, atom.Ul, atom.Ol, atom.Li, atom.Tr, atom.Hr:
+		return true
+	}
+	return isBlock(a)
 }
 
 func isBlock(a atom.Atom) bool {

@@ -139,7 +139,7 @@ func (w *walker) walk(e *entity, depth int, out *body) {
 		hb, bb := splitHeader(raw)
 		h := readHeader(hb, w.lim.MaxHeaderLine, w.warn)
 		n := &nested{subject: cleanLine(headerText(h, "Subject", w.warn))}
-		n.from, _ = sender(h, w.warn)
+		n.from, _, _ = sender(h, w.warn)
 		w.walk(newEntity(h, bb), depth+1, &n.body)
 		out.forwards = append(out.forwards, n)
 		out.attachments = append(out.attachments, n.body.attachments...)

@@ -49,7 +49,7 @@ func envelope(raw []byte, opts Options) (res *Result) {
 // readEnvelope fills From, Subject and the Message-IDs from the header.
 func (p *parser) readEnvelope(h message.Header) {
 	res := p.res
-	res.From, res.FromName = sender(h, p.warn)
+	res.From, res.FromName, res.SenderAmbiguous = sender(h, p.warn)
 	res.Subject = cleanLine(headerText(h, "Subject", p.warn))
 	res.MessageID = messageID(h)
 	res.InReplyTo = msgIDs(h, "In-Reply-To")

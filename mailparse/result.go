@@ -89,8 +89,14 @@ type Result struct {
 	Fields        map[string]any  `json:"fields,omitempty"`
 	Errors        []FieldError    `json:"errors,omitempty"`
 	From          string          `json:"from,omitempty"`
-	Subject       string          `json:"subject,omitempty"`
-	MessageID     string          `json:"message_id,omitempty"`
+	// SenderAmbiguous says the sender could not be read unambiguously:
+	// no From field or several, a From that is not RFC 5322, or one that
+	// holds no mailbox or several. From then holds the lenient reading
+	// (for display), or nothing; mail whose sender is ambiguous must not
+	// act on a case.
+	SenderAmbiguous bool   `json:"sender_ambiguous,omitempty"`
+	Subject         string `json:"subject,omitempty"`
+	MessageID       string `json:"message_id,omitempty"`
 	// Auth is the receiving server's verdict on From (pass, fail or none;
 	// see Auth). Commands and re-escalations are believed only on pass
 	// when the gateway requires authentication.

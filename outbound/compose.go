@@ -15,7 +15,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode"
@@ -56,13 +55,42 @@ type Attachment struct {
 	Data        []byte
 }
 
-// Compose renders a message to RFC 5322 bytes. Every header value is
-// cleaned of CR, LF and other control characters first, so nothing taken
-// from an incoming mail (a ticket id, a subject, an address) can inject a
-// header, and every address must parse.
+// Compose renders a message to RFC 5322 bytes, and is the one place that
+// guarantees what those bytes are, since they are stored and sent as they
+// are:
+//
+//   - Every header value is cleaned of CR, LF and other control characters
+//     first, so nothing taken from an incoming mail (a ticket id, a
+//     subject, an address) can inject a header, and every address must
+//     parse (a bare addr-spec whose local part needs quotes is quoted).
+//   - No header line exceeds 998 bytes: the subject is cut at 200 bytes
+//     with "…", other values at 900; Message-IDs over 250 bytes are
+//     dropped from References and In-Reply-To, and References keeps its
+//     first and newest ids when it must shrink to fit one line.
+//   - The attached original has CRLF line endings (a bare CR or LF in it
+//     becomes CRLF), so nothing in it can end the SMTP DATA early; one
+//     that still cannot travel unencoded (a NUL, a line over 998 bytes) is
+//     attached base64-encoded as application/octet-stream instead.
+//   - A last check refuses (with an error, never by sending) bytes with a
+//     bare CR or LF, a NUL, or a line over 998 bytes.
 func Compose(m Message) ([]byte, error) {
+	raw, err := compose(m)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBytes(raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
+}
+
+func compose(m Message) ([]byte, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithCharset(gomail.CharsetUTF8))
-	if err := msg.From(clean(m.From)); err != nil {
+	from, err := address(m.From)
+	if err != nil {
+		return nil, fmt.Errorf("from %q: %w", m.From, err)
+	}
+	if err := msg.From(from); err != nil {
 		return nil, fmt.Errorf("from %q: %w", m.From, err)
 	}
 	if len(m.To) == 0 {
@@ -85,28 +113,32 @@ func Compose(m Message) ([]byte, error) {
 		}
 	}
 	if m.ReplyTo != "" {
-		if err := msg.ReplyTo(clean(m.ReplyTo)); err != nil {
+		replyTo, err := address(m.ReplyTo)
+		if err != nil {
+			return nil, fmt.Errorf("reply-to %q: %w", m.ReplyTo, err)
+		}
+		if err := msg.ReplyTo(replyTo); err != nil {
 			return nil, fmt.Errorf("reply-to %q: %w", m.ReplyTo, err)
 		}
 	}
-	msg.Subject(clean(m.Subject))
-	if m.MessageID == "" {
+	msg.Subject(truncate(clean(m.Subject), maxSubject))
+	id := cleanID(m.MessageID)
+	if id == "" {
 		return nil, errors.New("no Message-ID")
 	}
-	msg.SetMessageIDWithValue(cleanID(m.MessageID))
-	msg.SetDateWithValue(m.Date)
-	if m.InReplyTo != "" {
-		msg.SetGenHeader(gomail.HeaderInReplyTo, "<"+cleanID(m.InReplyTo)+">")
+	if len(id) > maxMsgID {
+		return nil, fmt.Errorf("Message-ID of %d bytes, over %d", len(id), maxMsgID)
 	}
-	if len(m.References) > 0 {
-		refs := make([]string, len(m.References))
-		for i, r := range m.References {
-			refs[i] = "<" + cleanID(r) + ">"
-		}
-		msg.SetGenHeader(gomail.HeaderReferences, strings.Join(refs, " "))
+	msg.SetMessageIDWithValue(id)
+	msg.SetDateWithValue(m.Date)
+	if id := cleanID(m.InReplyTo); id != "" && len(id) <= maxMsgID {
+		msg.SetGenHeader(gomail.HeaderInReplyTo, "<"+id+">")
+	}
+	if refs := references(m.References); len(refs) > 0 {
+		msg.SetGenHeader(gomail.HeaderReferences, "<"+strings.Join(refs, "> <")+">")
 	}
 	if m.AutoSubmitted != "" {
-		msg.SetGenHeader("Auto-Submitted", clean(m.AutoSubmitted))
+		msg.SetGenHeader("Auto-Submitted", truncate(clean(m.AutoSubmitted), maxHeaderValue))
 		// Ask Exchange not to send out-of-office replies to the gateway.
 		msg.SetGenHeader("X-Auto-Response-Suppress", "All")
 	}
@@ -114,17 +146,26 @@ func Compose(m Message) ([]byte, error) {
 		if !validHeaderName(h.Name) {
 			return nil, fmt.Errorf("invalid header name %q", h.Name)
 		}
-		msg.SetGenHeader(gomail.Header(h.Name), clean(h.Value))
+		msg.SetGenHeader(gomail.Header(h.Name), truncate(clean(h.Value), maxHeaderValue))
 	}
+	// Quoted-printable writes every line ending of the body as CRLF.
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	if a := m.Attachment; a != nil {
 		enc := gomail.EncodingB64
-		ct := a.ContentType
+		ct, data := a.ContentType, a.Data
 		if ct == "message/rfc822" {
-			// RFC 2046 5.2.1: message/rfc822 must not be base64 encoded.
-			enc = gomail.NoEncoding
+			// RFC 2046 5.2.1: message/rfc822 must not be base64 encoded,
+			// so it is sent as it is, with its line endings made CRLF:
+			// a bare CR or LF must never reach the SMTP session, where
+			// "\r.\r\n" ends DATA for some servers. What still cannot go
+			// unencoded is sent as an opaque file instead.
+			if n := crlf(data); sendable(n) {
+				enc, data = gomail.NoEncoding, n
+			} else {
+				ct = "application/octet-stream"
+			}
 		}
-		if err := msg.AttachReader(clean(a.Filename), bytes.NewReader(a.Data),
+		if err := msg.AttachReader(truncate(clean(a.Filename), maxSubject), bytes.NewReader(data),
 			gomail.WithFileContentType(gomail.ContentType(ct)), gomail.WithFileEncoding(enc)); err != nil {
 			return nil, fmt.Errorf("attach %s: %w", a.Filename, err)
 		}
@@ -163,17 +204,17 @@ func cleanID(s string) string {
 func addrs(list []string) ([]string, error) {
 	out := make([]string, 0, len(list))
 	for _, a := range list {
-		p, err := mail.ParseAddress(clean(a))
+		p, err := address(a)
 		if err != nil {
 			return nil, fmt.Errorf("invalid address %q: %w", a, err)
 		}
-		out = append(out, p.String())
+		out = append(out, p)
 	}
 	return out, nil
 }
 
 func validHeaderName(name string) bool {
-	if name == "" {
+	if name == "" || len(name) > maxHeaderName {
 		return false
 	}
 	for _, r := range name {

@@ -175,12 +175,12 @@ func transaction(c *smtp.Client, timeout time.Duration, from string, to []string
 	if err := c.UpdateDeadline(timeout); err != nil {
 		return nil, err
 	}
-	if err := c.Mail("<" + from + ">"); err != nil {
+	if err := c.Mail("<" + smtpPath(from) + ">"); err != nil {
 		return nil, fmt.Errorf("MAIL FROM: %w", err)
 	}
 	var rejected []RecipientError
 	for _, rcpt := range to {
-		if err := c.Rcpt("<" + rcpt + ">"); err != nil {
+		if err := c.Rcpt("<" + smtpPath(rcpt) + ">"); err != nil {
 			if IsTemporary(err) {
 				// Nobody has the mail yet: retry it whole later rather than
 				// deliver to some now and duplicate to them then.
