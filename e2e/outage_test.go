@@ -31,6 +31,12 @@ func fastRetries(doc string) string {
 // tickets appends n valid High escalations PREFIX-001... and returns their
 // tickets.
 func (e *env) tickets(prefix string, n int) []string {
+	out, _ := e.ticketMails(prefix, n)
+	return out
+}
+
+// ticketMails is tickets that also returns the mails as appended.
+func (e *env) ticketMails(prefix string, n int) ([]string, [][]byte) {
 	var out []string
 	var raws [][]byte
 	for i := 1; i <= n; i++ {
@@ -39,7 +45,7 @@ func (e *env) tickets(prefix string, n int) []string {
 		raws = append(raws, validMail(tk, "High"))
 	}
 	e.dove.AppendMany(e.t, e.escUser, "INBOX", raws)
-	return out
+	return out, raws
 }
 
 // routedOnce asserts each ticket's routed mail arrived exactly once and
@@ -360,13 +366,13 @@ func TestOutageIMAPCutMidFetch(t *testing.T) {
 // UIDVALIDITY reset under a running daemon (Dovecot ends the sessions that
 // have the folder selected), and again while it is stopped with old mail
 // restored into INBOX: the poller reconnects, rescans the folder under the
-// new UIDVALIDITY, recognises known mail by Message-ID and opens no case
-// and sends no mail twice.
+// new UIDVALIDITY, recognises known mail (same Message-ID, same content)
+// and opens no case and sends no mail twice.
 func TestOutageUIDValidityReset(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	d := e.start()
-	first := e.tickets("UIDV-A", 5)
+	first, firstRaws := e.ticketMails("UIDV-A", 5)
 	e.waitFolder(e.escUser, "Processed", 5, 15*time.Second)
 	e.pit.WaitForCount(t, 5, 15*time.Second)
 	before := connects(d.log.String())
@@ -382,13 +388,9 @@ func TestOutageUIDValidityReset(t *testing.T) {
 	e.pit.WaitForCount(t, 10, 15*time.Second)
 	d.stop(t)
 
-	// A restore from backup: the first five mails are back in INBOX, with
-	// three new ones, under yet another UIDVALIDITY.
-	var raws [][]byte
-	for _, tk := range first {
-		raws = append(raws, validMail(tk, "High"))
-	}
-	e.dove.AppendMany(t, e.escUser, "INBOX", raws)
+	// A restore from backup: the first five mails are back in INBOX, byte
+	// for byte, with three new ones, under yet another UIDVALIDITY.
+	e.dove.AppendMany(t, e.escUser, "INBOX", firstRaws)
 	third := e.tickets("UIDV-C", 3)
 	e.dove.SetUIDValidity(t, e.escUser, "INBOX", old+2000)
 	d = e.start()

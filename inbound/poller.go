@@ -7,7 +7,8 @@
 //     log in, create the processed and rejected folders when missing, and
 //     SELECT the watched folder. A UIDVALIDITY different from the stored one
 //     resets the cursor: the folder is rescanned, and the store's
-//     deduplication by Message-ID keeps cases from being opened twice.
+//     deduplication (same Message-ID and same content) keeps mail from
+//     being handled twice.
 //  2. Finish what an earlier run left: stored messages not yet handled are
 //     handed over again; handled ones not yet moved are moved.
 //  3. Fetch every message whose UID is above the cursor, oldest first. Each

@@ -160,7 +160,7 @@ func (s *session) checkUIDValidity(ctx context.Context) error {
 		return nil
 	}
 	if ok {
-		p.log.Warn("UIDVALIDITY changed: rescanning the folder (known messages are recognised by Message-ID)",
+		p.log.Warn("UIDVALIDITY changed: rescanning the folder (known messages are recognised by Message-ID and content)",
 			"old", cur.UIDValidity, "new", s.uidValidity)
 	}
 	return p.opt.Store.ResetCursor(ctx, p.opt.Mailbox.Name, s.uidValidity, p.opt.Clock.Now())
@@ -199,7 +199,7 @@ func (s *session) finishUnfinished(ctx context.Context) error {
 		}
 		if r.UIDValidity != s.uidValidity {
 			// Its UID means nothing now; the rescan finds it again by
-			// Message-ID and updates the row.
+			// Message-ID and content and updates the row.
 			continue
 		}
 		outcome := r.Outcome

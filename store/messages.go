@@ -1,14 +1,18 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"escalationd/vocab"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+
+	"escalationd/vocab"
 )
 
 // Message states.
@@ -46,8 +50,8 @@ func (s *Store) Cursor(ctx context.Context, mailbox string) (c Cursor, ok bool, 
 }
 
 // ResetCursor starts a mailbox over under a new UIDVALIDITY: every message
-// will be fetched again, and deduplication by Message-ID keeps cases from
-// being created twice.
+// will be fetched again, and deduplication (same Message-ID, same content)
+// keeps them from being handled twice.
 func (s *Store) ResetCursor(ctx context.Context, mailbox string, uidValidity uint32, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, 0, ?)
 		ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = 0, updated_at = excluded.updated_at`,
@@ -75,22 +79,23 @@ type Incoming struct {
 // Ingested says what Ingest did.
 type Ingested struct {
 	ID int64
-	// Duplicate is true when the mailbox already had this message (same
-	// Message-ID, or same bytes when it has none): a rescan after a
-	// UIDVALIDITY change, or a mail sent twice.
+	// Duplicate is true when the mailbox already had this message: the
+	// same Message-ID and the same content (see dedupeKey). A rescan after
+	// a UIDVALIDITY change, the same mail fetched again after a crash, or
+	// a mail sent twice.
 	Duplicate bool
 }
 
 // Ingest stores a fetched message and advances the mailbox cursor in one
 // transaction. Nothing may change on the IMAP server before it returns nil.
 // A duplicate is not stored again; its row is pointed at the new UID so a
-// pending server-side move still finds it.
+// pending server-side move still finds it. A different mail that reuses a
+// known Message-ID is not a duplicate: it is stored and handled as its own
+// mail, so nobody can make a mail disappear by sending another with its
+// Message-ID first.
 func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested, error) {
-	key := "mid:" + m.MessageID
-	if m.MessageID == "" {
-		sum := sha256.Sum256(m.Raw)
-		key = "sha256:" + hex.EncodeToString(sum[:])
-	}
+	size := max(int64(len(m.Raw)), m.Size)
+	key := dedupeKey(m.MessageID, m.Raw, size)
 	var out Ingested
 	err := s.InTx(ctx, func(tx *Tx) error {
 		err := tx.tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE mailbox = ? AND dedupe_key = ?`, m.Mailbox, key).Scan(&out.ID)
@@ -110,7 +115,7 @@ func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested
 		case errors.Is(err, sql.ErrNoRows):
 			res, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uid_validity, uid, dedupe_key, message_id, sender, subject, raw, size, received_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, m.Raw, max(int64(len(m.Raw)), m.Size), ts(now))
+				m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, m.Raw, size, ts(now))
 			if err != nil {
 				return err
 			}
@@ -131,6 +136,85 @@ func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested
 		return Ingested{}, fmt.Errorf("store message uid %d of %s: %w", m.UID, m.Mailbox, err)
 	}
 	return out, nil
+}
+
+// dedupeKey is the key a mailbox remembers a message by: a SHA-256 over
+// its Message-ID and its content, so that a mail is a duplicate only when
+// both match and whoever knows a Message-ID cannot make another mail with
+// it disappear. The content is the values of From, Date and Subject (the
+// first of each, unfolded, runs of white space made one) and the body with
+// its line ends made LF and its trailing line ends dropped. Trace headers
+// a server adds when it delivers or restores a mail again (Received,
+// Return-Path, Delivered-To, Authentication-Results) are left out, so the
+// same mail fetched again is still the same. When only the header was
+// fetched (size is larger than raw), the size on the server stands in for
+// the body; a mail without an empty line (no body, or no header) counts
+// whole, as its body.
+func dedupeKey(messageID string, raw []byte, size int64) string {
+	head, body, ok := splitMessage(raw)
+	if !ok {
+		body = raw
+	}
+	h := sha256.New()
+	field := func(b []byte) {
+		fmt.Fprintf(h, "%d:", len(b))
+		h.Write(b)
+	}
+	field([]byte(messageID))
+	for _, name := range []string{"From", "Date", "Subject"} {
+		field([]byte(headerValue(head, name)))
+	}
+	body = bytes.TrimRight(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")), "\r\n")
+	field(body)
+	if size > int64(len(raw)) {
+		field([]byte(strconv.FormatInt(size, 10)))
+	}
+	return "mail:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// splitMessage splits raw at its first empty line into the header and the
+// body; ok is false when there is no empty line (raw is all header).
+func splitMessage(raw []byte) (head, body []byte, ok bool) {
+	for start := 0; start < len(raw); {
+		end := bytes.IndexByte(raw[start:], '\n')
+		next := len(raw)
+		if end >= 0 {
+			end += start
+			next = end + 1
+		} else {
+			end = len(raw)
+		}
+		if len(bytes.TrimRight(raw[start:end], "\r")) == 0 {
+			return raw[:start], raw[next:], true
+		}
+		start = next
+	}
+	return raw, nil, false
+}
+
+// headerValue returns the value of the first header field called name
+// (any case) in head, unfolded, with runs of white space made one space;
+// "" when there is none.
+func headerValue(head []byte, name string) string {
+	var value []string
+	in := false
+	for _, line := range strings.Split(string(head), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line != "" && (line[0] == ' ' || line[0] == '\t') {
+			if in {
+				value = append(value, line)
+			}
+			continue
+		}
+		if in {
+			break
+		}
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), name) {
+			in = true
+			value = append(value, v)
+		}
+	}
+	return strings.Join(strings.Fields(strings.Join(value, " ")), " ")
 }
 
 // StoredMessage is a message row.

@@ -23,6 +23,7 @@ var migrationFiles embed.FS
 // transaction, after its SQL.
 var backfills = map[int]func(tx *Tx) error{
 	2: backfillDecisionColumns,
+	3: backfillDedupeKeys,
 	4: backfillCustomerSide,
 }
 
@@ -68,6 +69,50 @@ func (s *Store) migrate(ctx context.Context) error {
 		})
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// backfillDedupeKeys recomputes every stored message's dedupe key as
+// dedupeKey does (Message-ID and content) from its stored Message-ID, raw
+// bytes and size. Two stored mails of a mailbox that only the old key told
+// apart (no Message-ID, raw bytes differing only in trace headers) keep
+// the new key on the first; the later ones get theirs suffixed with their
+// id, so the upgrade never fails on the UNIQUE constraint.
+func backfillDedupeKeys(tx *Tx) error {
+	type keyed struct {
+		id  int64
+		key string
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, mailbox, message_id, raw, size FROM messages ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	var all []keyed
+	seen := map[[2]string]bool{}
+	for rows.Next() {
+		var id, size int64
+		var mailbox, messageID string
+		var raw []byte
+		if err := rows.Scan(&id, &mailbox, &messageID, &raw, &size); err != nil {
+			rows.Close()
+			return err
+		}
+		key := dedupeKey(messageID, raw, size)
+		if seen[[2]string{mailbox, key}] {
+			key += ":" + strconv.FormatInt(id, 10)
+		}
+		seen[[2]string{mailbox, key}] = true
+		all = append(all, keyed{id, key})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range all {
+		if _, err := tx.tx.ExecContext(tx.ctx, `UPDATE messages SET dedupe_key = ? WHERE id = ?`, k.key, k.id); err != nil {
+			return fmt.Errorf("message %d: %w", k.id, err)
 		}
 	}
 	return nil

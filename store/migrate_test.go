@@ -120,3 +120,49 @@ func TestMigrationFillsDecisionColumns(t *testing.T) {
 		}
 	}
 }
+
+// Migration 3 recomputes the dedupe keys of a release database: every
+// stored mail fetched again after the upgrade (a rescan under a new
+// UIDVALIDITY) is a duplicate of its row, and another mail with a stored
+// Message-ID is not.
+func TestMigrationRecomputesDedupeKeys(t *testing.T) {
+	ctx := context.Background()
+	s := openFixture(t)
+	var ids []int64
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM messages ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) < 5 {
+		t.Fatalf("fixture messages: %v", ids)
+	}
+	for i, id := range ids {
+		m, err := s.Message(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := Incoming{Mailbox: m.Mailbox, UIDValidity: m.UIDValidity + 1, UID: uint32(i + 1), MessageID: m.MessageID, Raw: m.Raw}
+		if m.Size > int64(len(m.Raw)) {
+			in.Size = m.Size
+		}
+		got, err := s.Ingest(ctx, in, t0)
+		if err != nil || !got.Duplicate || got.ID != id {
+			t.Errorf("message %d (%s) fetched again: %+v %v, want a duplicate", id, m.MessageID, got, err)
+		}
+		if i == 0 {
+			in.UID = 100
+			in.Raw = []byte(string(m.Raw) + "Forged by an outsider.\r\n")
+			if got, err := s.Ingest(ctx, in, t0); err != nil || got.Duplicate {
+				t.Errorf("another mail with message %d's Message-ID: %+v %v, want a new message", id, got, err)
+			}
+		}
+	}
+}

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
-	"escalationd/vocab"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"escalationd/vocab"
 )
 
 var t0 = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
@@ -80,6 +82,110 @@ func TestIngestAdvancesCursorAndDedupes(t *testing.T) {
 	n3, _ := s.Ingest(ctx, Incoming{Mailbox: "esc", UIDValidity: 9, UID: 4, Raw: []byte("other")}, t0)
 	if n1.Duplicate || !n2.Duplicate || n3.Duplicate {
 		t.Fatalf("hash dedupe: %+v %+v %+v", n1, n2, n3)
+	}
+}
+
+// A mail is a duplicate only when its Message-ID and its content both
+// match: another mail that carries a known Message-ID (an outsider's,
+// sent first to pre-empt the real one) is stored and handled as its own.
+func TestIngestDedupesByMessageIDAndContent(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	const real = "Date: Fri, 27 Nov 2026 10:00:00 -0500\r\nFrom: Alice Agent <alice.agent@craudiovizai.com>\r\n" +
+		"Subject: ESCALATION: [TCK-1]\r\nMessage-ID: <tck-1@helpdesk.craudiovizai.com>\r\n\r\nCustomer: jane@example.com\r\nUrgency: High\r\n"
+	const forged = "Date: Fri, 27 Nov 2026 09:59:00 -0500\r\nFrom: Mallory <mallory@outsider.example>\r\n" +
+		"Subject: ESCALATION: [TCK-1]\r\nMessage-ID: <tck-1@helpdesk.craudiovizai.com>\r\n\r\nhello\r\n"
+	in := func(uidValidity, uid uint32, raw string) Incoming {
+		return Incoming{Mailbox: "esc", UIDValidity: uidValidity, UID: uid, MessageID: "tck-1@helpdesk.craudiovizai.com", Raw: []byte(raw)}
+	}
+	f, err := s.Ingest(ctx, in(1, 1, forged), t0)
+	if err != nil || f.Duplicate {
+		t.Fatalf("the outsider's mail: %+v %v", f, err)
+	}
+	r, err := s.Ingest(ctx, in(1, 2, real), t0)
+	if err != nil || r.Duplicate || r.ID == f.ID {
+		t.Fatalf("the real mail after an outsider's with its Message-ID: %+v %v, want a new message", r, err)
+	}
+	// Each part of the content counts: From, Date, Subject and the body.
+	for i, other := range []string{
+		strings.Replace(real, "Alice Agent <alice.agent@", "Alice Agent <alice.agent2@", 1),
+		strings.Replace(real, "10:00:00", "10:00:01", 1),
+		strings.Replace(real, "[TCK-1]", "[TCK-2]", 1),
+		strings.Replace(real, "Urgency: High", "Urgency: Critical", 1),
+	} {
+		o, err := s.Ingest(ctx, in(1, uint32(3+i), other), t0)
+		if err != nil || o.Duplicate {
+			t.Errorf("variant %d of the real mail: %+v %v, want a new message", i, o, err)
+		}
+	}
+	// The same mail again is a duplicate: the same bytes, the same mail
+	// with trace headers a server added on a re-delivery and LF line ends,
+	// or a rescan under a new UIDVALIDITY.
+	again, err := s.Ingest(ctx, in(1, 20, real), t0)
+	if err != nil || !again.Duplicate || again.ID != r.ID {
+		t.Fatalf("the same bytes again: %+v %v, want a duplicate of %d", again, err, r.ID)
+	}
+	traced := "Return-Path: <alice.agent@craudiovizai.com>\nDelivered-To: escalations@craudiovizai.com\n" +
+		"Received: from mx.craudiovizai.com by imap.craudiovizai.com; Fri, 27 Nov 2026 15:00:02 +0000\n" +
+		"Authentication-Results: mx.craudiovizai.com; dmarc=pass\n" + strings.ReplaceAll(real, "\r\n", "\n")
+	again, err = s.Ingest(ctx, in(1, 21, traced), t0)
+	if err != nil || !again.Duplicate || again.ID != r.ID {
+		t.Fatalf("the same mail with trace headers: %+v %v, want a duplicate of %d", again, err, r.ID)
+	}
+	if err := s.ResetCursor(ctx, "esc", 2, t0); err != nil {
+		t.Fatal(err)
+	}
+	for uid, want := range map[uint32]int64{1: f.ID, 2: r.ID} {
+		raw := forged
+		if want == r.ID {
+			raw = real
+		}
+		got, err := s.Ingest(ctx, in(2, uid, raw), t0)
+		if err != nil || !got.Duplicate || got.ID != want {
+			t.Fatalf("rescan under a new UIDVALIDITY, uid %d: %+v %v, want a duplicate of %d", uid, got, err, want)
+		}
+		if m, _ := s.Message(ctx, want); m.UIDValidity != 2 || m.UID != uid {
+			t.Fatalf("the duplicate did not move its row to the new uid: %+v", m)
+		}
+	}
+	// Only the header fetched (over the size limit): the size on the
+	// server tells two such mails apart.
+	head := real[:strings.Index(real, "\r\n\r\n")+4]
+	big := Incoming{Mailbox: "esc", UIDValidity: 2, UID: 30, MessageID: "big@x", Raw: []byte(head), Size: 50 << 20}
+	b1, _ := s.Ingest(ctx, big, t0)
+	big.UID, big.Size = 31, 60<<20
+	b2, _ := s.Ingest(ctx, big, t0)
+	big.UID = 32
+	b3, _ := s.Ingest(ctx, big, t0)
+	if b1.Duplicate || b2.Duplicate || !b3.Duplicate || b3.ID != b2.ID {
+		t.Fatalf("header-only mails: %+v %+v %+v", b1, b2, b3)
+	}
+}
+
+func TestDedupeKeyContent(t *testing.T) {
+	const mail = "Received: by mx\r\nFROM:  Alice\r\n <a@x>\r\nDate: d\r\nSubject: s\r\n\r\nbody\r\n\r\n"
+	head, body, ok := splitMessage([]byte(mail))
+	if !ok || string(body) != "body\r\n\r\n" {
+		t.Errorf("body %q", body)
+	}
+	if v := headerValue(head, "From"); v != "Alice <a@x>" {
+		t.Errorf("From %q", v)
+	}
+	if v := headerValue(head, "Cc"); v != "" {
+		t.Errorf("Cc %q", v)
+	}
+	if h, b, ok := splitMessage([]byte("Subject: only a header")); ok || string(h) != "Subject: only a header" || b != nil {
+		t.Errorf("no empty line: %q %q %v", h, b, ok)
+	}
+	if dedupeKey("", []byte("Subject: a"), 0) == dedupeKey("", []byte("Subject: a\r\nX: b"), 0) {
+		t.Error("a mail without an empty line does not count whole")
+	}
+	k := dedupeKey("id@x", []byte(mail), int64(len(mail)))
+	if k != dedupeKey("id@x", []byte(strings.ReplaceAll(mail, "\r\n", "\n")), 0) {
+		t.Error("line ends change the key")
+	}
+	if k == dedupeKey("other@x", []byte(mail), 0) || k == dedupeKey("", []byte(mail), 0) {
+		t.Error("the Message-ID is not part of the key")
 	}
 }
 

@@ -1,0 +1,8 @@
+-- De-duplication by Message-ID and content. Until this migration a
+-- message's dedupe_key was its Message-ID alone ("mid:<id>"), or a hash of
+-- its raw bytes when it had none, so whoever sent a mail with a known
+-- Message-ID first made the real one a "duplicate". From now on the key is
+-- a hash of the Message-ID and the content (store.dedupeKey): the Go part
+-- of this migration (migrate.go) recomputes it for every stored message,
+-- so mail fetched again after the upgrade (a rescan under a new
+-- UIDVALIDITY) is still recognised. UNIQUE (mailbox, dedupe_key) stays.
