@@ -361,7 +361,10 @@ type RateLimits struct {
 	// FloodAlert is the team told when a sender exceeds its limit.
 	FloodAlert string `yaml:"flood_alert"`
 	// CasesPerSender bounds the cases one sender opens per Window; beyond
-	// it their new mail is kept for review, not answered (default 20).
+	// it their new mail is kept for review, not answered. Default 0: no
+	// limit, because an agent may escalate dozens of tickets in an hour of
+	// a major outage and none may be lost; outside mail is bounded by
+	// CasesPerOutsideDomain.
 	CasesPerSender int `yaml:"cases_per_sender"`
 	// CasesPerOutsideDomain bounds the cases mail from one outside domain
 	// (not the company's) opens per Window (default 5). Repeated outside

@@ -95,9 +95,6 @@ func (c *Config) ApplyDefaults() {
 	if r.RejectionsGlobal == 0 {
 		r.RejectionsGlobal = 100
 	}
-	if r.CasesPerSender == 0 {
-		r.CasesPerSender = 20
-	}
 	if r.CasesPerOutsideDomain == 0 {
 		r.CasesPerOutsideDomain = 5
 	}

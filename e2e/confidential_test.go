@@ -353,8 +353,9 @@ func domainOf(addr string) string {
 
 // The guard in front of SMTP refuses, whatever queued it, a mail of a
 // confidential case addressed to its customer or anyone at the customer's
-// domain; it records the refusal on the case; mail to internal addresses
-// of the same case still goes.
+// domain: it drops them (the others still get the mail) or, when nobody
+// else is left, blocks the mail and has the owning team told; it records
+// both on the case.
 func TestConfidentialGuardBlocksHandMadeMail(t *testing.T) {
 	s := newSim(t)
 	m := s.deliver("escalations", mailtest.Escalation(mailtest.EscalationOpts{Ticket: "LEG-500", Subject: "ESCALATION: [LEG-500]",
@@ -376,25 +377,38 @@ func TestConfidentialGuardBlocksHandMadeMail(t *testing.T) {
 		}
 	}
 	s.flush()
+	// The mail only for the customer is blocked, and the owning team told;
+	// the mail for legal and the customer's boss reaches legal only; the
+	// internal mail goes as it is.
 	sent := s.rec.sent[before:]
-	if len(sent) != 1 || !slices.Equal(sent[0].rcpt, []string{"legal@craudiovizai.com"}) {
-		t.Fatalf("sent %+v; want only the internal mail", sent)
+	var got [][]string
+	for _, m := range sent {
+		got = append(got, m.rcpt)
+		for _, a := range m.rcpt {
+			if strings.HasSuffix(a, "@claimant.example") {
+				t.Fatalf("sent to the customer side: %v", m.rcpt)
+			}
+		}
+	}
+	if len(sent) != 3 {
+		t.Fatalf("sent to %v; want legal three times: the trimmed mail, the internal one and the notice of the blocked one", got)
 	}
 	rows, _ := s.st.MailForCase(context.Background(), c.ID)
-	blocked := 0
+	blocked, notices := 0, 0
 	for _, r := range rows {
 		if r.State == store.MailBlocked {
 			blocked++
 		}
-	}
-	evs, _ := s.st.Events(context.Background(), c.ID)
-	recorded := 0
-	for _, ev := range evs {
-		if ev.Type == "mail-blocked" {
-			recorded++
+		if r.Event == vocab.EventDeliveryFailed && slices.Equal(r.RcptTo, []string{"legal@craudiovizai.com"}) {
+			notices++
 		}
 	}
-	if blocked != 2 || recorded != 2 {
-		t.Fatalf("%d rows blocked and %d mail-blocked events, want 2 and 2", blocked, recorded)
+	evs, _ := s.st.Events(context.Background(), c.ID)
+	recorded := map[vocab.Event]int{}
+	for _, ev := range evs {
+		recorded[ev.Type]++
+	}
+	if blocked != 1 || notices != 1 || recorded[vocab.EventMailBlocked] != 1 || recorded[vocab.EventMailTrimmed] != 1 {
+		t.Fatalf("%d rows blocked, %d notices, events %v; want 1 blocked with its notice, 1 trimmed", blocked, notices, recorded)
 	}
 }

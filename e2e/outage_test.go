@@ -218,6 +218,9 @@ func TestOutageSMTPPermanentFailure(t *testing.T) {
 	waitFor(t, "the permanent failure to be recorded", 15*time.Second, func() bool {
 		return strings.Contains(d.log.String(), `msg="mail failed permanently"`)
 	})
+	// The notice of the failure goes out before the next failure is armed,
+	// or the sink would refuse the notice's only recipient instead.
+	sink.WaitForCount(t, 1, 15*time.Second)
 	// A Critical escalation goes to the on-call engineer with management
 	// in copy: the first RCPT is refused, the copy still goes out.
 	sink.FailNextAt(mailtest.StageRcpt, 1, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"})

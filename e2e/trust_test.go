@@ -120,14 +120,20 @@ func TestOutsideReporterNeverHearsOrActs(t *testing.T) {
 	if state != "resolved" || team != "security" {
 		t.Fatalf("%s: %s/%s, events %q", ticket, state, team, events)
 	}
-	refused := 0
+	// The reporter's two mails are on the case as comments (or refused
+	// commands), and changed nothing.
+	recorded := 0
 	for _, ev := range events {
-		if strings.HasPrefix(ev, "command-refused") {
-			refused++
+		if strings.HasPrefix(ev, "urgency-changed") || strings.HasPrefix(ev, "reassigned") {
+			t.Fatalf("the reporter changed %s: %q", ticket, events)
+		}
+		if (strings.HasPrefix(ev, "comment") || strings.HasPrefix(ev, "command-refused")) &&
+			(strings.Contains(ev, "URGENCY low") || strings.Contains(ev, "REASSIGN marketing")) {
+			recorded++
 		}
 	}
-	if refused != 2 {
-		t.Fatalf("%d refused commands on %s, want the reporter's 2: %q", refused, ticket, events)
+	if recorded != 2 {
+		t.Fatalf("%d of the reporter's 2 mails recorded on %s: %q", recorded, ticket, events)
 	}
 }
 

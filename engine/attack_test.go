@@ -255,3 +255,24 @@ func TestOutsideReportFloodIsBounded(t *testing.T) {
 		t.Fatalf("%d flood alerts, want at most one", n)
 	}
 }
+
+// With rate_limits.cases_per_sender set, a sender over it opens nothing
+// more: the mail is kept for review, unanswered, and one flood alert goes
+// out.
+func TestCasesPerSenderLimit(t *testing.T) {
+	h := newHarness(t)
+	h.cfg.RateLimits.CasesPerSender = 3
+	h.restart(t0)
+	var reasons []string
+	for i := 0; i < 6; i++ {
+		m, _ := h.deliver("escalations", strings.Replace(escalation(fmt.Sprintf("TCK-7%d", i), "Low", ""), ".orig@", fmt.Sprintf(".n%d@", i), 1))
+		reasons = append(reasons, m.Disposition+"/"+m.Reason)
+	}
+	want := []string{"case/", "case/", "case/", "ignored/rate-limited", "ignored/rate-limited", "ignored/rate-limited"}
+	if !slices.Equal(reasons, want) {
+		t.Fatalf("handled as %v, want %v", reasons, want)
+	}
+	if n := len(h.events(vocab.EventFloodAlert)); n != 1 {
+		t.Fatalf("%d flood alerts, want 1", n)
+	}
+}

@@ -71,7 +71,9 @@ func (e *Engine) limitNewCase(tx *store.Tx, msg *store.StoredMessage, res *mailp
 			return h, true, err
 		}
 	}
-	if perSender < rl.CasesPerSender && (!outside || perDomain < rl.CasesPerOutsideDomain) {
+	overSender := rl.CasesPerSender > 0 && perSender >= rl.CasesPerSender
+	overDomain := outside && perDomain >= rl.CasesPerOutsideDomain
+	if !overSender && !overDomain {
 		return h, false, nil
 	}
 	e.log.Warn("new case suppressed by rate limit", "sender", sender, "sender_cases", perSender, "domain_cases", perDomain)
@@ -81,7 +83,7 @@ func (e *Engine) limitNewCase(tx *store.Tx, msg *store.StoredMessage, res *mailp
 	}
 	// One alert per flooding sender, or per flooding outside domain.
 	who, count := sender, perSender+1
-	if outside && perDomain >= rl.CasesPerOutsideDomain {
+	if overDomain {
 		who, count = "@"+domainOf(sender), perDomain+1
 	}
 	n, err := e.floodAlert(tx, who, count, now)
