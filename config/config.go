@@ -320,6 +320,11 @@ type UrgencySLA struct {
 	// Default: critical and high → management; medium and low →
 	// senior_support, then management (teams that exist in the config).
 	Chain []string `yaml:"chain"`
+	// Repeat keeps reminding the top of the chain (and the assigned team)
+	// at this interval until the case is acknowledged or resolved, past
+	// sla.top_reminders: a Critical case never goes quiet. 0: stop after
+	// the top reminders.
+	Repeat Duration `yaml:"repeat"`
 }
 
 // Outbox tunes delivery.

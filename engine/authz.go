@@ -43,8 +43,8 @@ type permission struct {
 
 var (
 	allCommands = []vocab.Command{vocab.CmdAck, vocab.CmdResolved, vocab.CmdNote, vocab.CmdUrgency, vocab.CmdReassign, vocab.CmdReopen}
-	team        = permission{commands: allCommands, comment: true, answer: true}
-	agent       = permission{commands: []vocab.Command{vocab.CmdNote, vocab.CmdUrgency, vocab.CmdReopen}, up: true, comment: true, answer: true}
+	team        = permission{commands: allCommands, comment: true, relay: true, answer: true}
+	agent       = permission{commands: []vocab.Command{vocab.CmdNote, vocab.CmdUrgency, vocab.CmdReopen}, up: true, comment: true, relay: true, answer: true}
 	commentOnly = permission{comment: true}
 	internal    = permission{comment: true, answer: true}
 	nobody      = permission{}

@@ -18,6 +18,7 @@ import (
 	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
+	"escalationd/vocab"
 )
 
 // Friday 2026-11-27 10:00 New York: engineering is in its hours.
@@ -123,8 +124,9 @@ func TestOpenRoutesAndQueuesInOneStep(t *testing.T) {
 		t.Fatalf("case = %+v", c)
 	}
 	mails := h.mail()
-	if len(mails) != 1 || mails[0].Event != "routed" || !slices.Equal(mails[0].RcptTo, []string{"senior-support@craudiovizai.com"}) {
-		t.Fatalf("mail = %+v", mails)
+	if len(mails) != 2 || mails[0].Event != "routed" || !slices.Equal(mails[0].RcptTo, []string{"senior-support@craudiovizai.com"}) ||
+		mails[1].Event != vocab.EventReceipt || !slices.Equal(mails[1].RcptTo, []string{"alice.agent@craudiovizai.com"}) {
+		t.Fatalf("mail = %+v; want the routed mail and the agent's receipt", mails)
 	}
 	raw := string(mails[0].Raw)
 	for _, want := range []string{"X-Escalation-Ticket: TCK-1", "X-Escalation-Urgency: high", fmt.Sprintf("X-Escalation-Case: %d", c.ID),
@@ -139,7 +141,7 @@ func TestOpenRoutesAndQueuesInOneStep(t *testing.T) {
 		t.Errorf("thread id %q is not in the gateway's form", c.ThreadID)
 	}
 	// Processing again is a no-op.
-	if out, err := h.eng.Process(context.Background(), m.ID); err != nil || out != store.OutcomeProcessed || len(h.mail()) != 1 {
+	if out, err := h.eng.Process(context.Background(), m.ID); err != nil || out != store.OutcomeProcessed || len(h.mail()) != 2 {
 		t.Fatalf("second Process: %s %v, %d mails", out, err, len(h.mail()))
 	}
 }
@@ -151,7 +153,8 @@ func TestCriticalGoesToOnCallManagementAndIncident(t *testing.T) {
 	for _, m := range h.mail() {
 		events = append(events, string(m.Event)+":"+strings.Join(m.RcptTo, ","))
 	}
-	want := []string{"routed:alex.rivera@craudiovizai.com,roy@craudiovizai.com", "incident:incidents@craudiovizai.com"}
+	want := []string{"routed:alex.rivera@craudiovizai.com,roy@craudiovizai.com", "incident:incidents@craudiovizai.com",
+		"receipt:alice.agent@craudiovizai.com"}
 	if !slices.Equal(events, want) {
 		t.Fatalf("mail = %v, want %v", events, want)
 	}
@@ -162,7 +165,7 @@ func TestSecondEscalationOfOpenTicketIsNotRoutedAgain(t *testing.T) {
 	h.deliver("escalations", escalation("TCK-3", "High", ""))
 	again := strings.Replace(escalation("TCK-3", "High", "(resent)"), "tck-3.orig", "tck-3.second", 1)
 	m, _ := h.deliver("escalations", again)
-	if m.Reason != "duplicate" || len(h.mail()) != 1 {
+	if m.Reason != "duplicate" || len(h.mail()) != 2 { // the routed mail and the receipt
 		t.Fatalf("duplicate escalation: %+v, %d mails", m, len(h.mail()))
 	}
 }

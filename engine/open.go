@@ -98,7 +98,7 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 		Customer: res.Customer, Agent: strings.ToLower(res.From), Subject: res.Subject, Summary: summary(res),
 		// An outside security report is confidential whatever the policy
 		// says: the gateway never answers it.
-		Team: firstTeam(dec), Teams: dec.Teams, RoutedTo: dec.To, Confidential: dec.Flags.Confidential || res.Kind == vocab.KindSecurityReport, ApprovalRequired: dec.Flags.ApprovalRequired,
+		Team: e.owningTeam(dec), Teams: caseTeams(dec), RoutedTo: dec.To, Confidential: dec.Flags.Confidential || res.Kind == vocab.KindSecurityReport, ApprovalRequired: dec.Flags.ApprovalRequired,
 		SuspendAccount: dec.Flags.SuspendAccount, ParseJSON: string(parseJSON), DecisionJSON: string(decJSON),
 		SourceMessage: msg.ID, SourceMessageID: res.MessageID, OpenedAt: now, RespondBy: now.Add(e.responseTime(urgency)),
 		CustomerSide: e.customerSide(res.Kind, res.Customer, sender),
@@ -166,6 +166,11 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 	if err := tx.UpdateCase(c, now); err != nil {
 		return h, err
 	}
+	n, err = e.receipt(tx, c, dec, now)
+	if err != nil {
+		return h, err
+	}
+	h.mails += n
 	timers, err := e.startClock(tx, c, now)
 	if err != nil {
 		return h, err
@@ -219,13 +224,13 @@ func (e *Engine) reescalate(tx *store.Tx, c *store.Case, msg *store.StoredMessag
 	c.Kind, c.Urgency, c.DecisionJSON = res.Kind, in.Urgency, string(decJSON)
 	// The teams it was with stay on the case (senior support handed it to
 	// engineering and still answers the agent).
-	for _, t := range dec.Teams {
+	for _, t := range caseTeams(dec) {
 		if !slices.Contains(c.Teams, t) {
 			c.Teams = append(c.Teams, t)
 		}
 	}
 	c.RoutedTo = dec.To
-	if t := firstTeam(dec); t != "" {
+	if t := e.owningTeam(dec); t != "" {
 		c.Team = t
 	}
 	// Flags only ever turn on: a legal threat stays confidential.

@@ -74,7 +74,10 @@ func (e *Engine) reply(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Re
 		if r.text == "" {
 			return h, nil
 		}
-		return h, r.event(vocab.EventComment, r.text)
+		if err := r.event(vocab.EventComment, r.text); err != nil || !r.perm.relay {
+			return h, err
+		}
+		return h, e.relay(r)
 	}
 	r.cmd, r.arg = res.Command.Name, strings.TrimSpace(res.Command.Argument)
 	if why := e.refusal(r, threaded); why != "" {
@@ -161,11 +164,20 @@ func (e *Engine) cmdAck(r *replyCtx) (string, error) {
 	if err := e.acknowledge(r.tx, r.c, r.addr, r.now); err != nil {
 		return "", err
 	}
-	return "", r.event(vocab.EventAcknowledged, "ACK by "+r.addr)
+	if err := r.event(vocab.EventAcknowledged, "ACK by "+r.addr); err != nil {
+		return "", err
+	}
+	n, err := e.agentUpdate(r.tx, r.c, templates.Update{What: "acknowledged", By: e.who(r.addr),
+		Detail: e.who(r.addr) + " owns the case now; status checks go to them."}, r.now)
+	r.h.mails += n
+	return "", err
 }
 
 func (e *Engine) cmdNote(r *replyCtx) (string, error) {
-	return "", r.event(vocab.EventComment, orDefault(r.arg, r.text))
+	if err := r.event(vocab.EventComment, orDefault(r.arg, r.text)); err != nil || !r.perm.relay {
+		return "", err
+	}
+	return "", e.relay(r)
 }
 
 func (e *Engine) cmdResolved(r *replyCtx) (string, error) {
@@ -183,7 +195,12 @@ func (e *Engine) cmdReopen(r *replyCtx) (string, error) {
 		return "the case is open already", nil
 	}
 	r.h.timers = true
-	return "", e.reopen(r.tx, r.c, r.addr, r.msg.ID, r.now)
+	if err := e.reopen(r.tx, r.c, r.addr, r.msg.ID, r.now); err != nil {
+		return "", err
+	}
+	n, err := e.agentUpdate(r.tx, r.c, templates.Update{What: "reopened", By: e.who(r.addr)}, r.now)
+	r.h.mails += n
+	return "", err
 }
 
 func (e *Engine) cmdUrgency(r *replyCtx) (string, error) {
@@ -195,7 +212,14 @@ func (e *Engine) cmdUrgency(r *replyCtx) (string, error) {
 		return "", r.note("urgency already " + string(u))
 	}
 	r.h.timers = true
-	return "", e.changeUrgency(r.tx, r.c, r.addr, u, r.msg.ID, r.now)
+	old := r.c.Urgency
+	if err := e.changeUrgency(r.tx, r.c, r.addr, u, r.msg.ID, r.now); err != nil {
+		return "", err
+	}
+	n, err := e.agentUpdate(r.tx, r.c, templates.Update{What: "urgency changed to " + u.Title(), By: e.who(r.addr),
+		Detail: fmt.Sprintf("%s -> %s: the team must now respond by %s.", old.Title(), u.Title(), r.c.RespondBy.UTC().Format("2006-01-02 15:04 MST"))}, r.now)
+	r.h.mails += n
+	return "", err
 }
 
 func (e *Engine) cmdReassign(r *replyCtx) (string, error) {
@@ -206,9 +230,16 @@ func (e *Engine) cmdReassign(r *replyCtx) (string, error) {
 	if _, ok := e.cfg.Team(team); !ok {
 		return fmt.Sprintf("there is no team %q: use one of %s", r.arg, strings.Join(e.rt.Teams(), ", ")), nil
 	}
+	from := r.c.Team
 	n, err := e.reassign(r.tx, r.c, r.addr, team, r.msg.ID, r.now)
 	r.h.mails += n
 	r.h.timers = true
+	if err != nil {
+		return "", err
+	}
+	n, err = e.agentUpdate(r.tx, r.c, templates.Update{What: "reassigned to " + team, By: e.who(r.addr),
+		Detail: fmt.Sprintf("%s handed the case to %s; they must respond by %s.", from, team, r.c.RespondBy.UTC().Format("2006-01-02 15:04 MST"))}, r.now)
+	r.h.mails += n
 	return "", err
 }
 

@@ -43,6 +43,11 @@ func (e *Engine) startClock(tx *store.Tx, c *store.Case, now time.Time) (bool, e
 			return false, err
 		}
 	}
+	if due, ok := e.nextHandover(c, now); ok && c.AcknowledgedAt.IsZero() {
+		if err := add(vocab.TimerHandover, due); err != nil {
+			return false, err
+		}
+	}
 	return added, nil
 }
 
@@ -198,11 +203,21 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 			return 0, err
 		}
 		log.Warn("SLA breached", "urgency", c.Urgency, "escalated_to", step.Team, "reminder", step.Reminder)
+		if n == 1 {
+			// The agent promised the customer an answer: they learn that
+			// nobody has taken the case yet, and whom to call.
+			u, err := e.agentUpdate(tx, c, e.breachUpdate(c, step, now), now)
+			if err != nil {
+				return 0, err
+			}
+			sent += u
+		}
 		if _, more := p.Breach(c.Urgency, n+1); more {
 			// The next step comes a full window after this one, even when
 			// this one fired late (after downtime): one step per window.
-			_, due := sla.NextBoundary(t.DueAt, p.Response(c.Urgency), 1, now)
-			return sent, following(maxTime(due, now.Add(p.Response(c.Urgency))))
+			gap := p.NextBreach(c.Urgency, n)
+			_, due := sla.NextBoundary(t.DueAt, gap, 1, now)
+			return sent, following(maxTime(due, now.Add(gap)))
 		}
 		return sent, nil
 	case vocab.TimerStatusCheck:
@@ -211,6 +226,8 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 			return 0, err
 		}
 		return sent, next(p.StatusCheck(c.Urgency))
+	case vocab.TimerHandover:
+		return e.handover(tx, c, t, now)
 	case vocab.TimerCustomerUpdate:
 		if c.Confidential {
 			return 0, nil
@@ -257,7 +274,10 @@ func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, epoch 
 	}
 	detail := fmt.Sprintf("no acknowledgement %s after respond-by; escalated to %s", now.Sub(c.RespondBy).Round(time.Second), orDefault(step.Team, c.Team))
 	if step.Reminder > 0 {
-		detail = fmt.Sprintf("reminder %d of %d to %s", step.Reminder, step.Of, orDefault(step.Team, c.Team))
+		detail = fmt.Sprintf("reminder %d to %s", step.Reminder, orDefault(step.Team, c.Team))
+		if step.Of > 0 {
+			detail = fmt.Sprintf("reminder %d of %d to %s", step.Reminder, step.Of, orDefault(step.Team, c.Team))
+		}
 	}
 	return 1, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventBreach, Detail: detail})
 }
@@ -278,7 +298,7 @@ func (e *Engine) followUp(tx *store.Tx, c *store.Case, t store.Timer, interval t
 	m := outMail{event: event, dedup: stepDedup(c, t.Kind, t.Epoch, t.Step), data: data}
 	switch {
 	case t.Kind == vocab.TimerStatusCheck:
-		to, err := e.teamAddresses(c, c.Team, now)
+		to, err := e.ownerAddresses(c, now)
 		if err != nil {
 			return 0, err
 		}

@@ -47,6 +47,9 @@ type Recipient struct {
 	Team    string `json:"team"`
 	Field   string `json:"field"` // to, cc or incident
 	Why     string `json:"why"`
+	// Via is the team the route named when its hours sent the case on to
+	// Team (engineering, closed: on call); "" when it is Team itself.
+	Via string `json:"via,omitempty"`
 }
 
 // Category is a detected special category.
@@ -61,3 +64,6 @@ type Flags struct {
 	ApprovalRequired bool `json:"approval_required"`
 	SuspendAccount   bool `json:"suspend_account"`
 }
+
+// Any reports whether any flag is set.
+func (f Flags) Any() bool { return f.Confidential || f.ApprovalRequired || f.SuspendAccount }

@@ -41,16 +41,61 @@ func (r *Router) resolve(name string, now time.Time, field string) []Recipient {
 			}
 			w += fmt.Sprintf(") until %s", s.Until.Format(time.RFC3339))
 		}
-		return []Recipient{{Address: strings.ToLower(s.Address), Name: s.Name, Team: t.name, Field: field, Why: join(why, w)}}
+		return []Recipient{{Address: strings.ToLower(s.Address), Name: s.Name, Team: t.name, Field: field, Why: join(why, w), Via: via(name, t.name)}}
 	}
 	if why == "" {
 		why = "team " + t.name
 	}
 	out := make([]Recipient, 0, len(t.addresses))
 	for _, a := range t.addresses {
-		out = append(out, Recipient{Address: a, Team: t.name, Field: field, Why: why})
+		out = append(out, Recipient{Address: a, Team: t.name, Field: field, Why: why, Via: via(name, t.name)})
 	}
 	return out
+}
+
+func via(named, resolved string) string {
+	if named == resolved {
+		return ""
+	}
+	return named
+}
+
+// OpensAt is when a team with hours that is closed at now opens (the start
+// of its next working period); ok is false for a team without hours or
+// one that is open.
+func (r *Router) OpensAt(team string, now time.Time) (time.Time, bool) {
+	t := r.teams[team]
+	if t == nil || t.hours == nil || t.hours.In(now) {
+		return time.Time{}, false
+	}
+	return t.hours.NextIn(now), true
+}
+
+// ShiftEnd is when the person a team resolves to at now hands over to the
+// next one: the end of the current on-call shift when the team (after its
+// hours) is a rotation; ok is false otherwise.
+func (r *Router) ShiftEnd(team string, now time.Time) (time.Time, bool) {
+	t := r.teams[team]
+	for t != nil && t.hours != nil && !t.hours.In(now) {
+		t = r.teams[t.afterHours]
+	}
+	if t == nil || t.rotation == nil {
+		return time.Time{}, false
+	}
+	return t.rotation.Shift(now).Until, true
+}
+
+// AfterHoursOf reports whether team's after_hours chain reaches other
+// (engineering closes to oncall: AfterHoursOf("engineering", "oncall")).
+func (r *Router) AfterHoursOf(team, other string) bool {
+	seen := map[string]bool{}
+	for t := r.teams[team]; t != nil && t.afterHours != "" && !seen[t.name]; t = r.teams[t.afterHours] {
+		seen[t.name] = true
+		if t.afterHours == other {
+			return true
+		}
+	}
+	return false
 }
 
 func join(a, b string) string {
@@ -83,4 +128,11 @@ func (r *Router) TeamFlags(team string) Flags {
 	}
 	walk(r.routes)
 	return f
+}
+
+// Open reports whether a team with hours is in them at now (false for a
+// team without hours: it never opens or closes).
+func (r *Router) Open(team string, now time.Time) bool {
+	t := r.teams[team]
+	return t != nil && t.hours != nil && t.hours.In(now)
 }

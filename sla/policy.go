@@ -89,9 +89,12 @@ type BreachStep struct {
 }
 
 // Breach returns step level of the urgency's chain; ok is false past the
-// last step, when the gateway stops (never a storm).
+// last step, when the gateway stops (never a storm). An urgency that
+// repeats (UrgencySLA.Repeat) has no last step: its reminders go on until
+// the case is acknowledged, with Of 0.
 func (p Policy) Breach(urgency vocab.Urgency, level int) (BreachStep, bool) {
-	if level < 1 || level > p.Steps(urgency) {
+	repeat := p.urgencies[urgency].Repeat > 0
+	if level < 1 || (level > p.Steps(urgency) && !repeat) {
 		return BreachStep{}, false
 	}
 	chain := p.urgencies[urgency].Chain
@@ -107,7 +110,21 @@ func (p Policy) Breach(urgency vocab.Urgency, level int) (BreachStep, bool) {
 		s.Team = chain[len(chain)-1]
 	}
 	s.Reminder = level - climb
+	if repeat {
+		s.Of = 0
+	}
 	return s, true
+}
+
+// NextBreach is how long after breach step level the next one comes: a
+// full response window while climbing the chain and through the top
+// reminders, then the urgency's Repeat interval.
+func (p Policy) NextBreach(urgency vocab.Urgency, level int) time.Duration {
+	u := p.urgencies[urgency]
+	if u.Repeat > 0 && level >= p.Steps(urgency) {
+		return u.Repeat.D()
+	}
+	return p.Response(urgency)
 }
 
 // NextBoundary returns the first anchor + k*interval (k ≥ minK) strictly

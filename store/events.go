@@ -111,3 +111,24 @@ func (s *Store) EventsOfTypes(ctx context.Context, types []vocab.Event, since ti
 	}
 	return out, rows.Err()
 }
+
+// CaseEvents returns a case's events in order, inside the transaction.
+func (tx *Tx) CaseEvents(caseID int64) ([]Event, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, coalesce(case_id, 0), at, type, actor, coalesce(message, 0), detail FROM events
+		WHERE case_id = ? ORDER BY id`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("events of case %d: %w", caseID, err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at string
+		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Type, &e.Actor, &e.Message, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = parseTS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

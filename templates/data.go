@@ -37,6 +37,36 @@ type Data struct {
 	// CommandError explains a reply command that did not act
 	// (command-error).
 	CommandError CommandError
+	// Receipt is what the agent learns when the case opens (receipt).
+	Receipt Receipt
+	// Update says what happened on the case (agent-update, handover).
+	Update Update
+	// Comment is free text relayed between the team and the agent
+	// (comment).
+	Comment Comment
+	// History is the case's audit trail so far, one line each (handover).
+	History []string
+}
+
+// Receipt is the agent's receipt of a new case.
+type Receipt struct {
+	Recipients []string // who got the case, by name where known
+	Notes      []string // what the agent must and must not do (the categories' notes)
+}
+
+// Update is one thing that happened on a case.
+type Update struct {
+	What   string   // "acknowledged", "reassigned to legal", ...
+	By     string   // who did it, by name where known
+	Detail string   // one more line
+	Chased []string // at a breach: who is being chased
+	Phone  string   // at a Critical breach: the on-call engineer to phone
+}
+
+// Comment is free text from someone on the case.
+type Comment struct {
+	From string // name and address
+	Text string
 }
 
 // CommandError is a reply command that was refused or did nothing.
@@ -165,6 +195,10 @@ func Sample(name vocab.Template) Data {
 		FollowUp:     FollowUp{Number: 1, Interval: 4 * time.Hour},
 		Resolution:   Resolution{Note: "Fixed in release 2.3", By: "eng@example.com"},
 		Flood:        Flood{Sender: "noisy@example.com", Count: 6, Window: time.Hour},
+		Receipt:      Receipt{Recipients: []string{"Alex Rivera (on call)", "Roy Henderson"}, Notes: []string{"Do NOT reply to customer yet"}},
+		Update:       Update{What: "acknowledged", By: "Alex Rivera", Detail: "Alex Rivera owns the case now."},
+		Comment:      Comment{From: "Alex Rivera <alex.rivera@example.com>", Text: "Which browser does the customer use?"},
+		History:      []string{"2026-11-27 08:00 opened by alice.agent@example.com"},
 		CommandError: CommandError{Command: "REASSIGN engineers", Reason: `there is no team "engineers": use one of senior_support, engineering`},
 		Failure:      Failure{Event: string(vocab.EventRouted), To: []string{"x@example.com"}, Error: "550 no such user"},
 	}

@@ -24,6 +24,18 @@ const (
 	// EventCommandError answers a reply whose command was refused or did
 	// nothing, saying why and what would work.
 	EventCommandError Event = "command-error"
+	// EventReceipt tells the escalating agent that the case opened: who
+	// got it, by when, what the agent must and must not do.
+	EventReceipt Event = "receipt"
+	// EventAgentUpdate tells the agent what happened on the case
+	// (acknowledged, reassigned, urgency changed, reopened, first breach).
+	EventAgentUpdate Event = "agent-update"
+	// EventComment relays free text between the team and the agent; as an
+	// audit event it records a comment on the case.
+	EventComment Event = "comment"
+	// EventHandover hands an unacknowledged case to the people who now
+	// own it: the day team when its hours begin, the next on-call.
+	EventHandover Event = "handover"
 )
 
 // Audit-only events: recorded on a case (or gateway-wide), never a mail's
@@ -51,22 +63,21 @@ const (
 	// EventCommandRefused: a reply command (or re-escalation) that was not
 	// believed or not allowed; its detail says why.
 	EventCommandRefused Event = "command-refused"
-	// EventComment: free text on a case from someone who may comment.
-	EventComment Event = "comment"
 	// EventLinked: a new case opened for a ticket that has another case.
 	EventLinked Event = "linked"
 )
 
 // MailEvents lists every X-Escalation-Event value.
 var MailEvents = []Event{EventRouted, EventIncident, EventRejection, EventBreach, EventStatusCheck, EventCustomerUpdate,
-	EventResolved, EventThanks, EventFloodAlert, EventDeliveryFailed, EventCommandError}
+	EventResolved, EventThanks, EventFloodAlert, EventDeliveryFailed, EventCommandError, EventReceipt, EventAgentUpdate,
+	EventComment, EventHandover}
 
 // AuditEvents lists every event type of the audit trail: the mail events
 // (recorded when such a mail is queued or fails) and the audit-only ones.
 var AuditEvents = append(slices.Clone(MailEvents), EventOpened, EventNote, EventReply, EventAcknowledged, EventReassigned,
 	EventReopened, EventUrgencyChanged, EventReEscalated, EventDuplicateEscalation, EventUnrouted, EventIgnored,
 	EventRejected, EventRejectionReply, EventRejectionSuppressed, EventFlood, EventStepFailed, EventParked, EventMailBlocked,
-	EventMailTrimmed, EventCommandRefused, EventComment, EventLinked)
+	EventMailTrimmed, EventCommandRefused, EventLinked)
 
 // IsMail reports whether e is an X-Escalation-Event value.
 func (e Event) IsMail() bool { return slices.Contains(MailEvents, e) }

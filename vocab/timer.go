@@ -8,10 +8,13 @@ const (
 	TimerBreach         TimerKind = "breach"
 	TimerStatusCheck    TimerKind = "status-check"
 	TimerCustomerUpdate TimerKind = "customer-update"
+	// TimerHandover checks, when a day team's hours begin or an on-call
+	// shift ends, whether an unacknowledged case must change hands.
+	TimerHandover TimerKind = "handover"
 )
 
 // TimerKinds lists every timer kind.
-var TimerKinds = []TimerKind{TimerBreach, TimerStatusCheck, TimerCustomerUpdate}
+var TimerKinds = []TimerKind{TimerBreach, TimerStatusCheck, TimerCustomerUpdate, TimerHandover}
 
 // Event is the mail event a step of this kind sends.
 func (k TimerKind) Event() Event { return Event(k) }

@@ -80,7 +80,7 @@ func TestCasesListShowResolve(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &shown); err != nil {
 		t.Fatal(err)
 	}
-	if shown.Case.Ticket != "TCK-77" || len(shown.Mail) != 1 || shown.Mail[0].Event != "routed" || len(shown.Timers) != 3 {
+	if shown.Case.Ticket != "TCK-77" || len(shown.Mail) != 2 || shown.Mail[0].Event != "routed" || shown.Mail[1].Event != "receipt" || len(shown.Timers) != 3 {
 		t.Fatalf("cases show: %+v", shown)
 	}
 	out.Reset()
@@ -95,7 +95,7 @@ func TestCasesListShowResolve(t *testing.T) {
 	for _, m := range shown.Mail {
 		events = append(events, m.Event)
 	}
-	if shown.Case.State != "resolved" || shown.Case.Resolution != "fixed by hand" || strings.Join(events, ",") != "routed,resolved,thanks" {
+	if shown.Case.State != "resolved" || shown.Case.Resolution != "fixed by hand" || strings.Join(events, ",") != "routed,receipt,resolved,thanks" {
 		t.Fatalf("after resolve: %+v mail %v", shown.Case, events)
 	}
 	for _, tm := range shown.Timers {

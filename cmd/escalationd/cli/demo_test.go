@@ -25,7 +25,7 @@ func TestDemo(t *testing.T) {
 		`rejected "ESCALATION: [TCK-1006]" from eve.agent@craudiovizai.com (missing-fields)`,
 		"urgency: Urgency must be one of Low, Medium, High, Critical",
 		"ignored  from frank.agent@craudiovizai.com: auto-reply",
-		"The SMTP sink received 7 mails",
+		"The SMTP sink received 11 mails",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q", want)

@@ -78,17 +78,18 @@ func timeline(mails []SimulatedMail) []string {
 func TestCriticalWithoutReplyBreachesAt15And30Minutes(t *testing.T) {
 	mails := simulate(t, helpdesk, 45*time.Minute, nil, generic(t, "TCK-1", "Critical", "Payment processing down"))
 	got := timeline(mails)
-	want := []string{"+0s routed", "+0s incident", "+15m0s breach", "+30m0s breach", "+45m0s breach"}
+	// The agent gets a receipt at once and word of the first breach.
+	want := []string{"+0s routed", "+0s incident", "+0s receipt", "+15m0s breach", "+15m0s agent-update", "+30m0s breach", "+45m0s breach"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("timeline %v, want %v", got, want)
 	}
 	// The breach at 15 min goes to the on-call engineer and up the chain
 	// (management); the next step goes to management, copying on-call.
-	if !slices.Equal(mails[2].To, []string{"alex.rivera@craudiovizai.com", "roy@craudiovizai.com"}) {
-		t.Errorf("first breach to %v", mails[2].To)
+	if !slices.Equal(mails[3].To, []string{"alex.rivera@craudiovizai.com", "roy@craudiovizai.com"}) {
+		t.Errorf("first breach to %v", mails[3].To)
 	}
-	if !slices.Equal(mails[3].To, []string{"roy@craudiovizai.com"}) || !slices.Equal(mails[3].Cc, []string{"alex.rivera@craudiovizai.com"}) {
-		t.Errorf("second breach to %v cc %v", mails[3].To, mails[3].Cc)
+	if !slices.Equal(mails[5].To, []string{"roy@craudiovizai.com"}) || !slices.Equal(mails[5].Cc, []string{"alex.rivera@craudiovizai.com"}) {
+		t.Errorf("second breach to %v cc %v", mails[5].To, mails[5].Cc)
 	}
 	for _, m := range mails {
 		if m.Ticket != "TCK-1" {
@@ -98,7 +99,7 @@ func TestCriticalWithoutReplyBreachesAt15And30Minutes(t *testing.T) {
 }
 
 func TestBreachesStopAfterTheTopReminders(t *testing.T) {
-	mails := simulate(t, helpdesk, 6*time.Hour, nil, generic(t, "TCK-2", "Critical", "Payment processing down"))
+	mails := simulate(t, helpdesk, 6*time.Hour, nil, generic(t, "TCK-2", "High", "Export broken for all users"))
 	breaches := 0
 	for _, m := range mails {
 		if m.Event == "breach" {
@@ -111,10 +112,33 @@ func TestBreachesStopAfterTheTopReminders(t *testing.T) {
 	}
 }
 
+// Critical never goes quiet: unacknowledged for six hours, the owning team
+// (on call) and management hear of it at least every 30 minutes.
+func TestCriticalNeverGoesQuiet(t *testing.T) {
+	mails := simulate(t, helpdesk, 6*time.Hour, nil, generic(t, "TCK-5", "Critical", "Payment processing down"))
+	last := simStart
+	for _, m := range mails {
+		if m.Event != "breach" && m.Event != "routed" {
+			continue
+		}
+		if gap := m.At.Sub(last); gap > 30*time.Minute {
+			t.Fatalf("%s of silence before %s: %v", gap, m.At.Sub(simStart), timeline(mails))
+		}
+		if m.Event == "breach" && !slices.Contains(append(m.To, m.Cc...), "roy@craudiovizai.com") {
+			t.Fatalf("breach at %s not to management: %+v", m.At.Sub(simStart), m)
+		}
+		last = m.At
+	}
+	if end := simStart.Add(6 * time.Hour); end.Sub(last) > 30*time.Minute {
+		t.Fatalf("quiet for the last %s", end.Sub(last))
+	}
+}
+
 func TestAckStopsBreachStatusChecksEveryFourHours(t *testing.T) {
 	mails := simulate(t, helpdesk, 13*time.Hour, []string{"10m:alex.rivera@craudiovizai.com:ACK"}, generic(t, "TCK-3", "Critical", "Payment processing down"))
 	got := timeline(mails)
-	want := []string{"+0s routed", "+0s incident", "+4h0m0s status-check", "+8h0m0s status-check", "+12h0m0s status-check"}
+	want := []string{"+0s routed", "+0s incident", "+0s receipt", "+10m0s agent-update", "+4h0m0s status-check", "+8h0m0s status-check",
+		"+12h0m0s status-check"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("timeline %v, want %v", got, want)
 	}
@@ -126,15 +150,16 @@ func TestResolvedStopsEverythingAndClosesTheLoop(t *testing.T) {
 		"5h:alex.rivera@craudiovizai.com:RESOLVED card processor restarted",
 	}, generic(t, "TCK-4", "Critical", "Payment processing down"))
 	got := timeline(mails)
-	want := []string{"+0s routed", "+0s incident", "+4h0m0s status-check", "+5h0m0s resolved", "+5h0m0s thanks"}
+	want := []string{"+0s routed", "+0s incident", "+0s receipt", "+10m0s agent-update", "+4h0m0s status-check", "+5h0m0s resolved",
+		"+5h0m0s thanks"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("timeline %v, want %v", got, want)
 	}
-	if !slices.Equal(mails[3].To, []string{"alice.agent@craudiovizai.com"}) {
-		t.Errorf("resolution mail to %v, want the escalating agent", mails[3].To)
+	if !slices.Equal(mails[5].To, []string{"alice.agent@craudiovizai.com"}) {
+		t.Errorf("resolution mail to %v, want the escalating agent", mails[5].To)
 	}
-	if !slices.Contains(mails[4].To, "alex.rivera@craudiovizai.com") || slices.Contains(mails[4].To, "jane.doe@example.com") {
-		t.Errorf("thank-you to %v", mails[4].To)
+	if !slices.Contains(mails[6].To, "alex.rivera@craudiovizai.com") || slices.Contains(mails[6].To, "jane.doe@example.com") {
+		t.Errorf("thank-you to %v", mails[6].To)
 	}
 }
 

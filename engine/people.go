@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"escalationd/router"
+	"escalationd/sla"
+	"escalationd/store"
+	"escalationd/templates"
+	"escalationd/vocab"
+)
+
+// owningTeam is the team that owns a new case: the special process's team
+// when one applies (security, legal, media, fraud: a "to" team whose
+// routes carry a category's flags), otherwise the first "to" team of the
+// route. Paging the on-call for a Critical case comes in addition.
+func (e *Engine) owningTeam(dec router.Decision) string {
+	for _, r := range dec.Recipients {
+		if r.Field == "to" && e.rt.TeamFlags(r.Team).Any() {
+			return r.Team
+		}
+	}
+	return firstTeam(dec)
+}
+
+// ownerAddresses is who status checks and later chasing go to: the person
+// who acknowledged the case, once someone has, else the owning team.
+func (e *Engine) ownerAddresses(c *store.Case, now time.Time) ([]string, error) {
+	if c.AcknowledgedBy != "" {
+		return []string{c.AcknowledgedBy}, nil
+	}
+	return e.teamAddresses(c, c.Team, now)
+}
+
+// caseTeams is every team a decision involves: the teams behind its
+// recipients and the teams the route named before their hours sent the
+// case on (engineering, for a case that went to on-call at night).
+func caseTeams(dec router.Decision) []string {
+	out := slices.Clone(dec.Teams)
+	for _, r := range dec.Recipients {
+		if r.Via != "" && !slices.Contains(out, r.Via) {
+			out = append(out, r.Via)
+		}
+	}
+	return out
+}
+
+// who names a person as the mails do: "Sam Senior <sam.senior@…>" when the
+// config knows their name, else the address.
+func (e *Engine) who(addr string) string {
+	if name := e.cfg.PersonName(addr); name != "" {
+		return fmt.Sprintf("%s <%s>", name, addr)
+	}
+	return addr
+}
+
+// recipientNames lists a decision's To and Cc recipients by name, with
+// their team: "Alex Rivera (oncall)".
+func (e *Engine) recipientNames(dec router.Decision) []string {
+	var out []string
+	for _, r := range dec.Recipients {
+		if r.Field == "incident" {
+			continue
+		}
+		name := r.Name
+		if name == "" {
+			name = e.cfg.PersonName(r.Address)
+		}
+		if name == "" {
+			name = r.Address
+		}
+		out = append(out, fmt.Sprintf("%s (%s)", name, r.Team))
+	}
+	return out
+}
+
+// receipt tells the escalating agent that the case opened: who got it, by
+// when they must respond, what the agent must and must not do (the
+// categories' notes: "Do NOT reply to customer yet"), and how to add
+// information.
+func (e *Engine) receipt(tx *store.Tx, c *store.Case, dec router.Decision, now time.Time) (int, error) {
+	if !e.agentMayHear(c) || !e.cfg.IsInternal(c.Agent) {
+		return 0, nil
+	}
+	data := e.caseData(c, nil, nil, now)
+	data.Receipt = templates.Receipt{Recipients: e.recipientNames(dec), Notes: dec.Notes}
+	m := outMail{event: vocab.EventReceipt, role: vocab.RoleAgent, dedup: fmt.Sprintf("case:%d:receipt", c.ID), to: []string{c.Agent}, data: data}
+	return 1, e.enqueue(tx, c, m, now)
+}
+
+// agentUpdate tells the escalating agent what happened on their case,
+// unless they did it themselves or may not hear of the case.
+func (e *Engine) agentUpdate(tx *store.Tx, c *store.Case, u templates.Update, now time.Time) (int, error) {
+	if !e.agentMayHear(c) || !e.cfg.IsInternal(c.Agent) || u.By == e.who(c.Agent) {
+		return 0, nil
+	}
+	data := e.caseData(c, nil, nil, now)
+	data.Update = u
+	m := outMail{event: vocab.EventAgentUpdate, role: vocab.RoleAgent, to: []string{c.Agent}, data: data,
+		dedup: fmt.Sprintf("case:%d:agent-update:%s:%d", c.ID, u.What, now.UnixNano())}
+	return 1, e.enqueue(tx, c, m, now)
+}
+
+// breachUpdate is the agent's word of a first breach: who is chased now,
+// and for a Critical case the on-call engineer to phone.
+func (e *Engine) breachUpdate(c *store.Case, step sla.BreachStep, now time.Time) templates.Update {
+	u := templates.Update{What: "not acknowledged in time",
+		Detail: fmt.Sprintf("Nobody took the case by %s.", c.RespondBy.UTC().Format("2006-01-02 15:04 MST"))}
+	for _, team := range []string{c.Team, step.Team} {
+		if team == "" {
+			continue
+		}
+		if rs, err := e.rt.ResolveTeam(team, now); err == nil {
+			for _, r := range rs {
+				u.Chased = append(u.Chased, e.who(r.Address))
+			}
+		}
+	}
+	if c.Urgency == vocab.Critical {
+		for _, r := range e.onCallNow(now) {
+			u.Phone = e.who(r.Address)
+		}
+	}
+	return u
+}
+
+// onCallNow is whom the rotation teams resolve to at now.
+func (e *Engine) onCallNow(now time.Time) []router.Recipient {
+	var out []router.Recipient
+	for _, t := range e.cfg.Teams {
+		if t.Rotation == "" {
+			continue
+		}
+		if rs, err := e.rt.ResolveTeam(t.Name, now); err == nil {
+			out = append(out, rs...)
+		}
+	}
+	return out
+}
+
+// relay passes a comment on: a team member's to the agent, the agent's to
+// the owner (or the owning team before anyone acknowledged). Quoted history
+// was stripped by the parser; the relayed mail stays in the case's thread.
+func (e *Engine) relay(r *replyCtx) error {
+	var to []string
+	role := vocab.RoleAgent
+	switch {
+	case r.who == actorAgent:
+		owner, err := e.ownerAddresses(r.c, r.now)
+		if err != nil {
+			return err
+		}
+		to, role = owner, vocab.RoleTeam
+	case e.agentMayHear(r.c) && e.cfg.IsInternal(r.c.Agent):
+		to = []string{r.c.Agent}
+	}
+	to = minus(to, []string{r.addr})
+	if len(to) == 0 {
+		return nil
+	}
+	data := e.caseData(r.c, nil, nil, r.now)
+	data.Comment = templates.Comment{From: e.who(r.addr), Text: r.res.Text}
+	m := outMail{event: vocab.EventComment, role: role, to: to, data: data, dedup: fmt.Sprintf("message:%d:comment", r.msg.ID)}
+	r.h.mails++
+	return e.enqueue(r.tx, r.c, m, r.now)
+}

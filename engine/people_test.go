@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"escalationd/store"
+	"escalationd/vocab"
+)
+
+// The people around a case: an individual's ACK counts for their team, the
+// agent hears what happens, and comments travel both ways.
+func TestAgentInTheLoop(t *testing.T) {
+	h := newHarness(t)
+	m, _ := h.deliver("escalations", escalation("TCK-80", "High", ""))
+	c := h.caseOf(m)
+	receipts := h.events(vocab.EventReceipt)
+	if len(receipts) != 1 || !slices.Equal(receipts[0].RcptTo, []string{"alice.agent@craudiovizai.com"}) ||
+		!strings.Contains(string(receipts[0].Raw), "senior-support@craudiovizai.com") {
+		t.Fatalf("receipt: %+v", receipts)
+	}
+	// Sam, a member of senior support, acknowledges from his own address.
+	h.clk.Advance(10 * time.Minute)
+	h.deliver("escalations", reply(c.ThreadID, "sam.senior@craudiovizai.com", "Re: ESCALATION: [TCK-80]", "ACK on it"))
+	got := h.caseOf(m)
+	if got.State != store.CaseAcknowledged || got.AcknowledgedBy != "sam.senior@craudiovizai.com" {
+		t.Fatalf("a member's ACK: %+v", got)
+	}
+	h.fireUntil(t0.Add(2 * time.Hour))
+	if n := len(h.events(vocab.EventBreach)); n != 0 {
+		t.Fatalf("%d breaches after a member's ACK", n)
+	}
+	updates := h.events(vocab.EventAgentUpdate)
+	if len(updates) != 1 || !strings.Contains(string(updates[0].Raw), "sam.senior@craudiovizai.com") {
+		t.Fatalf("agent updates: %d", len(updates))
+	}
+	// Sam asks a question: it reaches the agent. The agent answers: it
+	// reaches Sam, who owns the case now.
+	h.deliver("escalations", reply(c.ThreadID, "sam.senior@craudiovizai.com", "Re: ESCALATION: [TCK-80]", "Which browser does the customer use?"))
+	h.deliver("escalations", reply(c.ThreadID, "alice.agent@craudiovizai.com", "Re: ESCALATION: [TCK-80]", "Firefox 131 on Windows."))
+	comments := h.events(vocab.EventComment)
+	if len(comments) != 2 || !slices.Equal(comments[0].RcptTo, []string{"alice.agent@craudiovizai.com"}) ||
+		!slices.Equal(comments[1].RcptTo, []string{"sam.senior@craudiovizai.com"}) ||
+		!strings.Contains(string(comments[0].Raw), "Which browser") || !strings.Contains(string(comments[1].Raw), "Firefox 131") {
+		t.Fatalf("comments: %d", len(comments))
+	}
+	// Status checks go to the owner, not the whole team.
+	h.fireUntil(t0.Add(5 * time.Hour))
+	checks := h.events(vocab.EventStatusCheck)
+	if len(checks) == 0 || !slices.Equal(checks[0].RcptTo, []string{"sam.senior@craudiovizai.com"}) {
+		t.Fatalf("status checks: %+v", checks)
+	}
+}
+
+// A Critical security case is owned by the security team: its breaches
+// chase security (and management), the on-call engineer being paged in
+// addition at first.
+func TestCriticalSecurityBreachesChaseSecurity(t *testing.T) {
+	h := newHarness(t)
+	m, _ := h.deliver("escalations", escalation("TCK-81", "Critical", "data breach suspected on the admin account"))
+	c := h.caseOf(m)
+	if c.Team != "security" {
+		t.Fatalf("owning team %q, want security", c.Team)
+	}
+	routed := h.events(vocab.EventRouted)
+	if len(routed) != 1 || !slices.Contains(routed[0].RcptTo, "alex.rivera@craudiovizai.com") {
+		t.Fatalf("on-call not paged: %+v", routed)
+	}
+	h.fireUntil(t0.Add(40 * time.Minute))
+	for _, b := range h.events(vocab.EventBreach) {
+		if !slices.Contains(b.RcptTo, "security-team@craudiovizai.com") || !slices.Contains(b.RcptTo, "roy@craudiovizai.com") {
+			t.Fatalf("breach to %v", b.RcptTo)
+		}
+	}
+}
+
+// A BUG at 03:00 on a Saturday goes to the on-call engineer; unacknowledged
+// when engineering opens on Monday 09:00, it is handed to engineering with
+// its history. At the weekly hand-off in between, the new on-call gets it.
+func TestAfterHoursCaseIsHandedToTheDayTeam(t *testing.T) {
+	h := newHarness(t)
+	sat := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC) // Sat 03:00 New York
+	h.restart(sat)
+	m, _ := h.deliver("escalations", bug("TCK-82", "Medium"))
+	c := h.caseOf(m)
+	if c.Team != "oncall" || !slices.Contains(c.Teams, "engineering") {
+		t.Fatalf("after-hours case: team %q teams %v", c.Team, c.Teams)
+	}
+	monday := time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC) // Mon 09:00 New York
+	h.fireUntil(monday.Add(time.Minute))
+	handovers := h.events(vocab.EventHandover)
+	var toEngineering bool
+	for _, ho := range handovers {
+		if slices.Equal(ho.RcptTo, []string{"engineering@craudiovizai.com"}) && ho.CreatedAt.Equal(monday) {
+			toEngineering = true
+			if !strings.Contains(string(ho.Raw), "opened") {
+				t.Errorf("handover without the history")
+			}
+		}
+	}
+	if !toEngineering {
+		t.Fatalf("no handover to engineering at Monday 09:00: %d handovers", len(handovers))
+	}
+	if got := h.caseOf(m); got.Team != "engineering" {
+		t.Fatalf("team after the handover: %q", got.Team)
+	}
+}
+
+// At the weekly on-call hand-off, an unacknowledged case of the rotation
+// moves to the new on-call engineer, who gets it with its history.
+func TestRotationHandoffMovesUnacknowledgedCases(t *testing.T) {
+	h := newHarness(t)
+	sun := time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC) // Sun 22:00 New York: Alex is on call until Mon 09:00
+	h.restart(sun)
+	m, _ := h.deliver("escalations", escalation("TCK-83", "Critical", "payment processing down"))
+	if c := h.caseOf(m); c.Team != "oncall" {
+		t.Fatalf("owning team %q, want oncall", c.Team)
+	}
+	handoff := time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC) // Mon 09:00 New York
+	h.fireUntil(handoff.Add(time.Minute))
+	var toBlake bool
+	for _, ho := range h.events(vocab.EventHandover) {
+		toBlake = toBlake || slices.Equal(ho.RcptTo, []string{"blake.chen@craudiovizai.com"})
+	}
+	if !toBlake {
+		t.Fatalf("the new on-call engineer was not handed the case")
+	}
+}
