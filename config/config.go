@@ -376,6 +376,9 @@ type RateLimits struct {
 	// reports from one sender within the Window join the first one's case
 	// as comments instead.
 	CasesPerOutsideDomain int `yaml:"cases_per_outside_domain"`
+	// OutsideCases bounds the cases all outside mail opens per Window
+	// together (default 20): a flood from many domains is bounded too.
+	OutsideCases int `yaml:"outside_cases"`
 }
 
 // Defaults used when a key is absent.

@@ -98,6 +98,9 @@ func (c *Config) ApplyDefaults() {
 	if r.CasesPerOutsideDomain == 0 {
 		r.CasesPerOutsideDomain = 5
 	}
+	if r.OutsideCases == 0 {
+		r.OutsideCases = 20
+	}
 	if c.Senders.RequireAuthentication == "" {
 		c.Senders.RequireAuthentication = RequireNone
 		if len(c.Senders.TrustedAuthservIDs) > 0 {

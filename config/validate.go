@@ -58,7 +58,7 @@ func (v *validator) authorization() {
 		}
 	}
 	r := v.c.RateLimits
-	if r.CasesPerSender < 0 || r.CasesPerOutsideDomain < 0 {
+	if r.CasesPerSender < 0 || r.CasesPerOutsideDomain < 0 || r.OutsideCases < 0 {
 		v.add("rate_limits", "case limits must be positive")
 	}
 }

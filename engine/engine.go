@@ -192,8 +192,23 @@ func (e *Engine) dispatch(tx *store.Tx, msg *store.StoredMessage, res *mailparse
 // false: such a reply may comment, never command).
 func (e *Engine) threadCase(tx *store.Tx, res *mailparse.Result) (c *store.Case, threaded bool, err error) {
 	ids := append(append([]string{}, res.InReplyTo...), res.References...)
-	if c, err = tx.CaseByThread(ids); err != nil || c != nil {
-		return c, c != nil, err
+	sent, source, err := tx.CasesByThread(ids)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(sent) > 0 {
+		return sent[0], true, nil
+	}
+	// A source Message-ID is chosen by its sender: an outsider may have
+	// claimed an agent's before the agent sent it. An agent's own case
+	// wins over an outside one with the same id.
+	for _, c := range source {
+		if e.cfg.IsInternal(c.Agent) {
+			return c, true, nil
+		}
+	}
+	if len(source) > 0 {
+		return source[0], true, nil
 	}
 	if res.Disposition == mailparse.DispositionReply && res.Ticket != "" {
 		c, err = tx.LatestCaseByTicket(res.Ticket)

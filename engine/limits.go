@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,14 +66,17 @@ func (e *Engine) limitNewCase(tx *store.Tx, msg *store.StoredMessage, res *mailp
 	if err != nil {
 		return h, true, err
 	}
-	perDomain := 0
+	perDomain, allOutside := 0, 0
 	if outside {
-		if perDomain, err = tx.CountRate(store.RateOutsideCase, domainOf(sender), since); err != nil {
+		if perDomain, err = tx.CountRate(store.RateOutsideCase, orgDomain(sender), since); err != nil {
+			return h, true, err
+		}
+		if allOutside, err = tx.CountRate(store.RateOutsideCase, "", since); err != nil {
 			return h, true, err
 		}
 	}
 	overSender := rl.CasesPerSender > 0 && perSender >= rl.CasesPerSender
-	overDomain := outside && perDomain >= rl.CasesPerOutsideDomain
+	overDomain := outside && (perDomain >= rl.CasesPerOutsideDomain || allOutside >= rl.OutsideCases)
 	if !overSender && !overDomain {
 		return h, false, nil
 	}
@@ -83,8 +87,11 @@ func (e *Engine) limitNewCase(tx *store.Tx, msg *store.StoredMessage, res *mailp
 	}
 	// One alert per flooding sender, or per flooding outside domain.
 	who, count := sender, perSender+1
-	if overDomain {
-		who, count = "@"+domainOf(sender), perDomain+1
+	switch {
+	case outside && allOutside >= rl.OutsideCases:
+		who, count = "outside senders", allOutside+1
+	case overDomain:
+		who, count = "@"+orgDomain(sender), perDomain+1
 	}
 	n, err := e.floodAlert(tx, who, count, now)
 	h.mails += n
@@ -99,5 +106,25 @@ func (e *Engine) countNewCase(tx *store.Tx, sender string, now time.Time) error 
 	if e.cfg.IsInternal(sender) || sender == "" {
 		return nil
 	}
-	return tx.MarkRate(store.RateOutsideCase, domainOf(sender), now)
+	return tx.MarkRate(store.RateOutsideCase, orgDomain(sender), now)
+}
+
+// twoLevelSuffixes are public suffixes of two labels under which each
+// organisation has its own third label (example.co.uk).
+var twoLevelSuffixes = []string{"co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "org.au", "co.nz", "co.jp",
+	"ne.jp", "or.jp", "com.br", "com.cn", "com.mx", "co.in", "co.za", "com.tr", "com.sg", "co.kr"}
+
+// orgDomain is the organisational domain of an address, for counting mail
+// per outside sender organisation: s1.junk.example and s2.junk.example are
+// one (junk.example); a.example.co.uk is example.co.uk.
+func orgDomain(addr string) string {
+	labels := strings.Split(domainOf(addr), ".")
+	n := 2
+	if len(labels) >= 3 && slices.Contains(twoLevelSuffixes, strings.Join(labels[len(labels)-2:], ".")) {
+		n = 3
+	}
+	if len(labels) <= n {
+		return strings.Join(labels, ".")
+	}
+	return strings.Join(labels[len(labels)-n:], ".")
 }

@@ -104,6 +104,18 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 		CustomerSide: e.customerSide(res.Kind, res.Customer, sender),
 		Unverified:   !authenticated && e.cfg.Senders.RequireAuthentication != config.RequireNone,
 	}
+	if link != nil {
+		// A second case of a ticket keeps the first one's secrets: it is
+		// confidential when the first is, and its customer side includes
+		// the first one's.
+		c.Confidential = c.Confidential || link.Confidential
+		c.ApprovalRequired = c.ApprovalRequired || link.ApprovalRequired
+		for _, a := range link.CustomerSide {
+			if !slices.Contains(c.CustomerSide, a) {
+				c.CustomerSide = append(c.CustomerSide, a)
+			}
+		}
+	}
 	if c.Ticket == "" {
 		// Outside security reports carry no ticket: the stored mail names
 		// it, with a "#" no agent's ticket can contain (mailparse accepts

@@ -32,9 +32,6 @@ func (r *replyCtx) event(typ vocab.Event, detail string) error {
 	return r.tx.AddEvent(store.Event{CaseID: r.c.ID, At: r.now, Type: typ, Actor: r.addr, Message: r.msg.ID, Detail: detail})
 }
 
-// note records a note on the case.
-func (r *replyCtx) note(detail string) error { return r.event(vocab.EventNote, detail) }
-
 // commandHandler applies one reply command. It returns why the command
 // did nothing ("" when it did something): the sender is told.
 type commandHandler func(e *Engine, r *replyCtx) (useless string, err error)
@@ -131,8 +128,11 @@ func (e *Engine) refuse(r *replyCtx, why, hint string) error {
 	if err := r.event(vocab.EventCommandRefused, fmt.Sprintf("%s %s: %s", r.cmd, r.arg, why)); err != nil {
 		return err
 	}
-	if !r.perm.answer || !e.cfg.IsInternal(r.addr) {
+	if !r.perm.answer || !e.cfg.IsInternal(r.addr) || r.res.SenderAmbiguous {
 		return nil
+	}
+	if hint == "" {
+		hint = r.allowed()
 	}
 	key := fmt.Sprintf("case:%d:%s", r.c.ID, r.addr)
 	n, err := r.tx.CountRate(store.RateCommandError, key, r.now.Add(-time.Hour))
@@ -158,7 +158,7 @@ func (e *Engine) cmdAck(r *replyCtx) (string, error) {
 	case !r.c.IsOpen():
 		return "the case is resolved (reply REOPEN to open it again)", nil
 	case !r.c.AcknowledgedAt.IsZero():
-		return "", r.note(fmt.Sprintf("ACK: already acknowledged by %s", r.c.AcknowledgedBy))
+		return fmt.Sprintf("the case was already acknowledged by %s", e.who(r.c.AcknowledgedBy)), nil
 	}
 	r.h.timers = true
 	if err := e.acknowledge(r.tx, r.c, r.addr, r.now); err != nil {
@@ -209,7 +209,7 @@ func (e *Engine) cmdUrgency(r *replyCtx) (string, error) {
 		return fmt.Sprintf("%q is not an urgency: use %s", r.arg, vocab.Join(vocab.Urgencies, "or")), nil
 	}
 	if u == r.c.Urgency {
-		return "", r.note("urgency already " + string(u))
+		return "the urgency is " + u.Title() + " already", nil
 	}
 	r.h.timers = true
 	old := r.c.Urgency
@@ -244,3 +244,23 @@ func (e *Engine) cmdReassign(r *replyCtx) (string, error) {
 }
 
 func firstWord(s string) string { return strings.Fields(s + " ")[0] }
+
+// allowed says which commands the sender may give on the case, for the
+// command-error answer.
+func (r *replyCtx) allowed() string {
+	var cmds []string
+	for _, c := range vocab.Commands {
+		if !r.perm.allows(c) {
+			continue
+		}
+		syntax, _ := c.Usage()
+		if c == vocab.CmdUrgency && r.perm.up {
+			syntax += " (raise only)"
+		}
+		cmds = append(cmds, syntax)
+	}
+	if len(cmds) == 0 {
+		return "you may reply with a comment; it is recorded on the case"
+	}
+	return fmt.Sprintf("as %s you may reply with a comment, or %s", r.who, strings.Join(cmds, ", "))
+}

@@ -303,7 +303,9 @@ func (e *Engine) followUp(tx *store.Tx, c *store.Case, t store.Timer, interval t
 			return 0, err
 		}
 		m.to, m.role = to, vocab.RoleTeam
-	case e.sla.DirectCustomerUpdates && !c.Confidential && c.Customer != "" && isAddress(c.Customer):
+	case e.sla.DirectCustomerUpdates && !c.Confidential && !c.Unverified && c.Customer != "" && isAddress(c.Customer):
+		// An unverified sender could name anyone as the customer: only a
+		// confirmed agent's customer is written to.
 		m.template, m.to, m.role = vocab.TemplateCustomerUpdateDirect, []string{c.Customer}, vocab.RoleCustomer
 	default:
 		m.to, m.role = []string{c.Agent}, vocab.RoleAgent

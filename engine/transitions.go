@@ -174,7 +174,7 @@ func (e *Engine) reassign(tx *store.Tx, c *store.Case, actor, team string, msgID
 		if err := json.Unmarshal([]byte(c.DecisionJSON), &dec); err != nil {
 			return 0, fmt.Errorf("case %d: stored routing decision: %w", c.ID, err)
 		}
-		dec.Teams, dec.To, dec.Cc = []string{team}, to, nil
+		dec.Teams, dec.To, dec.Cc, dec.Rule, dec.Actions = []string{team}, to, nil, "reassigned", nil
 		dec.Explain = fmt.Sprintf("reassigned from %s to %s by %s", orDefault(old, "nobody"), team, orDefault(actor, "the operator"))
 		data := e.caseData(c, &res, &dec, now)
 		m := outMail{event: vocab.EventRouted, role: vocab.RoleTeam, dedup: fmt.Sprintf("case:%d:reassigned:%d", c.ID, c.Reassignments), to: to, data: data}

@@ -173,32 +173,54 @@ func (tx *Tx) LatestCaseByTicket(ticket string) (*Case, error) {
 	return c, err
 }
 
-// CaseByThread finds the case a mail belongs to from its In-Reply-To and
-// References ids: any mail the gateway sent for the case, or the mail
-// that opened it.
-func (tx *Tx) CaseByThread(messageIDs []string) (*Case, error) {
+// CasesByThread finds the cases a mail may belong to from its In-Reply-To
+// and References ids: first the cases of mail the gateway sent (its own
+// Message-IDs, which nobody can guess), newest first; then the cases whose
+// source mail has one of the ids, newest first (a source Message-ID is
+// chosen by whoever sent it, so the caller decides among those).
+func (tx *Tx) CasesByThread(messageIDs []string) (sent, source []*Case, err error) {
 	if len(messageIDs) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ph := placeholders(len(messageIDs))
-	args := make([]any, 0, 2*len(messageIDs))
+	args := make([]any, 0, len(messageIDs))
 	for _, id := range messageIDs {
 		args = append(args, id)
 	}
-	args = append(args, args...)
-	var caseID int64
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT case_id FROM (
-			SELECT case_id, id AS ord FROM outbox WHERE case_id IS NOT NULL AND message_id IN (`+ph+`)
-			UNION ALL
-			SELECT id AS case_id, 0 AS ord FROM cases WHERE source_message_id != '' AND source_message_id IN (`+ph+`)
-		) ORDER BY ord DESC LIMIT 1`, args...).Scan(&caseID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	read := func(q string) ([]*Case, error) {
+		rows, err := tx.tx.QueryContext(tx.ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("find case by thread: %w", err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		var out []*Case
+		for _, id := range ids {
+			c, err := tx.Case(id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		return out, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("find case by thread: %w", err)
+	if sent, err = read(`SELECT case_id FROM outbox WHERE case_id IS NOT NULL AND message_id IN (` + ph + `)
+		GROUP BY case_id ORDER BY max(id) DESC`); err != nil {
+		return nil, nil, err
 	}
-	return tx.Case(caseID)
+	source, err = read(`SELECT id FROM cases WHERE source_message_id != '' AND source_message_id IN (` + ph + `) ORDER BY id DESC`)
+	return sent, source, err
 }
 
 // CaseFilter selects cases for listing.

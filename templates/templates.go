@@ -169,6 +169,8 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%dm", d/time.Minute)
 	},
 	"join": strings.Join,
+	// human writes a config name for people: senior_support → senior support.
+	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	// commands lists the reply commands, one "SYNTAX  what it does" line
 	// each, in vocab's order.
 	"commands": func() []string {

@@ -28,7 +28,8 @@ func writeMail(t *testing.T, name, body string) string {
 }
 
 func generic(t *testing.T, ticket, urgency, issue string) string {
-	return writeMail(t, ticket+".eml", fmt.Sprintf(`From: Alice Agent <alice.agent@craudiovizai.com>
+	return writeMail(t, ticket+".eml", fmt.Sprintf(`Authentication-Results: mx.craudiovizai.com; dmarc=pass header.from=craudiovizai.com
+From: Alice Agent <alice.agent@craudiovizai.com>
 To: escalations@craudiovizai.com
 Subject: ESCALATION: [%s]
 Message-ID: <%s@agent.craudiovizai.com>
