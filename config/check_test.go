@@ -37,6 +37,12 @@ func TestBadConfigs(t *testing.T) {
 		{"team-invalid-address.yaml", 14, `teams[0].addresses[1]: invalid address "Support Desk"`},
 		{"team-unknown-rotation.yaml", 16, `teams[1].rotation: unknown rotation "engineering"`},
 
+		// Members: addresses, once each; one name per person.
+		{"team-invalid-member.yaml", 17, `teams[0].members[1].address: invalid address "Riley Brooks"`},
+		{"team-duplicate-member.yaml", 17, `teams[0].members[1].address: duplicate member "sam.senior@example.com" (also members[0])`},
+		{"team-member-unknown-key.yaml", 17, `unknown key "adress" in teams[0].members[0]`},
+		{"person-two-names.yaml", 25, `rotations[0].people[0].name: alex@example.com is named "Alexandra Rivera" here but "Alex Rivera" at teams[0].members[0].name: give one person one name`},
+
 		// Routing to a watched mailbox is a mail loop, however it gets there.
 		{"loop-team-address.yaml", 14, `teams[0].addresses[1]: address "Escalations@Example.com" is a mailbox the gateway watches: routing to it would loop`},
 		{"loop-rotation-person.yaml", 26, `rotations[0].people[1].address: address "escalations@example.com" is a mailbox the gateway watches: routing to it would loop`},

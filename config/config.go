@@ -195,9 +195,11 @@ const (
 type Team struct {
 	Name      string   `yaml:"name"`
 	Addresses []string `yaml:"addresses"`
-	// Members are the people behind a list address: their replies to a
-	// case's mail count as the team's (ACK, RESOLVED, ...).
-	Members    []string `yaml:"members"`
+	// Members are the people behind a list address, each a plain address
+	// or {name, address}: their replies to a case's mail count as the
+	// team's (ACK, RESOLVED, ...), and mail calls them by their names.
+	// MemberAddresses lists their addresses.
+	Members    []Member `yaml:"members"`
 	Rotation   string   `yaml:"rotation"`
 	Hours      *Hours   `yaml:"hours"`
 	AfterHours string   `yaml:"after_hours"`

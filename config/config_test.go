@@ -14,6 +14,20 @@ func TestExampleIsValid(t *testing.T) {
 	if len(cfg.Routes) == 0 || len(cfg.Rotations) == 0 || len(cfg.Categories) == 0 {
 		t.Errorf("example lost its routing sections: %d routes, %d rotations, %d categories", len(cfg.Routes), len(cfg.Rotations), len(cfg.Categories))
 	}
+	// Every person behind a team has a name for mail to call them by.
+	for _, team := range cfg.Teams {
+		for _, m := range team.Members {
+			if m.Name == "" {
+				t.Errorf("team %s: member %s has no name", team.Name, m.Address)
+			}
+		}
+	}
+	for addr, want := range map[string]string{"sam.senior@craudiovizai.com": "Sam Senior", "roy@craudiovizai.com": "Roy Henderson",
+		"alex.rivera@craudiovizai.com": "Alex Rivera", "nina.sorensen@craudiovizai.com": "Nina Sorensen"} {
+		if got := cfg.PersonName(addr); got != want {
+			t.Errorf("PersonName(%q) = %q, want %q", addr, got, want)
+		}
+	}
 }
 
 // One definition of an internal address: the domain or any subdomain.

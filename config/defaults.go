@@ -36,6 +36,15 @@ func (c *Config) ApplyDefaults() {
 		}
 		m.Address = strings.ToLower(strings.TrimSpace(m.Address))
 	}
+	for i := range c.Teams {
+		for j := range c.Teams[i].Members {
+			m := &c.Teams[i].Members[j]
+			m.Name = strings.TrimSpace(m.Name)
+			if a := strings.TrimSpace(m.Address); validAddress(a) {
+				m.Address = strings.ToLower(a) // an invalid one is reported as written
+			}
+		}
+	}
 	s := &c.SMTP
 	if s.TLS == "" {
 		s.TLS = TLSStartTLS

@@ -36,6 +36,7 @@ func (v *validator) rotations() {
 			if person.Name == "" {
 				v.add(pp, "missing name")
 			}
+			v.personName(pp+".name", person.Name)
 			v.recipient(pp+".address", person.Address)
 		}
 		for j, o := range r.Overrides {

@@ -29,6 +29,7 @@ func (c *Config) validate() []error {
 	v.smtp()
 	v.teams()
 	v.rotations()
+	v.oneNamePerPerson()
 	v.categories()
 	for i := range c.Routes {
 		v.route(&c.Routes[i], fmt.Sprintf("routes[%d]", i))
@@ -190,11 +191,7 @@ func (v *validator) teams() {
 		for j, a := range t.Addresses {
 			v.recipient(fmt.Sprintf("%s.addresses[%d]", p, j), a)
 		}
-		for j, a := range t.Members {
-			if !validAddress(a) {
-				v.add(fmt.Sprintf("%s.members[%d]", p, j), "invalid address %q", a)
-			}
-		}
+		v.members(p, t)
 	}
 }
 

@@ -152,7 +152,7 @@ func (e *Engine) inTeam(name, addr string, now time.Time) bool {
 	if !ok {
 		return false
 	}
-	if slices.ContainsFunc(append(slices.Clone(t.Members), t.Addresses...), func(m string) bool { return strings.EqualFold(m, addr) }) {
+	if slices.ContainsFunc(append(t.MemberAddresses(), t.Addresses...), func(m string) bool { return strings.EqualFold(m, addr) }) {
 		return true
 	}
 	rs, err := e.rt.ResolveTeam(name, now)

@@ -45,11 +45,11 @@ func ExampleRouter_Route() {
 	// notes:
 	//   - Major service outage: management informed
 	// actions:
-	//   - Alert on-call engineer immediately
-	//   - Notify management
-	//   - Create incident channel
-	//   - Update status page
-	//   - Senior support not paged: the on-call engineer owns critical issues
+	//   - Acknowledge within 15 minutes: reply ACK
+	//   - Create the incident channel
+	//   - Update the status page
+	//   - Keep management (copied) informed until it is resolved
+	//   - Senior support has not been paged: this critical issue is yours
 }
 
 // A legal threat from the management template: legal, management in Cc,
@@ -82,12 +82,12 @@ func ExampleRouter_Route_legal() {
 	//   roy@craudiovizai.com (team management)
 	// flags: confidential
 	// notes:
-	//   - Escalated to Legal
+	//   - Note in ticket: Escalated to Legal
 	//   - Do NOT engage with customer; let the legal team handle communication
 	//   - Never admit fault, make promises or discuss legal matters
 	// actions:
-	//   - Forward to legal
-	//   - Note in ticket: Escalated to Legal
+	//   - Handle all communication with the customer: support will not engage
+	//   - Never admit fault or make promises
 }
 
 // The engineering team after hours resolves to the on-call engineer.

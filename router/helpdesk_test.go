@@ -41,16 +41,18 @@ const (
 // Notes of the example's categories.
 var (
 	securityNotes = []string{"Do NOT reply to customer yet", "Follow the security incident playbook", "Management approval required for communication", "Never confirm or deny a breach, share technical details or promise specific timelines"}
-	legalNotes    = []string{"Escalated to Legal", "Do NOT engage with customer; let the legal team handle communication", "Never admit fault, make promises or discuss legal matters"}
-	mediaNotes    = []string{"Media Inquiry", "Management handles response; never comment directly"}
-	fraudNotes    = []string{"Suspend account (if needed)", "Document evidence", "Don't alert customer"}
+	legalNotes    = []string{"Note in ticket: Escalated to Legal", "Do NOT engage with customer; let the legal team handle communication", "Never admit fault, make promises or discuss legal matters"}
+	mediaNotes    = []string{"Note in ticket: Media Inquiry", "Management handles response; never comment directly"}
+	fraudNotes    = []string{"Don't alert customer", "Document evidence in the ticket"}
 	outageNotes   = []string{"Major service outage: management informed"}
 
-	criticalActions = []string{"Alert on-call engineer immediately", "Notify management", "Create incident channel", "Update status page"}
-	highActions     = []string{"Escalate to senior support", "Document thoroughly", "Provide workaround if available", "Monitor closely"}
-	mediumActions   = []string{"Attempt resolution", "Escalate if stuck", "Regular customer updates", "Document solution"}
-	lowActions      = []string{"Log in backlog", "Respond to customer", "No immediate escalation", "Review weekly"}
-	notPaged        = "Senior support not paged: the on-call engineer owns critical issues"
+	criticalActions = []string{"Acknowledge within 15 minutes: reply ACK", "Create the incident channel", "Update the status page", "Keep management (copied) informed until it is resolved"}
+	highActions     = []string{"Acknowledge within 30 minutes: reply ACK", "Document thoroughly", "Provide a workaround if one is available", "Monitor closely"}
+	mediumActions   = []string{"Acknowledge within 2 hours: reply ACK", "Attempt resolution", "If you are stuck, escalate: reply REASSIGN engineering",
+		"Give the agent regular updates for the customer: reply to this mail", "Document the solution: reply RESOLVED <solution>"}
+	lowActions = []string{"Acknowledge within 24 hours: reply ACK", "Log it in the backlog", "Give the agent a response for the customer: reply to this mail",
+		"No immediate escalation needed", "Review it at the weekly review"}
+	notPaged = "Senior support has not been paged: this critical issue is yours"
 )
 
 func TestHelpdeskReference(t *testing.T) {
@@ -144,7 +146,7 @@ func TestHelpdeskReference(t *testing.T) {
 			want{to: []string{alex, securityTeam}, cc: []string{roy}, incident: []string{incidents}, flags: Flags{Confidential: true, ApprovalRequired: true}, cats: []string{"security"}, notes: securityNotes, rule: "critical, special > security"}},
 		{"legal threat keyword", Input{Kind: "escalation", Urgency: "high", Mailbox: "escalations", Subject: "ESCALATION: T-110", Text: "The customer says they will sue us over the outage."}, tueMorning,
 			want{to: []string{legal}, cc: []string{roy}, flags: Flags{Confidential: true}, cats: []string{"legal"}, notes: legalNotes, rule: "special > legal",
-				actions: []string{"Forward to legal", "Note in ticket: Escalated to Legal"}}},
+				actions: []string{"Handle all communication with the customer: support will not engage", "Never admit fault or make promises"}}},
 		{"media inquiry keyword", Input{Kind: "senior_support", Mailbox: "escalations", Subject: "Reporter asking about pricing change"}, tueMorning,
 			want{to: []string{media}, cc: []string{roy}, flags: Flags{Confidential: true}, cats: []string{"media"}, notes: mediaNotes, rule: "special > media"}},
 		{"fraud", Input{Kind: "escalation", Urgency: "medium", Mailbox: "escalations", Subject: "ESCALATION: T-111", Text: "Several orders paid with a stolen credit card"}, tueMorning,
