@@ -292,15 +292,3 @@ func (c *Config) PublicDomains() []string {
 	return out
 }
 
-// PersonName is the name the config gives the person at addr (a rotation's
-// people), or "".
-func (c *Config) PersonName(addr string) string {
-	for _, r := range c.Rotations {
-		for _, p := range r.People {
-			if strings.EqualFold(p.Address, addr) {
-				return p.Name
-			}
-		}
-	}
-	return ""
-}
