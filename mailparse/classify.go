@@ -67,7 +67,7 @@ var autoReplySubjects = []string{"automatic reply:", "auto reply:", "autoreply:"
 // isAutoReply recognises automatic replies (RFC 3834 Auto-Submitted other
 // than "no", X-Autoreply, X-Autorespond, X-Auto-Response-Suppress with All,
 // OOF or AutoReply, Precedence auto_reply, read receipts, and the subjects
-// of out-of-office replies).
+// of out-of-office replies). Out-of-office texts are isAutoReplyText's.
 func isAutoReply(h message.Header, subject string) bool {
 	if v := h.Get("Auto-Submitted"); v != "" {
 		kw, _, _ := strings.Cut(v, ";")
@@ -96,7 +96,7 @@ func isAutoReply(h message.Header, subject string) bool {
 			return true
 		}
 	}
-	return false
+	return isAutoReplySubject(subject)
 }
 
 // isMailingList recognises list and bulk mail: List-Id, List-Unsubscribe

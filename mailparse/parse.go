@@ -143,6 +143,11 @@ func (p *parser) run(raw []byte) *Result {
 	}
 	text := strings.Join(b.texts, "\n")
 	sec := splitNewest(text)
+	// An out-of-office reply whose headers do not say so: recognised by
+	// how its newest text opens, before it can be a comment or a command.
+	if isAutoReplyText(sec.newest) {
+		return p.ignore(ReasonAutoReply)
+	}
 
 	if ticket, ok := replyTicket(res, si, p.opts.GatewayDomain); ok && !spoofed && !p.opts.NoReplies {
 		res.Disposition = DispositionReply

@@ -46,10 +46,8 @@ func replyCommand(newest string, warn func(string)) *Command {
 	if line == "" {
 		return nil
 	}
-	word, rest, _ := strings.Cut(line, " ")
-	word = strings.Trim(word, "*_`")
-	word = strings.TrimRight(word, ".:!,")
-	name, ok := vocab.ParseCommand(word)
+	_, rest, _ := strings.Cut(line, " ")
+	name, ok := vocab.ParseCommand(commandWord(line))
 	if !ok {
 		return nil
 	}
