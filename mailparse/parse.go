@@ -153,6 +153,9 @@ func (p *parser) run(raw []byte) *Result {
 		res.Disposition = DispositionReply
 		res.Ticket = ticket
 		res.Command = replyCommand(sec.newest, p.warn)
+		if res.Command == nil {
+			res.CommandTypo = commandTypo(sec.newest)
+		}
 		res.Text = sec.newest
 		return res
 	}
