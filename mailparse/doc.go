@@ -193,7 +193,11 @@
 //     still a comment. Ordinary English first words ("Thanks", "Noted",
 //     "Done.", "Open question") are not typos; the rules are in typo.go.
 //  9. case, or rejected with missing-fields or invalid-fields, for mail
-//     that looks like an escalation; otherwise ignored/not-escalation.
+//     that looks like an escalation; otherwise ignored/not-escalation. A
+//     rejected escalation keeps what was understood (Kind, Ticket,
+//     Urgency, a valid Customer, Fields as written, Errors), and
+//     Result.RoutableDespiteErrors says when it must be routed anyway: a
+//     Critical one with a valid ticket and its issue stated.
 //
 // In a security mailbox (Options.MailboxKind "security") steps 1-4 still
 // ignore; a spoofed mail or a sender outside the policy, and any mail that
