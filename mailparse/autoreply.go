@@ -30,7 +30,10 @@ var oooGreeting = regexp.MustCompile(`^(?:(?:hi|hello|hey|greetings|good (?:morn
 
 // oooThanks is the "Thank you for your email." that opens many
 // out-of-office texts.
-var oooThanks = regexp.MustCompile(`^(?:thank you|thanks|many thanks)(?: very much)? for (?:your|the) (?:e-?mail|mail|message|note|enquiry|inquiry)\b[^.!]{0,40}[.!,;]?\s*`)
+var oooThanks = regexp.MustCompile(`^(?:thank you|thanks|many thanks)(?: very much)? for (?:(?:your|the) (?:e-?mail|mail|message|note|enquiry|inquiry)\b|contacting (?:me|us)\b|reaching out\b|getting in touch\b)[^.!]{0,40}[.!,;]?\s*`)
+
+// oooNotice is the "Please note that" before an out-of-office sentence.
+var oooNotice = regexp.MustCompile(`^(?:please note|please be advised|kindly note)(?: that)?[,:]?\s*`)
 
 // oooAnnounce opens a text that says it is automatic ("Automatic reply",
 // "This is an automatic reply", "Out of Office AutoReply", "Auto-Reply:").
@@ -57,6 +60,7 @@ var oooClause = regexp.MustCompile(`^(?:i am|i'm|im|i will be|i'll be|i shall be
 // "I'm out of office tomorrow, Sam covers" has none of these.
 var oooSignal = regexp.MustCompile(`\b(?:until|till|through|returning|return|back (?:on|in|at|from|by|after|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next)|` +
 	`(?:limited|no|intermittent|without) access|in my absence|during my absence|` +
+	`back (?:tomorrow|soon|later|in the office)|from [^.]{1,40}? (?:to|through|thru|-|–) |` +
 	`(?:will|i'll|shall) (?:respond|reply|answer|get back|be back|read)|as soon as (?:possible|i can)|` +
 	`for (?:anything |something )?urgent|urgent (?:matters|issues|requests|enquiries|inquiries)|` +
 	`if (?:it|this|your (?:e-?mail|message|matter|request)) is urgent|please (?:contact|reach out|email|call))\b`)
@@ -68,24 +72,21 @@ const oooOpeningLines = 4
 // out-of-office reply. A text whose first word is a reply command, or that
 // carries a template, is never one.
 func isAutoReplyText(newest string) bool {
-	var lines []string
-	for _, l := range strings.Split(newest, "\n") {
-		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, ">") {
-			lines = append(lines, t)
-			if len(lines) == oooOpeningLines {
-				break
-			}
-		}
-	}
+	lines := openingLines(newest, oooOpeningLines)
 	if len(lines) == 0 {
 		return false
 	}
 	if _, ok := vocab.ParseCommand(commandWord(lines[0])); ok {
 		return false
 	}
-	if scanText(newest).templateLike() {
+	if !oooOpening(lines) {
 		return false
 	}
+	return !scanText(newest).templateLike()
+}
+
+// oooOpening applies the patterns to the first lines of a text.
+func oooOpening(lines []string) bool {
 	if oooAnnounce.MatchString(normaliseOpening(lines[0])) {
 		return true
 	}
@@ -95,6 +96,7 @@ func isAutoReplyText(newest string) bool {
 	if loc := oooThanks.FindStringIndex(s); loc != nil {
 		s, thanked = s[loc[1]:], true
 	}
+	s = oooNotice.ReplaceAllString(s, "")
 	m := oooClause.FindStringSubmatchIndex(s)
 	switch {
 	case m == nil:
@@ -105,6 +107,20 @@ func isAutoReplyText(newest string) bool {
 		return true // "I am currently out of the office"
 	}
 	return oooSignal.MatchString(s[m[1]:])
+}
+
+// openingLines returns the first n non-empty lines of text that are not
+// quoted, trimmed, without splitting all of a long text.
+func openingLines(text string, n int) []string {
+	var lines []string
+	for rest := text; rest != "" && len(lines) < n; {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, ">") {
+			lines = append(lines, t)
+		}
+	}
+	return lines
 }
 
 // isAutoReplySubject reports whether a subject is an English

@@ -58,6 +58,11 @@ func TestOutOfOfficeWithoutHeaders(t *testing.T) {
 		{"this is an automatic reply", caseSubject, "This is an automatic reply. Your message has been received."},
 		{"out of office line", caseSubject, "OUT OF OFFICE\n\nBack on Monday."},
 		{"markdown", caseSubject, "**I am out of the office** until Monday."},
+		{"please note", caseSubject, "Hello,\n\nPlease note that I am out of the office and will return on Monday 8 December."},
+		{"contacting me", caseSubject, "Thank you for contacting me. I am on leave."},
+		{"from to", caseSubject, "I'm out of office from Dec 1 to Dec 5."},
+		{"back tomorrow", caseSubject, "I'm out of the office today, back tomorrow."},
+		{"curly apostrophe ooo", caseSubject, "I’m currently OOO."},
 		// Both.
 		{"both", "Automatic reply: Re: ESCALATION: [TCK-7001]", "I am out of the office until Monday.\n"},
 		{"both ooo", "OOO", "I'm OOO until 2025-12-08, back then."},
@@ -125,5 +130,26 @@ func TestOutOfOfficeNeverHidesAnEscalation(t *testing.T) {
 	}
 	if !strings.Contains(res.Text, "Customer:") {
 		t.Errorf("text %q", res.Text)
+	}
+}
+
+// TestOutOfOfficeSecurityMailbox: in the security mailbox an outside
+// report is never dropped for how it opens; an out-of-office reply in a
+// case's thread is still ignored.
+func TestOutOfOfficeSecurityMailbox(t *testing.T) {
+	opts := corpusOptions()
+	opts.MailboxKind = "security"
+	report := buildMail([]string{
+		"From: Researcher <r@researcher.example>",
+		"To: security@craudiovizai.com",
+		"Subject: Vulnerability in login",
+		"Message-ID: <x1@researcher.example>",
+	}, "I am currently away from the office, but I found an XSS in your login page until you fix it.\n")
+	if res := Parse(report, opts); res.Disposition != DispositionCase || res.Kind != "security_report" {
+		t.Errorf("report: %s/%s kind %s", res.Disposition, res.Reason, res.Kind)
+	}
+	ooo := buildMail(replyHdr("Re: [SEC#12] Security report"), "I am out of the office until Monday.\n")
+	if res := Parse(ooo, opts); res.Disposition != DispositionIgnored || res.Reason != ReasonAutoReply {
+		t.Errorf("ooo reply: %s/%s", res.Disposition, res.Reason)
 	}
 }

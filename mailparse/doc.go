@@ -168,7 +168,9 @@
 //     have limited access to email") that also says when or how ("until",
 //     "currently", "will respond when I return", "for urgent matters").
 //     Mentions of an absence further on, a first word that is a reply
-//     command, and a template never make an auto-reply.
+//     command, and a template never make an auto-reply; in a security
+//     mailbox only mail in a case's thread is read this way, so that no
+//     report is dropped for how it opens.
 //  4. ignored/mailing-list: List-Id, List-Unsubscribe with Precedence,
 //     Precedence bulk, list or junk.
 //  5. ignored/spoofed: an Authentication-Results header whose authserv-id

@@ -143,13 +143,16 @@ func (p *parser) run(raw []byte) *Result {
 	}
 	text := strings.Join(b.texts, "\n")
 	sec := splitNewest(text)
+	ticket, inThread := replyTicket(res, si, p.opts.GatewayDomain)
 	// An out-of-office reply whose headers do not say so: recognised by
 	// how its newest text opens, before it can be a comment or a command.
-	if isAutoReplyText(sec.newest) {
+	// In the security mailbox only in a case's thread: a report is never
+	// dropped for how it opens.
+	if (!security || inThread) && isAutoReplyText(sec.newest) {
 		return p.ignore(ReasonAutoReply)
 	}
 
-	if ticket, ok := replyTicket(res, si, p.opts.GatewayDomain); ok && !spoofed && !p.opts.NoReplies {
+	if inThread && !spoofed && !p.opts.NoReplies {
 		res.Disposition = DispositionReply
 		res.Ticket = ticket
 		res.Command = replyCommand(sec.newest, p.warn)
