@@ -2,6 +2,8 @@ package mailparse
 
 import (
 	"escalationd/vocab"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -120,5 +122,28 @@ func TestRoutableDespiteErrorsOtherTemplates(t *testing.T) {
 	}
 	if (*Result)(nil).RoutableDespiteErrors() {
 		t.Error("nil result is routable")
+	}
+}
+
+// TestRoutableDespiteErrorsCorpus: the corpus's Critical escalation with a
+// name for the customer is routable; one without an urgency is not.
+func TestRoutableDespiteErrorsCorpus(t *testing.T) {
+	for name, want := range map[string]bool{
+		"rejected-invalid-customer.eml":           true,
+		"rejected-missing-urgency.eml":            false,
+		"rejected-bad-ticket.eml":                 false,
+		"rejected-placeholders.eml":               false,
+		"rejected-management-missing-summary.eml": false,
+		"escalation-apple-mail.eml":               false,
+	} {
+		path := filepath.Join(corpusDir, name)
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := parse(raw, corpusOptionsFor(path))
+		if got := res.RoutableDespiteErrors(); got != want {
+			t.Errorf("%s: %v, want %v (%s/%s, urgency %q, errors %v)", name, got, want, res.Disposition, res.Reason, res.Urgency, res.Errors)
+		}
 	}
 }
