@@ -68,18 +68,19 @@ var oooSignal = regexp.MustCompile(`\b(?:until|till|through|returning|return|bac
 // oooOpeningLines is how many non-empty lines of the newest text are read.
 const oooOpeningLines = 4
 
-// isAutoReplyText reports whether the newest part of a mail reads as an
-// out-of-office reply. A text whose first word is a reply command, or that
-// carries a template, is never one.
-func isAutoReplyText(newest string) bool {
+// isAutoReplyBody reports whether a mail whose header did not say so is
+// an out-of-office reply, by its English subject (isAutoReplySubject) or
+// by how the newest part opens. A text whose first word is a reply
+// command, or that carries a template, is never one: "On leave" can be
+// the subject of an escalation about a leave portal.
+func isAutoReplyBody(subject, newest string) bool {
 	lines := openingLines(newest, oooOpeningLines)
-	if len(lines) == 0 {
-		return false
+	if len(lines) > 0 {
+		if _, ok := vocab.ParseCommand(commandWord(lines[0])); ok {
+			return false
+		}
 	}
-	if _, ok := vocab.ParseCommand(commandWord(lines[0])); ok {
-		return false
-	}
-	if !oooOpening(lines) {
+	if !isAutoReplySubject(subject) && (len(lines) == 0 || !oooOpening(lines)) {
 		return false
 	}
 	return !scanText(newest).templateLike()

@@ -131,6 +131,16 @@ func TestOutOfOfficeNeverHidesAnEscalation(t *testing.T) {
 	if !strings.Contains(res.Text, "Customer:") {
 		t.Errorf("text %q", res.Text)
 	}
+	// An English out-of-office subject does not hide a template either.
+	res = Parse(buildMail(hdr("On leave requests fail"), "ESCALATION: [TCK-1234]\n"+genericBody), corpusOptions())
+	if res.Disposition != DispositionCase {
+		t.Errorf("subject on leave: got %s/%s, want case", res.Disposition, res.Reason)
+	}
+	// Nor a command in a reply.
+	res = Parse(buildMail(replyHdr("OOO"), "ACK, taking it before I leave.\n"), corpusOptions())
+	if res.Disposition != DispositionReply || res.Command == nil {
+		t.Errorf("subject OOO, ACK: got %s/%s, command %v", res.Disposition, res.Reason, res.Command)
+	}
 }
 
 // TestOutOfOfficeSecurityMailbox: in the security mailbox an outside

@@ -157,20 +157,20 @@
 //  3. ignored/auto-reply: Auto-Submitted other than "no", X-Autoreply,
 //     X-Autorespond, X-Auto-Response-Suppress All/OOF/AutoReply,
 //     Precedence auto_reply, read receipts, subjects "Automatic reply:",
-//     "Out of Office", "Autosvar", "Abwesenheitsnotiz" and similar, and the
-//     English subject forms "OOO", "Away:", "Autoreply:", "[Auto-Reply]",
-//     "Auto Response", "On vacation". Out-of-office text without such a
-//     header or subject is recognised once the body is read (before step
-//     8): the newest text opens, after a greeting and an optional "Thank
-//     you for your email.", with "Automatic reply", "This is an automatic
-//     reply" or "Out of Office" on a line of its own, or with an absence
-//     ("I am out of the office", "I'm on vacation", "I will be away", "I
-//     have limited access to email") that also says when or how ("until",
-//     "currently", "will respond when I return", "for urgent matters").
-//     Mentions of an absence further on, a first word that is a reply
-//     command, and a template never make an auto-reply; in a security
-//     mailbox only mail in a case's thread is read this way, so that no
-//     report is dropped for how it opens.
+//     "Out of Office", "Autosvar", "Abwesenheitsnotiz" and similar. Once
+//     the body is read (before step 8), these make an auto-reply too: the
+//     English subject forms "OOO", "Away:", "[Auto-Reply]", "Auto
+//     Response", "On vacation"; and a newest text that opens, after a
+//     greeting and an optional "Thank you for your email.", with
+//     "Automatic reply", "This is an automatic reply" or "Out of Office"
+//     on a line of its own, or with an absence ("I am out of the office",
+//     "I'm on vacation", "I will be away", "I have limited access to
+//     email") that also says when or how ("until", "currently", "will
+//     respond when I return", "for urgent matters"). Mentions of an
+//     absence further on, a first word that is a reply command, and a
+//     template overrule these; in a security mailbox only mail in a case's
+//     thread is read this way, so that no report is dropped for how it
+//     opens.
 //  4. ignored/mailing-list: List-Id, List-Unsubscribe with Precedence,
 //     Precedence bulk, list or junk.
 //  5. ignored/spoofed: an Authentication-Results header whose authserv-id

@@ -145,10 +145,11 @@ func (p *parser) run(raw []byte) *Result {
 	sec := splitNewest(text)
 	ticket, inThread := replyTicket(res, si, p.opts.GatewayDomain)
 	// An out-of-office reply whose headers do not say so: recognised by
-	// how its newest text opens, before it can be a comment or a command.
+	// its English subject or how its newest text opens, before it can be
+	// a comment or a command.
 	// In the security mailbox only in a case's thread: a report is never
 	// dropped for how it opens.
-	if (!security || inThread) && isAutoReplyText(sec.newest) {
+	if (!security || inThread) && isAutoReplyBody(res.Subject, sec.newest) {
 		return p.ignore(ReasonAutoReply)
 	}
 
