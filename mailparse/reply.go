@@ -36,13 +36,7 @@ func threadsToGateway(res *Result, domain string) bool {
 // ":" or "!" allowed), the rest of the line is the argument. URGENCY takes
 // a level (normalised to low, medium, high or critical).
 func replyCommand(newest string, warn func(string)) *Command {
-	var line string
-	for _, l := range strings.Split(newest, "\n") {
-		if t := strings.TrimSpace(l); t != "" {
-			line = t
-			break
-		}
-	}
+	line := firstLine(newest)
 	if line == "" {
 		return nil
 	}

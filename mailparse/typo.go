@@ -58,14 +58,7 @@ const shortCommand = 4
 // newest part and returns the typo it holds, or nil when it is a command
 // or no command is near.
 func commandTypo(newest string) *CommandTypo {
-	var line string
-	for _, l := range strings.Split(newest, "\n") {
-		if t := strings.TrimSpace(l); t != "" {
-			line = t
-			break
-		}
-	}
-	written := commandWord(line)
+	written := commandWord(firstLine(newest))
 	if strings.HasSuffix(written, "?") {
 		return nil
 	}
@@ -207,4 +200,16 @@ func damerauLevenshtein(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+// firstLine is the first non-empty line of text, trimmed.
+func firstLine(text string) string {
+	for rest := text; rest != ""; {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
+		if t := strings.TrimSpace(l); t != "" {
+			return t
+		}
+	}
+	return ""
 }
