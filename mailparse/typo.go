@@ -37,7 +37,7 @@ var notTypos = map[string]bool{
 	"rack": true, "act": true, "ask": true, "ace": true, "acl": true,
 	"open": true, "opened": true, "urgent": true, "urgently": true,
 	"agency": true, "currency": true, "regency": true, "reserved": true,
-	"resulted": true, "revolved": true, "evolved": true, "resign": true,
+	"resulted": true, "revolve": true, "revolved": true, "evolved": true, "resign": true,
 	"resigned": true, "realign": true, "ripen": true, "repent": true,
 	"resole": true, "resolute": true, "resorted": true, "resolver": true,
 	"resolvers": true, "solved": true,

@@ -69,7 +69,7 @@ func TestOrdinaryFirstWordsAreNoTypos(t *testing.T) {
 		"Node 3 is down", "NODE 3 is down", "Open question: who has the logs?", "Opened a bug",
 		"Urgent: customer calling again", "URGENT", "Urgently need logs", "Agency customers only",
 		"Currency conversion fails", "Reserved instances", "Resolver errors in DNS", "Resolving now",
-		"Reassigning needs a team name?", "Received, thanks", "Regards", "Restored from backup",
+		"Reassigning needs a team name?", "Revolve", "Reopening tomorrow?", "Received, thanks", "Regards", "Restored from backup",
 		"Re:", "OK", "Ok", "Yes", "No", "Nope", "None of these", "Sure", "Will do", "On it",
 		"+1", "LGTM", "TCK-1234 is the same", "I'm on it", "Can you check?", "Please call me",
 		"", "   ", "Who has this?", "Escalating to engineering", "Assigned to me",
