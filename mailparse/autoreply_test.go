@@ -101,6 +101,10 @@ func TestGenuineRepliesNotAutoReplies(t *testing.T) {
 		{"subject mentions ooo later", "Re: ESCALATION: [TCK-7001] OOO coverage", "Who has this?", ""},
 		{"subject re ooo", "Re: Out of office", "Who covers for Sam?", ""},
 		{"away word", caseSubject, "Awaiting logs from the customer.", ""},
+		{"travelling tomorrow", caseSubject, "I will be travelling tomorrow, Sam will cover.", ""},
+		{"thanks heads-up", caseSubject, "Thanks for the heads-up. I'm on vacation, but Sam has context.", ""},
+		{"currently investigating", caseSubject, "I am currently investigating.", ""},
+		{"automatic replies mentioned", caseSubject, "Automatic replies are broken for this customer; see logs.", ""},
 		{"quoted ooo", caseSubject, "Sam is on it.\n\n> I am out of the office until Monday.", ""},
 	}
 	for _, tt := range tests {
