@@ -67,7 +67,8 @@ var autoReplySubjects = []string{"automatic reply:", "auto reply:", "autoreply:"
 // isAutoReply recognises automatic replies (RFC 3834 Auto-Submitted other
 // than "no", X-Autoreply, X-Autorespond, X-Auto-Response-Suppress with All,
 // OOF or AutoReply, Precedence auto_reply, read receipts, and the subjects
-// of out-of-office replies).
+// of out-of-office replies). The English subject forms and out-of-office
+// texts, which a template or a command overrules, are isAutoReplyBody's.
 func isAutoReply(h message.Header, subject string) bool {
 	if v := h.Get("Auto-Submitted"); v != "" {
 		kw, _, _ := strings.Cut(v, ";")

@@ -157,7 +157,20 @@
 //  3. ignored/auto-reply: Auto-Submitted other than "no", X-Autoreply,
 //     X-Autorespond, X-Auto-Response-Suppress All/OOF/AutoReply,
 //     Precedence auto_reply, read receipts, subjects "Automatic reply:",
-//     "Out of Office", "Autosvar", "Abwesenheitsnotiz" and similar.
+//     "Out of Office", "Autosvar", "Abwesenheitsnotiz" and similar. Once
+//     the body is read (before step 8), these make an auto-reply too: the
+//     English subject forms "OOO", "Away:", "[Auto-Reply]", "Auto
+//     Response", "On vacation"; and a newest text that opens, after a
+//     greeting and an optional "Thank you for your email.", with
+//     "Automatic reply", "This is an automatic reply" or "Out of Office"
+//     on a line of its own, or with an absence ("I am out of the office",
+//     "I'm on vacation", "I will be away", "I have limited access to
+//     email") that also says when or how ("until", "currently", "will
+//     respond when I return", "for urgent matters"). Mentions of an
+//     absence further on, a first word that is a reply command, and a
+//     template overrule these; in a security mailbox only mail in a case's
+//     thread is read this way, so that no report is dropped for how it
+//     opens.
 //  4. ignored/mailing-list: List-Id, List-Unsubscribe with Precedence,
 //     Precedence bulk, list or junk.
 //  5. ignored/spoofed: an Authentication-Results header whose authserv-id
@@ -176,9 +189,17 @@
 //     subject's ticket; Command is read from the first non-empty line of
 //     the newest part (ACK, ACKNOWLEDGED, RESOLVED <note>, NOTE <text>,
 //     URGENCY <level>, REASSIGN <team>, REOPEN; any case). A reply never
-//     becomes a case.
+//     becomes a case. A reply without a command whose first word is
+//     almost one ("ACKK", "RESOLVE fixed", "Reasign engineering", FIXED or
+//     DONE in capitals) carries CommandTypo with the command meant; it is
+//     still a comment. Ordinary English first words ("Thanks", "Noted",
+//     "Done.", "Open question") are not typos; the rules are in typo.go.
 //  9. case, or rejected with missing-fields or invalid-fields, for mail
-//     that looks like an escalation; otherwise ignored/not-escalation.
+//     that looks like an escalation; otherwise ignored/not-escalation. A
+//     rejected escalation keeps what was understood (Kind, Ticket,
+//     Urgency, a valid Customer, Fields as written, Errors), and
+//     Result.RoutableDespiteErrors says when it must be routed anyway: a
+//     Critical one with a valid ticket and its issue stated.
 //
 // In a security mailbox (Options.MailboxKind "security") steps 1-4 still
 // ignore; a spoofed mail or a sender outside the policy, and any mail that

@@ -143,11 +143,23 @@ func (p *parser) run(raw []byte) *Result {
 	}
 	text := strings.Join(b.texts, "\n")
 	sec := splitNewest(text)
+	ticket, inThread := replyTicket(res, si, p.opts.GatewayDomain)
+	// An out-of-office reply whose headers do not say so: recognised by
+	// its English subject or how its newest text opens, before it can be
+	// a comment or a command.
+	// In the security mailbox only in a case's thread: a report is never
+	// dropped for how it opens.
+	if (!security || inThread) && isAutoReplyBody(res.Subject, sec.newest) {
+		return p.ignore(ReasonAutoReply)
+	}
 
-	if ticket, ok := replyTicket(res, si, p.opts.GatewayDomain); ok && !spoofed && !p.opts.NoReplies {
+	if inThread && !spoofed && !p.opts.NoReplies {
 		res.Disposition = DispositionReply
 		res.Ticket = ticket
 		res.Command = replyCommand(sec.newest, p.warn)
+		if res.Command == nil {
+			res.CommandTypo = commandTypo(sec.newest)
+		}
 		res.Text = sec.newest
 		return res
 	}

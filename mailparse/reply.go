@@ -36,20 +36,12 @@ func threadsToGateway(res *Result, domain string) bool {
 // ":" or "!" allowed), the rest of the line is the argument. URGENCY takes
 // a level (normalised to low, medium, high or critical).
 func replyCommand(newest string, warn func(string)) *Command {
-	var line string
-	for _, l := range strings.Split(newest, "\n") {
-		if t := strings.TrimSpace(l); t != "" {
-			line = t
-			break
-		}
-	}
+	line := firstLine(newest)
 	if line == "" {
 		return nil
 	}
-	word, rest, _ := strings.Cut(line, " ")
-	word = strings.Trim(word, "*_`")
-	word = strings.TrimRight(word, ".:!,")
-	name, ok := vocab.ParseCommand(word)
+	_, rest, _ := strings.Cut(line, " ")
+	name, ok := vocab.ParseCommand(commandWord(line))
 	if !ok {
 		return nil
 	}

@@ -104,6 +104,12 @@ type Result struct {
 
 	// Command is the reply command on the first non-empty line of a reply.
 	Command *Command `json:"command,omitempty"`
+	// CommandTypo is set on a reply without a Command whose first word is
+	// almost one ("ACKK", "RESOLVE fixed", "Reasign engineering"): the
+	// reply is read as a comment, and its writer should be told which
+	// command they probably meant. Ordinary English first words
+	// ("Thanks", "Noted", "Done.") are never typos.
+	CommandTypo *CommandTypo `json:"command_typo,omitempty"`
 	// InReplyTo and References are the thread's Message-IDs, without <>.
 	InReplyTo  []string `json:"in_reply_to,omitempty"`
 	References []string `json:"references,omitempty"`
@@ -129,6 +135,16 @@ type FieldError struct {
 type Command struct {
 	Name     vocab.Command `json:"name"`
 	Argument string        `json:"argument,omitempty"`
+}
+
+// CommandTypo is a first word of a reply that is not a command but is
+// most likely a misspelling of one.
+type CommandTypo struct {
+	// Written is the word as written, without markdown emphasis and
+	// trailing punctuation ("ACKK", "Reasign").
+	Written string `json:"written"`
+	// Meant is the command it most likely means.
+	Meant vocab.Command `json:"meant"`
 }
 
 // Attachment describes an attached file.

@@ -576,6 +576,21 @@ def replies():
     gmail("quoted-escalation-only.eml", "payments again", "", quote_plain=qp, quote_html=qh)
     gmail("reply-acknowledged-mixed-prefix.eml", "Antw: RE: Fwd: ESCALATION: [TCK-1234] [Critical] Payment processing down",
           "Acknowledged.", frm=AGENT2)
+    # A typo of a command: a comment that names the command meant.
+    mutt("reply-typo-reassign.eml", "Re: ESCALATION: [TCK-1234] [Critical] Payment processing down",
+         "Reasign engineering\n\nThis is the checkout code, not us.\n", frm="Erin Oncall <erin@craudiovizai.com>",
+         extra=[("In-Reply-To", gid), ("References", gid)])
+    # Out-of-office replies without any auto-reply header: by their text
+    # (Outlook, in the thread) and by subject and text (a Gmail vacation
+    # responder whose headers a relay dropped).
+    outlook("ignored-ooo-outlook-no-headers.eml", "RE: ESCALATION: [TCK-1234] [Critical] Payment processing down",
+            "Thank you for your email. I am out of the office until Monday, December 1, with limited access to email.\n\n"
+            "For urgent matters please contact senior-support@craudiovizai.com.\n\nSarah",
+            frm="Sarah Senior <sarah@craudiovizai.com>", extra=[("In-Reply-To", gid), ("References", gid)])
+    gmail("ignored-ooo-gmail-vacation.eml", "On vacation",
+          "Hi,\n\nI'm currently on vacation and will be back on December 8. For anything urgent, "
+          "please reach out to oncall@craudiovizai.com.\n\nThanks!\nErin",
+          frm="Erin Oncall <erin@craudiovizai.com>", extra=[("In-Reply-To", gid), ("References", gid)])
 
 
 def forwards():
