@@ -179,6 +179,13 @@ func (e *Engine) dispatch(tx *store.Tx, msg *store.StoredMessage, res *mailparse
 		}
 		return e.dispatch(tx, msg, fresh, now)
 	case mailparse.DispositionRejected:
+		if res.RoutableDespiteErrors() {
+			// A Critical escalation whose ticket and issue are readable is
+			// routed anyway (nobody is paged for a missing address); its
+			// problems are stated in the routed mail and the agent is asked
+			// for the missing pieces.
+			return e.openDespiteErrors(tx, msg, res, now)
+		}
 		return e.reject(tx, msg, res, now)
 	default:
 		return e.ignore(tx, msg, res, res.Reason, now)

@@ -339,6 +339,9 @@ func (e *Engine) caseData(c *store.Case, res *mailparse.Result, dec *router.Deci
 	}
 	if res != nil {
 		d.Fields = templateFields(res)
+		for _, fe := range res.Errors {
+			d.Rejection.Errors = append(d.Rejection.Errors, templates.FieldError{Field: fe.Field, Message: fe.Message})
+		}
 	}
 	if dec != nil {
 		d.Routing = templates.Routing{Teams: dec.Teams, To: dec.To, Cc: dec.Cc, Rule: dec.Rule, Explain: dec.Explain,

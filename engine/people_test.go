@@ -128,3 +128,57 @@ func TestRotationHandoffMovesUnacknowledgedCases(t *testing.T) {
 		t.Fatalf("the new on-call engineer was not handed the case")
 	}
 }
+
+// A typo gets one command-error saying what was meant, and is not relayed
+// to the agent as a comment; an out-of-office reply does nothing at all.
+func TestTypoIsAnsweredOutOfOfficeIsNot(t *testing.T) {
+	h := newHarness(t)
+	m, _ := h.deliver("escalations", escalation("TCK-84", "High", ""))
+	c := h.caseOf(m)
+	h.clk.Advance(time.Minute)
+	r, _ := h.deliver("escalations", reply(c.ThreadID, "sam.senior@craudiovizai.com", "Re: ESCALATION: [TCK-84]", "ACKK"))
+	if r.Reason != "command-refused" {
+		t.Fatalf("typo handled as %s/%s", r.Disposition, r.Reason)
+	}
+	errs := h.events(vocab.EventCommandError)
+	if len(errs) != 1 || !slices.Equal(errs[0].RcptTo, []string{"sam.senior@craudiovizai.com"}) || !strings.Contains(string(errs[0].Raw), "did you mean ACK") {
+		t.Fatalf("command-error mails: %+v", errs)
+	}
+	if n := len(h.events(vocab.EventComment)); n != 0 {
+		t.Fatalf("the typo was relayed as a comment (%d)", n)
+	}
+	ooo := strings.Replace(reply(c.ThreadID, "riley.brooks@craudiovizai.com", "Out of Office: Re: ESCALATION: [TCK-84]",
+		"Hello,\n\nThank you for your email. I am out of the office until Monday with limited access to email.\n"), "", "", 1)
+	o, _ := h.deliver("escalations", ooo)
+	if o.Disposition != "ignored" || o.Reason != "auto-reply" {
+		t.Fatalf("out-of-office handled as %s/%s", o.Disposition, o.Reason)
+	}
+	if got := h.caseOf(m); got.State != store.CaseOpen || len(h.events(vocab.EventComment)) != 0 {
+		t.Fatalf("the out-of-office reply acted: %+v", got)
+	}
+}
+
+// A Critical escalation whose Customer is a name, not an address, still
+// pages the on-call engineer; the routed mail says what is missing, and
+// the agent is asked for it.
+func TestCriticalWithProblemsIsRoutedAnyway(t *testing.T) {
+	h := newHarness(t)
+	raw := strings.Replace(escalation("TCK-85", "Critical", "payments failing"), "Customer: jane.doe@example.com", "Customer: Jane Doe", 1)
+	m, _ := h.deliver("escalations", raw)
+	if m.CaseID == 0 {
+		t.Fatalf("not routed: %s/%s", m.Disposition, m.Reason)
+	}
+	routed := h.events(vocab.EventRouted)
+	if len(routed) != 1 || !slices.Contains(routed[0].RcptTo, "alex.rivera@craudiovizai.com") || !strings.Contains(string(routed[0].Raw), "INCOMPLETE") {
+		t.Fatalf("routed: %+v", routed)
+	}
+	asked := h.events(vocab.EventRejection)
+	if len(asked) != 1 || !slices.Equal(asked[0].RcptTo, []string{"alice.agent@craudiovizai.com"}) || !strings.Contains(string(asked[0].Raw), "routed") {
+		t.Fatalf("the agent was not asked for the missing pieces: %+v", asked)
+	}
+	// High with the same problem is rejected as before.
+	raw = strings.Replace(escalation("TCK-86", "High", ""), "Customer: jane.doe@example.com", "Customer: Jane Doe", 1)
+	if m, _ := h.deliver("escalations", raw); m.CaseID != 0 || m.Disposition != "rejected" {
+		t.Fatalf("a High escalation with a bad customer: %s/%s", m.Disposition, m.Reason)
+	}
+}

@@ -108,3 +108,29 @@ func (e *Engine) floodAlert(tx *store.Tx, sender string, count int, now time.Tim
 	}
 	return 1, tx.AddEvent(store.Event{At: now, Type: vocab.EventFlood, Actor: sender, Detail: fmt.Sprintf("%d unaccepted mails within %s", count, window)})
 }
+
+// openDespiteErrors opens a Critical case from an escalation with problems
+// and asks its agent, in a rejection-style mail, for the missing pieces.
+func (e *Engine) openDespiteErrors(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, now time.Time) (handled, error) {
+	h, err := e.open(tx, msg, res, now)
+	if err != nil || h.caseID == 0 || res.From == "" {
+		return h, err
+	}
+	c, err := tx.Case(h.caseID)
+	if err != nil {
+		return h, err
+	}
+	errs := make([]templates.FieldError, len(res.Errors))
+	for i, fe := range res.Errors {
+		errs[i] = templates.FieldError{Field: fe.Field, Message: fe.Message}
+	}
+	data := e.caseData(c, res, nil, now)
+	data.Rejection = templates.Rejection{Subject: oneLine(res.Subject), Reason: res.Reason, Errors: errs, Template: res.Template(), Routed: true}
+	m := outMail{event: vocab.EventRejection, role: vocab.RoleAgent, dedup: fmt.Sprintf("message:%d:rejection", msg.ID),
+		to: []string{strings.ToLower(res.From)}, data: data, messageRow: msg.ID}
+	if res.MessageID != "" {
+		m.inReplyTo, m.references = res.MessageID, []string{res.MessageID}
+	}
+	h.mails++
+	return h, e.enqueue(tx, c, m, now)
+}

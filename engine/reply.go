@@ -63,6 +63,15 @@ func (e *Engine) reply(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Re
 	}
 	r := &replyCtx{tx: tx, msg: msg, res: res, c: c, addr: addr, who: who, perm: who.on(c),
 		text: truncate(oneLine(res.Text), 500), now: now, h: &h}
+	if res.Command == nil && res.CommandTypo != nil && r.perm.comment {
+		// "ACKK", "Reasign": a command misspelt; the writer is told what
+		// it would have been, and it is not relayed as a comment.
+		r.cmd = vocab.Command(res.CommandTypo.Written)
+		syntax, does := res.CommandTypo.Meant.Usage()
+		h.reason = "command-refused"
+		return h, e.refuse(r, fmt.Sprintf("%q is not a command; did you mean %s?", res.CommandTypo.Written, res.CommandTypo.Meant),
+			fmt.Sprintf("%s (%s), on the first line", syntax, does))
+	}
 	if res.Command == nil {
 		if !r.perm.comment {
 			h.reason = "not-on-case"

@@ -121,6 +121,9 @@ type Routing struct {
 
 // Rejection explains why an escalation was not accepted.
 type Rejection struct {
+	// Routed: the escalation was Critical and routed despite its problems;
+	// the agent is asked for the missing pieces.
+	Routed   bool
 	Subject  string       // the rejected mail's subject
 	Reason   string       // missing-fields, invalid-fields, too-large
 	Errors   []FieldError // every problem found
