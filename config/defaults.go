@@ -291,4 +291,3 @@ func (c *Config) PublicDomains() []string {
 	}
 	return out
 }
-
