@@ -182,6 +182,12 @@ type Senders struct {
 	RequireAuthentication string `yaml:"require_authentication"`
 }
 
+// Deliveries of a new case (sla.urgencies.*.delivery).
+const (
+	DeliveryImmediate = "immediate"
+	DeliveryDigest    = "digest"
+)
+
 // Authentication requirements (senders.require_authentication).
 const (
 	RequireCommands = "commands"
@@ -322,6 +328,14 @@ type UrgencySLA struct {
 	// Default: critical and high → management; medium and low →
 	// senior_support, then management (teams that exist in the config).
 	Chain []string `yaml:"chain"`
+	// Delivery is "immediate" (default: the routed mail goes out when the
+	// case opens) or "digest": the case is collected into one
+	// backlog-digest mail per working day to its team, at DigestAt in the
+	// team's time zone, and has no status checks (Low: "log in backlog,
+	// no immediate escalation, review weekly").
+	Delivery string `yaml:"delivery"`
+	// DigestAt is the time of day of the digest (default 09:00).
+	DigestAt Clock `yaml:"digest_at"`
 	// Repeat keeps reminding the top of the chain (and the assigned team)
 	// at this interval until the case is acknowledged or resolved, past
 	// sla.top_reminders: a Critical case never goes quiet. 0: stop after

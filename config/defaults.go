@@ -127,8 +127,8 @@ func (c *Config) ApplyDefaults() {
 var DefaultSLA = map[vocab.Urgency]UrgencySLA{
 	vocab.Critical: {Response: Duration(15 * time.Minute), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
 	vocab.High:     {Response: Duration(30 * time.Minute), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
-	vocab.Medium:   {Response: Duration(2 * time.Hour), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
-	vocab.Low:      {Response: Duration(24 * time.Hour), StatusCheck: Duration(4 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+	vocab.Medium:   {Response: Duration(2 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
+	vocab.Low:      {Response: Duration(24 * time.Hour), CustomerUpdate: Duration(24 * time.Hour)},
 }
 
 func (c *Config) applySLADefaults() {
@@ -141,7 +141,13 @@ func (c *Config) applySLADefaults() {
 			u.Response = def.Response
 		}
 		if u.StatusCheck == 0 {
-			u.StatusCheck = def.StatusCheck
+			u.StatusCheck = def.StatusCheck // none for Medium and Low unless set
+		}
+		if u.Delivery == "" {
+			u.Delivery = DeliveryImmediate
+		}
+		if u.DigestAt.IsZero() {
+			u.DigestAt = Clock{min: 9 * 60, set: true}
 		}
 		if u.CustomerUpdate == 0 {
 			u.CustomerUpdate = def.CustomerUpdate

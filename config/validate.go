@@ -274,6 +274,9 @@ func (v *validator) sla() {
 			v.add(p, "unknown urgency %q (use %s)", name, strings.Join(vocab.UrgencyNames(), ", "))
 			continue
 		}
+		if u.Delivery != DeliveryImmediate && u.Delivery != DeliveryDigest {
+			v.add(p+".delivery", "delivery %q is not one of %s, %s", u.Delivery, DeliveryImmediate, DeliveryDigest)
+		}
 		if u.Response.D() <= 0 {
 			v.add(p+".response", "response must be positive")
 		}

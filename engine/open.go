@@ -151,24 +151,18 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventUnrouted, Detail: "no route gave recipients: " + dec.Explain}); err != nil {
 			return h, err
 		}
+	} else if e.digested(c) {
+		// A backlog case pages nobody: its routed mail goes out with the
+		// team's next daily digest.
+		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventNote,
+			Detail: "backlog: held for the team's daily digest, no immediate mail"}); err != nil {
+			return h, err
+		}
 	} else {
-		c.ThreadID = e.newMessageID(c.ID, vocab.EventRouted)
-		data := e.caseData(c, res, &dec, now)
-		m := outMail{
-			event: vocab.EventRouted, role: vocab.RoleTeam, dedup: fmt.Sprintf("case:%d:routed", c.ID), messageID: c.ThreadID,
-			to: dec.To, cc: dec.Cc, data: data, attachOriginal: msg.Raw,
-		}
-		if res.MessageID != "" {
-			m.references = []string{res.MessageID}
-			m.inReplyTo = res.MessageID
-		}
-		if err := e.enqueue(tx, c, m, now); err != nil {
+		if err := e.routedMail(tx, c, res, dec, msg.Raw, now); err != nil {
 			return h, err
 		}
 		h.mails++
-		if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventRouted, Detail: routedDetail(dec)}); err != nil {
-			return h, err
-		}
 	}
 	n, err := e.incidentNotice(tx, c, res, &dec, now)
 	if err != nil {
@@ -189,6 +183,24 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 	}
 	h.timers = timers
 	return h, nil
+}
+
+// routedMail queues the mail that hands a case to its team: the first mail
+// of the case's thread, with the escalation attached.
+func (e *Engine) routedMail(tx *store.Tx, c *store.Case, res *mailparse.Result, dec router.Decision, original []byte, now time.Time) error {
+	c.ThreadID = e.newMessageID(c.ID, vocab.EventRouted)
+	m := outMail{
+		event: vocab.EventRouted, role: vocab.RoleTeam, dedup: fmt.Sprintf("case:%d:routed", c.ID), messageID: c.ThreadID,
+		to: dec.To, cc: dec.Cc, data: e.caseData(c, res, &dec, now), attachOriginal: original,
+	}
+	if res.MessageID != "" {
+		m.references = []string{res.MessageID}
+		m.inReplyTo = res.MessageID
+	}
+	if err := e.enqueue(tx, c, m, now); err != nil {
+		return err
+	}
+	return tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventRouted, Detail: routedDetail(dec)})
 }
 
 // incidentNotice queues the case's one incident notice, when its route

@@ -46,10 +46,15 @@ func TestAgentInTheLoop(t *testing.T) {
 		!strings.Contains(string(comments[0].Raw), "Which browser") || !strings.Contains(string(comments[1].Raw), "Firefox 131") {
 		t.Fatalf("comments: %d", len(comments))
 	}
-	// Status checks go to the owner, not the whole team.
-	h.fireUntil(t0.Add(5 * time.Hour))
+	// Sam's question was a status: the next status check comes a full 4
+	// hours after it, and goes to the owner, not the whole team.
+	h.fireUntil(h.clk.Now().Add(4*time.Hour - time.Minute))
+	if n := len(h.events(vocab.EventStatusCheck)); n != 0 {
+		t.Fatalf("%d status checks within 4 hours of the team's note", n)
+	}
+	h.fireUntil(h.clk.Now().Add(2 * time.Minute))
 	checks := h.events(vocab.EventStatusCheck)
-	if len(checks) == 0 || !slices.Equal(checks[0].RcptTo, []string{"sam.senior@craudiovizai.com"}) {
+	if len(checks) != 1 || !slices.Equal(checks[0].RcptTo, []string{"sam.senior@craudiovizai.com"}) {
 		t.Fatalf("status checks: %+v", checks)
 	}
 }
@@ -181,4 +186,42 @@ func TestCriticalWithProblemsIsRoutedAnyway(t *testing.T) {
 	if m, _ := h.deliver("escalations", raw); m.CaseID != 0 || m.Disposition != "rejected" {
 		t.Fatalf("a High escalation with a bad customer: %s/%s", m.Disposition, m.Reason)
 	}
+}
+
+// Low is a backlog: no mail when it opens, one digest a working day to the
+// team listing it with its respond-by, its routed mail with the first
+// digest (so the team can act on it by replying), no status checks.
+func TestLowCasesGoToTheDailyDigest(t *testing.T) {
+	h := newHarness(t) // Friday 2026-11-27 10:00 New York
+	m, _ := h.deliver("escalations", escalation("TCK-90", "Low", "dark mode request"))
+	h.deliver("escalations", strings.Replace(escalation("TCK-91", "Low", "export as PDF"), ".orig@", ".b@", 1))
+	for _, ml := range h.mail() {
+		if ml.Event != vocab.EventReceipt {
+			t.Fatalf("a Low case sent %s at once", ml.Event)
+		}
+	}
+	h.fireUntil(t0.Add(7 * 24 * time.Hour))
+	digests := h.events(vocab.EventBacklogDigest)
+	// Mon 30 Nov to Fri 4 Dec: five working days (the weekend skipped).
+	if len(digests) != 5 {
+		t.Fatalf("%d digests in a week, want one per working day", len(digests))
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	for _, d := range digests {
+		local := d.CreatedAt.In(ny)
+		if local.Hour() != 9 || local.Weekday() == time.Saturday || local.Weekday() == time.Sunday {
+			t.Errorf("digest at %v", local)
+		}
+		if !strings.Contains(string(d.Raw), "TCK-90") || !strings.Contains(string(d.Raw), "TCK-91") {
+			t.Errorf("digest lacks a case")
+		}
+	}
+	if n := len(h.events(vocab.EventStatusCheck)); n != 0 {
+		t.Fatalf("%d status checks for Low cases", n)
+	}
+	routed := h.events(vocab.EventRouted)
+	if len(routed) != 2 || !routed[0].CreatedAt.Equal(digests[0].CreatedAt) {
+		t.Fatalf("routed mails: %d (want both, with the first digest)", len(routed))
+	}
+	_ = m
 }

@@ -80,7 +80,10 @@ func (e *Engine) reply(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Re
 		if r.text == "" {
 			return h, nil
 		}
-		if err := r.event(vocab.EventComment, r.text); err != nil || !r.perm.relay {
+		if err := r.event(vocab.EventComment, r.text); err != nil {
+			return h, err
+		}
+		if err := e.noteFromTeam(r); err != nil || !r.perm.relay {
 			return h, err
 		}
 		return h, e.relay(r)
@@ -183,10 +186,23 @@ func (e *Engine) cmdAck(r *replyCtx) (string, error) {
 }
 
 func (e *Engine) cmdNote(r *replyCtx) (string, error) {
-	if err := r.event(vocab.EventComment, orDefault(r.arg, r.text)); err != nil || !r.perm.relay {
+	if err := r.event(vocab.EventComment, orDefault(r.arg, r.text)); err != nil {
+		return "", err
+	}
+	if err := e.noteFromTeam(r); err != nil || !r.perm.relay {
 		return "", err
 	}
 	return "", e.relay(r)
+}
+
+// noteFromTeam restarts the status-check clock when someone who works the
+// case writes on it: that was the status.
+func (e *Engine) noteFromTeam(r *replyCtx) error {
+	if r.who != actorOwner && r.who != actorMailed && r.who != actorManagement {
+		return nil
+	}
+	r.h.timers = true
+	return e.restartStatusChecks(r.tx, r.c, r.now)
 }
 
 func (e *Engine) cmdResolved(r *replyCtx) (string, error) {

@@ -34,12 +34,17 @@ func (e *Engine) startClock(tx *store.Tx, c *store.Case, now time.Time) (bool, e
 		}
 	}
 	if iv := p.StatusCheck(c.Urgency); iv > 0 {
-		if err := add(vocab.TimerStatusCheck, p.StatusCheckDue(now.Add(iv))); err != nil {
+		if err := add(vocab.TimerStatusCheck, e.statusCheckDue(c, now.Add(iv))); err != nil {
 			return false, err
 		}
 	}
 	if iv := p.CustomerUpdate(c.Urgency); iv > 0 && !c.Confidential {
 		if err := add(vocab.TimerCustomerUpdate, now.Add(iv)); err != nil {
+			return false, err
+		}
+	}
+	if e.digested(c) {
+		if err := add(vocab.TimerDigest, e.nextDigest(c, now)); err != nil {
 			return false, err
 		}
 	}
@@ -49,6 +54,44 @@ func (e *Engine) startClock(tx *store.Tx, c *store.Case, now time.Time) (bool, e
 		}
 	}
 	return added, nil
+}
+
+// statusCheckDue moves a status check due at t into the status-check
+// hours (sla.status_check_hours) and, unless the case is Critical, into its
+// owning team's working hours: nobody is asked for a status at night about
+// a case that can wait for the morning.
+func (e *Engine) statusCheckDue(c *store.Case, t time.Time) time.Time {
+	t = e.sla.StatusCheckDue(t)
+	if c.Urgency == vocab.Critical {
+		return t
+	}
+	if open, ok := e.rt.OpensAt(c.Team, t); ok {
+		return open
+	}
+	return t
+}
+
+// restartStatusChecks starts a case's status checks over from now: a note
+// from the team is a status, and the next question can wait a full
+// interval.
+func (e *Engine) restartStatusChecks(tx *store.Tx, c *store.Case, now time.Time) error {
+	iv := e.sla.StatusCheck(c.Urgency)
+	if iv <= 0 || !c.IsOpen() {
+		return nil
+	}
+	epoch, err := tx.NextTimerEpoch(c.ID)
+	if err != nil || epoch == 0 {
+		return err
+	}
+	step, err := tx.NextTimerStep(c.ID, vocab.TimerStatusCheck, epoch-1)
+	if err != nil {
+		return err
+	}
+	if err := tx.CancelTimers(c.ID, vocab.TimerStatusCheck); err != nil {
+		return err
+	}
+	_, err = tx.AddTimer(store.Timer{CaseID: c.ID, Kind: vocab.TimerStatusCheck, Epoch: epoch - 1, Step: step, DueAt: e.statusCheckDue(c, now.Add(iv))})
+	return err
 }
 
 // restartClock stops a case's pending steps and starts its clock again
@@ -185,7 +228,7 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 		}
 		_, due := sla.NextBoundary(t.DueAt, interval, 1, now)
 		if t.Kind == vocab.TimerStatusCheck {
-			due = p.StatusCheckDue(due)
+			due = e.statusCheckDue(c, due)
 		}
 		return following(due)
 	}
@@ -228,6 +271,8 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 		return sent, next(p.StatusCheck(c.Urgency))
 	case vocab.TimerHandover:
 		return e.handover(tx, c, t, now)
+	case vocab.TimerDigest:
+		return e.digest(tx, c, t, now)
 	case vocab.TimerCustomerUpdate:
 		if c.Confidential {
 			return 0, nil

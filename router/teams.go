@@ -136,3 +136,19 @@ func (r *Router) Open(team string, now time.Time) bool {
 	t := r.teams[team]
 	return t != nil && t.hours != nil && t.hours.In(now)
 }
+
+// Calendar is the time zone and working days a team's daily mail follows:
+// its own hours', else those of the first team with hours (the company's),
+// else UTC and Monday to Friday.
+func (r *Router) Calendar(team string) (*time.Location, [7]bool) {
+	weekdays := [7]bool{false, true, true, true, true, true, false}
+	if t := r.teams[team]; t != nil && t.hours != nil {
+		return t.hours.Location(), t.hours.Days()
+	}
+	for _, name := range r.teamNames {
+		if t := r.teams[name]; t.hours != nil {
+			return t.hours.Location(), weekdays
+		}
+	}
+	return time.UTC, weekdays
+}

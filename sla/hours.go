@@ -91,3 +91,20 @@ func daysString(days [7]bool) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// NextDaily is the first time after now at minute of the day (local to
+// loc) on one of days (by time.Weekday): when a daily digest falls due.
+// It is computed on the local calendar, so DST changes keep the hour.
+func NextDaily(now time.Time, loc *time.Location, minute int, days [7]bool) time.Time {
+	l := now.In(loc)
+	for d := 0; d <= 7; d++ {
+		day := time.Date(l.Year(), l.Month(), l.Day()+d, minute/60, minute%60, 0, 0, loc)
+		if days[day.Weekday()] && day.After(now) {
+			return day
+		}
+	}
+	return now.Add(24 * time.Hour) // no working day at all: validation prevents it
+}
+
+// Days are the hours' working days, by time.Weekday.
+func (h *Hours) Days() [7]bool { return h.days }

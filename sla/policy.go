@@ -61,9 +61,21 @@ func (p Policy) Response(urgency vocab.Urgency) time.Duration {
 	return 24 * time.Hour
 }
 
-// StatusCheck is the interval of status-check mail (0: none).
+// StatusCheck is the interval of status-check mail (0: none; none for an
+// urgency delivered as a digest).
 func (p Policy) StatusCheck(urgency vocab.Urgency) time.Duration {
+	if ok, _ := p.Digest(urgency); ok {
+		return 0
+	}
 	return p.urgencies[urgency].StatusCheck.D()
+}
+
+// Digest reports whether an urgency's new cases go into their team's daily
+// backlog digest instead of a routed mail, and at what minute of the day
+// (in the team's time zone).
+func (p Policy) Digest(urgency vocab.Urgency) (bool, int) {
+	u := p.urgencies[urgency]
+	return u.Delivery == config.DeliveryDigest, u.DigestAt.Minutes()
 }
 
 // CustomerUpdate is the interval of customer updates (0: none).

@@ -301,3 +301,21 @@ func (tx *Tx) RecentCaseBy(agent string, kind vocab.Kind, since time.Time) (*Cas
 	}
 	return c, err
 }
+
+// OpenCasesOfTeam lists the unresolved cases a team owns, oldest first.
+func (tx *Tx) OpenCasesOfTeam(team string) ([]*Case, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+caseCols+` FROM cases WHERE team = ? AND state != 'resolved' ORDER BY id`, team)
+	if err != nil {
+		return nil, fmt.Errorf("open cases of %s: %w", team, err)
+	}
+	defer rows.Close()
+	var out []*Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -219,3 +219,12 @@ func (s *Store) FinishFailed(ctx context.Context, m *Mail, state string, eventTy
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	return s.countBy(ctx, `SELECT state, count(*) FROM outbox GROUP BY state`)
 }
+
+// MailQueued reports whether a mail with the dedup key was ever queued.
+func (tx *Tx) MailQueued(dedupKey string) (bool, error) {
+	var n int
+	if err := tx.tx.QueryRowContext(tx.ctx, `SELECT count(*) FROM outbox WHERE dedup_key = ?`, dedupKey).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up mail %s: %w", dedupKey, err)
+	}
+	return n > 0, nil
+}

@@ -142,3 +142,15 @@ func (tx *Tx) NextTimerEpoch(caseID int64) (int, error) {
 	}
 	return n, nil
 }
+
+// NextTimerStep is the step number after the highest of a case's timers of
+// one kind in one epoch (1 when there is none).
+func (tx *Tx) NextTimerStep(caseID int64, kind vocab.TimerKind, epoch int) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT coalesce(max(step), 0) + 1 FROM timers WHERE case_id = ? AND kind = ? AND epoch = ?`,
+		caseID, kind, epoch).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("next %s step of case %d: %w", kind, caseID, err)
+	}
+	return n, nil
+}

@@ -46,6 +46,21 @@ type Data struct {
 	Comment Comment
 	// History is the case's audit trail so far, one line each (handover).
 	History []string
+	// Digest is a team's backlog (backlog-digest).
+	Digest Digest
+}
+
+// Digest is one team's daily backlog mail.
+type Digest struct {
+	Team  string
+	Cases []DigestCase
+}
+
+// DigestCase is one backlog case in a digest.
+type DigestCase struct {
+	Ticket, Summary, Agent string
+	OpenedAt, RespondBy    time.Time
+	Acknowledged           bool
 }
 
 // Receipt is the agent's receipt of a new case.
@@ -194,14 +209,16 @@ func Sample(name vocab.Template) Data {
 			Explain: "matched rule tier2", Categories: []string{"legal"}, Notes: []string{"Escalated to Legal"}, Actions: []string{"Monitor closely"}},
 		Rejection: Rejection{Subject: "ESCALATION: [TCK-1234]", Reason: "missing-fields",
 			Errors: []FieldError{{Field: "urgency", Message: "Urgency is missing"}}, Template: "ESCALATION: [TCK-1234]\nUrgency: " + vocab.UrgencyPlaceholder() + "\n"},
-		Breach:       Breach{Step: 1, Overdue: 0, Team: "management"},
-		FollowUp:     FollowUp{Number: 1, Interval: 4 * time.Hour},
-		Resolution:   Resolution{Note: "Fixed in release 2.3", By: "eng@example.com"},
-		Flood:        Flood{Sender: "noisy@example.com", Count: 6, Window: time.Hour},
-		Receipt:      Receipt{Recipients: []string{"Alex Rivera (on call)", "Roy Henderson"}, Notes: []string{"Do NOT reply to customer yet"}},
-		Update:       Update{What: "acknowledged", By: "Alex Rivera", Detail: "Alex Rivera owns the case now."},
-		Comment:      Comment{From: "Alex Rivera <alex.rivera@example.com>", Text: "Which browser does the customer use?"},
-		History:      []string{"2026-11-27 08:00 opened by alice.agent@example.com"},
+		Breach:     Breach{Step: 1, Overdue: 0, Team: "management"},
+		FollowUp:   FollowUp{Number: 1, Interval: 4 * time.Hour},
+		Resolution: Resolution{Note: "Fixed in release 2.3", By: "eng@example.com"},
+		Flood:      Flood{Sender: "noisy@example.com", Count: 6, Window: time.Hour},
+		Receipt:    Receipt{Recipients: []string{"Alex Rivera (on call)", "Roy Henderson"}, Notes: []string{"Do NOT reply to customer yet"}},
+		Update:     Update{What: "acknowledged", By: "Alex Rivera", Detail: "Alex Rivera owns the case now."},
+		Comment:    Comment{From: "Alex Rivera <alex.rivera@example.com>", Text: "Which browser does the customer use?"},
+		History:    []string{"2026-11-27 08:00 opened by alice.agent@example.com"},
+		Digest: Digest{Team: "senior_support", Cases: []DigestCase{{Ticket: "TCK-9", Summary: "Dark mode request", Agent: "alice.agent@example.com",
+			OpenedAt: opened, RespondBy: opened.Add(24 * time.Hour)}}},
 		CommandError: CommandError{Command: "REASSIGN engineers", Reason: `there is no team "engineers": use one of senior_support, engineering`},
 		Failure:      Failure{Event: string(vocab.EventRouted), To: []string{"x@example.com"}, Error: "550 no such user"},
 	}

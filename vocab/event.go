@@ -36,6 +36,9 @@ const (
 	// EventHandover hands an unacknowledged case to the people who now
 	// own it: the day team when its hours begin, the next on-call.
 	EventHandover Event = "handover"
+	// EventBacklogDigest lists a team's backlog cases (an urgency with
+	// delivery: digest) once per working day.
+	EventBacklogDigest Event = "backlog-digest"
 )
 
 // Audit-only events: recorded on a case (or gateway-wide), never a mail's
@@ -70,7 +73,7 @@ const (
 // MailEvents lists every X-Escalation-Event value.
 var MailEvents = []Event{EventRouted, EventIncident, EventRejection, EventBreach, EventStatusCheck, EventCustomerUpdate,
 	EventResolved, EventThanks, EventFloodAlert, EventDeliveryFailed, EventCommandError, EventReceipt, EventAgentUpdate,
-	EventComment, EventHandover}
+	EventComment, EventHandover, EventBacklogDigest}
 
 // AuditEvents lists every event type of the audit trail: the mail events
 // (recorded when such a mail is queued or fails) and the audit-only ones.
