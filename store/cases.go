@@ -249,16 +249,7 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]*Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
-	defer rows.Close()
-	var out []*Case
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanCases(rows)
 }
 
 // CaseRecipients lists everyone the case's mail of one recipient role went
@@ -308,6 +299,10 @@ func (tx *Tx) OpenCasesOfTeam(team string) ([]*Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open cases of %s: %w", team, err)
 	}
+	return scanCases(rows)
+}
+
+func scanCases(rows *sql.Rows) ([]*Case, error) {
 	defer rows.Close()
 	var out []*Case
 	for rows.Next() {

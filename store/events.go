@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"escalationd/vocab"
 	"fmt"
 	"time"
@@ -39,7 +40,7 @@ func (tx *Tx) AddEvent(e Event) error {
 // Events returns a case's events in order; caseID 0 returns gateway-wide
 // events.
 func (s *Store) Events(ctx context.Context, caseID int64) ([]Event, error) {
-	q := `SELECT id, coalesce(case_id, 0), at, type, actor, coalesce(message, 0), detail FROM events WHERE case_id = ? ORDER BY id`
+	q := `SELECT `+eventCols+` FROM events WHERE case_id = ? ORDER BY id`
 	args := []any{caseID}
 	if caseID == 0 {
 		q = `SELECT id, 0, at, type, actor, coalesce(message, 0), detail FROM events WHERE case_id IS NULL ORDER BY id`
@@ -49,18 +50,7 @@ func (s *Store) Events(ctx context.Context, caseID int64) ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var at string
-		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Type, &e.Actor, &e.Message, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = parseTS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanEvents(rows)
 }
 
 // EventCounts counts events by type since a time.
@@ -93,32 +83,28 @@ func (s *Store) EventsOfTypes(ctx context.Context, types []vocab.Event, since ti
 	for _, t := range types {
 		args = append(args, t)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, coalesce(case_id, 0), at, type, actor, coalesce(message, 0), detail FROM events
+	rows, err := s.db.QueryContext(ctx, `SELECT `+eventCols+` FROM events
 		WHERE at >= ? AND type IN (`+placeholders(len(types))+`) ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var at string
-		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Type, &e.Actor, &e.Message, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = parseTS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanEvents(rows)
 }
 
 // CaseEvents returns a case's events in order, inside the transaction.
 func (tx *Tx) CaseEvents(caseID int64) ([]Event, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, coalesce(case_id, 0), at, type, actor, coalesce(message, 0), detail FROM events
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+eventCols+` FROM events
 		WHERE case_id = ? ORDER BY id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("events of case %d: %w", caseID, err)
 	}
+	return scanEvents(rows)
+}
+
+// eventCols are the columns scanEvents reads.
+const eventCols = `id, coalesce(case_id, 0), at, type, actor, coalesce(message, 0), detail`
+
+func scanEvents(rows *sql.Rows) ([]Event, error) {
 	defer rows.Close()
 	var out []Event
 	for rows.Next() {
