@@ -42,7 +42,8 @@ type crashMail struct {
 	mails     []string // logical keys of the mails it must cause
 }
 
-// crashBacklog builds n mails: 70% valid escalations (a tenth of them
+// crashBacklog builds n mails: 70% valid escalations (each routed and
+// receipted to the escalating agent, an internal address; a tenth of them
 // Critical, which adds an incident notice), 15% malformed (one rejection
 // reply each, from distinct senders so no rate limit applies) and 15% that
 // must never be answered (auto-replies, list mail, loops, outsiders,
@@ -56,7 +57,7 @@ func crashBacklog(rng *rand.Rand, n int) []crashMail {
 		switch r := rng.IntN(100); {
 		case r < 70:
 			u := urgencies[rng.IntN(len(urgencies))]
-			m := crashMail{raw: validMail(key, u), messageID: id, folder: "Processed", ticket: key, mails: []string{"routed/" + key}}
+			m := crashMail{raw: validMail(key, u), messageID: id, folder: "Processed", ticket: key, mails: []string{"routed/" + key, "receipt/" + key}}
 			if u == "Critical" {
 				m.mails = append(m.mails, "incident/"+key)
 			}
@@ -88,7 +89,8 @@ type lifetime struct {
 // TestCrashHarness kills the real binary with SIGKILL at random moments
 // while it works through a backlog in real Dovecot, sending to real
 // Mailpit, restarts it each time, and checks at the end that nothing was
-// lost, every escalation was routed once, every duplicate delivery is a
+// lost, every escalation was routed once and receipted to its agent once,
+// every duplicate delivery is a
 // resend of the same mail (same Message-ID) and at most one per kill, and
 // every source mail ended in Processed or Rejected exactly once.
 func TestCrashHarness(t *testing.T) {

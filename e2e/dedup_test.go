@@ -13,7 +13,7 @@ import (
 // <ticket@helpdesk.craudiovizai.com>) sends a mail with it first. The
 // outsider's mail is refused; the real escalation, arriving after it, is
 // a different mail with the same Message-ID and still opens its case and
-// reaches its team. Both mails fetched again under a new UIDVALIDITY (a
+// reaches its team (and its agent, by a receipt). Both mails fetched again under a new UIDVALIDITY (a
 // restore with the same bytes) are recognised as known: nothing is
 // handled twice.
 func TestPreemptedMessageID(t *testing.T) {
@@ -59,11 +59,11 @@ func TestPreemptedMessageID(t *testing.T) {
 		t.Fatalf("second run: exit after SIGTERM: %v (exited %v)\n%s", err, ok, p.log())
 	}
 
-	if n := e.routedOnce([]string{ticket}); n != 1 {
+	if n := e.routedOnce([]string{ticket}); n != 2 || mailedAnywhere(e.pit.Messages(t), "mallory@outsider.example") {
 		for _, m := range e.pit.Messages(t) {
 			t.Logf("mail: %q to %v", m.Subject, m.To)
 		}
-		t.Errorf("Mailpit holds %d mails, want the one routed mail (nothing answers the outsider)", n)
+		t.Errorf("Mailpit holds %d mails, want the one routed mail and the agent's receipt (nothing answers the outsider)", n)
 	}
 	e.checkCases([]string{ticket})
 

@@ -18,13 +18,24 @@ import (
 
 // expected is what one escalation must produce in Mailpit.
 type expected struct {
-	ticket string
-	routed []string // envelope recipients of the routed mail
-	extra  int      // other mails (incident notices)
+	ticket  string
+	routed  []string // envelope recipients of the routed mail
+	receipt string   // the escalating agent, who gets one receipt ("" for none)
+	extra   int      // other mails (incident notices)
 }
 
-// fifty returns 50 escalations: every fifth Critical (on-call, management
-// and an incident notice), the rest High (senior support).
+// count is how many mails the escalation must produce.
+func (w expected) count() int {
+	n := 1 + w.extra
+	if w.receipt != "" {
+		n++
+	}
+	return n
+}
+
+// fifty returns 50 escalations from an internal agent (a receipt to
+// jordan.lee each): every fifth Critical (on-call, management and an
+// incident notice), the rest High (senior support).
 func fifty(prefix string) ([][]byte, []expected) {
 	var raws [][]byte
 	var want []expected
@@ -32,17 +43,18 @@ func fifty(prefix string) ([][]byte, []expected) {
 		ticket := fmt.Sprintf("%s-%03d", prefix, i)
 		if i%5 == 0 {
 			raws = append(raws, escalation(ticket, "Critical"))
-			want = append(want, expected{ticket: ticket, routed: []string{"oncall"}, extra: 1})
+			want = append(want, expected{ticket: ticket, routed: []string{"oncall"}, receipt: "jordan.lee@craudiovizai.com", extra: 1})
 		} else {
 			raws = append(raws, escalation(ticket, "High"))
-			want = append(want, expected{ticket: ticket, routed: []string{"senior-support@craudiovizai.com"}})
+			want = append(want, expected{ticket: ticket, routed: []string{"senior-support@craudiovizai.com"}, receipt: "jordan.lee@craudiovizai.com"})
 		}
 	}
 	return raws, want
 }
 
-// checkDelivered asserts each escalation's mail arrived exactly once, to the
-// right people, with the gateway's headers.
+// checkDelivered asserts each escalation's mails (routed, the agent's
+// receipt, incident notice) arrived exactly once, to the right people,
+// with the gateway's headers.
 func (e *env) checkDelivered(want []expected) {
 	e.t.Helper()
 	msgs := e.pit.Messages(e.t)
@@ -62,16 +74,26 @@ func (e *env) checkDelivered(want []expected) {
 	total := 0
 	for _, w := range want {
 		got := byTicket[w.ticket]
-		total += 1 + w.extra
-		if len(got) != 1+w.extra {
-			e.t.Errorf("%s: %d mails, want %d", w.ticket, len(got), 1+w.extra)
+		total += w.count()
+		if len(got) != w.count() {
+			e.t.Errorf("%s: %d mails, want %d", w.ticket, len(got), w.count())
 			continue
 		}
 		var routed *mailtest.MailpitMessage
+		receipts := 0
 		for i := range got {
-			if e.header(got[i].ID, "X-Escalation-Event") == "routed" {
+			switch e.header(got[i].ID, "X-Escalation-Event") {
+			case "routed":
 				routed = &got[i]
+			case "receipt":
+				receipts++
+				if len(got[i].To) != 1 || got[i].To[0].Address != w.receipt || len(got[i].Cc) != 0 {
+					e.t.Errorf("%s: receipt to %v cc %v, want only %s", w.ticket, got[i].To, got[i].Cc, w.receipt)
+				}
 			}
+		}
+		if want := min(1, len(w.receipt)); receipts != want {
+			e.t.Errorf("%s: %d receipts, want %d", w.ticket, receipts, want)
 		}
 		if routed == nil {
 			e.t.Errorf("%s: no routed mail", w.ticket)
@@ -130,7 +152,9 @@ func (e *env) checkMailbox(n int) {
 }
 
 // Fifty escalations appended while the daemon runs are all delivered to
-// the right addresses within 10 s of the last append, each exactly once,
+// the right addresses within 10 s of the last append (the routed mail, the
+// agent's receipt and, for Critical ones, the incident notice), each
+// exactly once,
 // and each source message ends in Processed and \Seen.
 func TestFiftyEscalationsWhileRunning(t *testing.T) {
 	e := newEnv(t, envOptions{})
@@ -142,7 +166,7 @@ func TestFiftyEscalationsWhileRunning(t *testing.T) {
 	last := time.Now()
 	total := 0
 	for _, w := range want {
-		total += 1 + w.extra
+		total += w.count()
 	}
 	e.pit.WaitForCount(t, total, 10*time.Second)
 	t.Logf("all %d mails delivered %.2fs after the last append", total, time.Since(last).Seconds())
@@ -169,7 +193,7 @@ func TestStopHalfWayAndRestart(t *testing.T) {
 	e.start()
 	total := 0
 	for _, w := range want {
-		total += 1 + w.extra
+		total += w.count()
 	}
 	e.pit.WaitForCount(t, total, 20*time.Second)
 	e.waitFolder(e.escUser, "Processed", 50, 10*time.Second)

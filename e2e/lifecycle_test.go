@@ -81,7 +81,8 @@ func TestBinarySIGHUPReload(t *testing.T) {
 
 // SIGTERM in the middle of a backlog: the daemon finishes the message in
 // hand, sends what is queued and exits 0 within gateway.shutdown_timeout;
-// the next run finishes the backlog, and nothing is lost or sent twice.
+// the next run finishes the backlog, and nothing is lost or sent twice
+// (each escalation: one routed mail, one receipt to the agent).
 func TestBinarySIGTERMDrainsBacklog(t *testing.T) {
 	t.Parallel()
 	const timeout = 5 * time.Second
@@ -119,14 +120,14 @@ func TestBinarySIGTERMDrainsBacklog(t *testing.T) {
 
 	p = startProc(t, e.cfgPath, nil)
 	e.waitFolder(e.escUser, "Processed", 150, 30*time.Second)
-	e.pit.WaitForCount(t, 150, 15*time.Second)
+	e.pit.WaitForCount(t, 300, 15*time.Second)
 	time.Sleep(500 * time.Millisecond)
 	p.signal(syscall.SIGTERM)
 	if err, ok := p.wait(20 * time.Second); !ok || err != nil {
 		t.Fatalf("second run: %v %v", err, ok)
 	}
-	if n := e.routedOnce(tks); n != 150 {
-		t.Errorf("Mailpit holds %d mails, want 150 (a graceful stop may not duplicate)", n)
+	if n := e.routedOnce(tks); n != 300 {
+		t.Errorf("Mailpit holds %d mails, want 300: 150 routed, 150 receipts (a graceful stop may not duplicate)", n)
 	}
 	e.checkMailbox(150)
 	e.checkCases(tks)
@@ -160,7 +161,7 @@ func TestBinarySIGTERMWithHangingSMTP(t *testing.T) {
 	}
 	proxy.SetMode(mailtest.ProxyForward)
 	p = startProc(t, e.cfgPath, nil)
-	e.pit.WaitForCount(t, 3, 20*time.Second)
+	e.pit.WaitForCount(t, 6, 20*time.Second) // routed and receipt each
 	time.Sleep(500 * time.Millisecond)
 	p.signal(syscall.SIGTERM)
 	if err, ok := p.wait(20 * time.Second); !ok || err != nil {

@@ -48,18 +48,37 @@ func (e *env) ticketMails(prefix string, n int) ([]string, [][]byte) {
 	return out, raws
 }
 
-// routedOnce asserts each ticket's routed mail arrived exactly once and
-// returns how many mails Mailpit holds.
+// routedOnce asserts each ticket's routed mail and its receipt to the
+// escalating agent (validMail's sender, an internal address) arrived
+// exactly once, that no mail of these tickets arrived twice, and returns
+// how many mails Mailpit holds.
 func (e *env) routedOnce(tickets []string) int {
 	e.t.Helper()
 	msgs := e.pit.Messages(e.t)
 	seen := map[string]int{}
+	ours := map[string]bool{}
+	for _, tk := range tickets {
+		ours[tk] = true
+	}
 	for _, m := range msgs {
-		seen[e.logicalKey(m)]++
+		key := e.logicalKey(m)
+		seen[key]++
+		_, tk, _ := strings.Cut(key, "/")
+		if strings.HasPrefix(key, "receipt/") && ours[tk] && (len(m.To) != 1 || m.To[0].Address != "jordan.lee@craudiovizai.com" || len(m.Cc) != 0) {
+			e.t.Errorf("%s: receipt to %v cc %v, want only the agent", tk, m.To, m.Cc)
+		}
 	}
 	for _, tk := range tickets {
-		if n := seen["routed/"+tk]; n != 1 {
-			e.t.Errorf("%s: routed mail arrived %d times, want once", tk, n)
+		for _, ev := range []string{"routed", "receipt"} {
+			if n := seen[ev+"/"+tk]; n != 1 {
+				e.t.Errorf("%s: %s mail arrived %d times, want once", tk, ev, n)
+			}
+		}
+	}
+	for key, n := range seen {
+		ev, tk, _ := strings.Cut(key, "/")
+		if ours[tk] && n > 1 && ev != "routed" && ev != "receipt" {
+			e.t.Errorf("%s arrived %d times", key, n)
 		}
 	}
 	return len(msgs)
@@ -120,9 +139,10 @@ func checkBackoff(t *testing.T, ds []deferral, initial, maxDelay time.Duration) 
 	}
 }
 
-// SMTP server down (connections refused) for a while: the mail stays in
-// the outbox, is retried with capped exponential backoff and jitter, and
-// is delivered once the server is back, once.
+// SMTP server down (connections refused) for a while: the mail (each
+// escalation's routed mail and its receipt to the agent) stays in the
+// outbox, is retried with capped exponential backoff and jitter, and is
+// delivered once the server is back, once.
 func TestOutageSMTPRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{edit: fastRetries})
@@ -138,33 +158,33 @@ func TestOutageSMTPRefused(t *testing.T) {
 		for _, df := range deferrals(d.log.String()) {
 			n[df.mail] = max(n[df.mail], df.attempt)
 		}
-		done := len(n) == 5
+		done := len(n) == 10 // 5 routed mails, 5 receipts
 		for _, a := range n {
 			done = done && a >= 4
 		}
 		return done
 	})
 	counts, err := d.gw.Load().Store.OutboxCounts(context.Background())
-	if err != nil || counts[store.MailPending] != 5 {
+	if err != nil || counts[store.MailPending] != 10 {
 		t.Fatalf("outbox while SMTP is down: %v %v", counts, err)
 	}
 	checkBackoff(t, deferrals(d.log.String()), time.Second, retryMax)
 	e.pit.Restart(t)
 	back := time.Now()
-	e.pit.WaitForCount(t, 5, retryMax*2+5*time.Second)
+	e.pit.WaitForCount(t, 10, retryMax*2+5*time.Second)
 	recovery := time.Since(back)
 	time.Sleep(time.Second)
 	d.stop(t)
-	if n := e.routedOnce(tks); n != 5 {
-		t.Errorf("Mailpit holds %d mails, want 5", n)
+	if n := e.routedOnce(tks); n != 10 {
+		t.Errorf("Mailpit holds %d mails, want 10 (5 routed, 5 receipts)", n)
 	}
-	t.Logf("SMTP refused for %.1fs; %d deferrals; all 5 mails delivered %.1fs after it came back (retry cap %s)",
+	t.Logf("SMTP refused for %.1fs; %d deferrals; all 10 mails delivered %.1fs after it came back (retry cap %s)",
 		back.Sub(down).Seconds(), len(deferrals(d.log.String())), recovery.Seconds(), retryMax)
 }
 
 // An SMTP server that accepts connections and never answers: each attempt
-// times out (smtp.timeout), the mail is deferred, and it is delivered once
-// the server answers again.
+// times out (smtp.timeout), the mail (two escalations' routed mails and
+// receipts) is deferred, and it is delivered once the server answers again.
 func TestOutageSMTPHangs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{edit: func(doc string) string {
@@ -181,7 +201,11 @@ func TestOutageSMTPHangs(t *testing.T) {
 		for _, df := range deferrals(d.log.String()) {
 			n[df.mail] = max(n[df.mail], df.attempt)
 		}
-		return len(n) == 2 && n[1] >= 2 && n[2] >= 2
+		done := len(n) == 4 // 2 routed mails, 2 receipts
+		for _, a := range n {
+			done = done && a >= 2
+		}
+		return done
 	})
 	for _, l := range strings.Split(d.log.String(), "\n") {
 		if strings.Contains(l, `msg="mail deferred"`) && !strings.Contains(l, "timeout") {
@@ -193,12 +217,12 @@ func TestOutageSMTPHangs(t *testing.T) {
 	}
 	proxy.SetMode(mailtest.ProxyForward)
 	back := time.Now()
-	e.pit.WaitForCount(t, 2, retryMax*2+10*time.Second)
+	e.pit.WaitForCount(t, 4, retryMax*2+10*time.Second)
 	recovery := time.Since(back)
 	time.Sleep(time.Second)
 	d.stop(t)
-	if n := e.routedOnce(tks); n != 2 {
-		t.Errorf("Mailpit holds %d mails, want 2", n)
+	if n := e.routedOnce(tks); n != 4 {
+		t.Errorf("Mailpit holds %d mails, want 4 (2 routed, 2 receipts)", n)
 	}
 	t.Logf("hanging SMTP server: attempts timed out after smtp.timeout 2s; delivered %.1fs after it answered again", recovery.Seconds())
 }
@@ -206,7 +230,8 @@ func TestOutageSMTPHangs(t *testing.T) {
 // A permanent SMTP failure (550 at the end of DATA) is recorded on the
 // case as delivery-failed, logged as an error, shown by `cases show`, and
 // not retried; a recipient refused with 550 while the other gets the mail
-// is recorded the same way. Other mail is unaffected.
+// is recorded the same way. Other mail (the agents' receipts among it) is
+// unaffected.
 func TestOutageSMTPPermanentFailure(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{edit: fastRetries})
@@ -218,24 +243,26 @@ func TestOutageSMTPPermanentFailure(t *testing.T) {
 	waitFor(t, "the permanent failure to be recorded", 15*time.Second, func() bool {
 		return strings.Contains(d.log.String(), `msg="mail failed permanently"`)
 	})
-	// The notice of the failure goes out before the next failure is armed,
-	// or the sink would refuse the notice's only recipient instead.
-	sink.WaitForCount(t, 1, 15*time.Second)
+	// The notice of the failure and PERM-001's receipt go out before the
+	// next failure is armed, or the sink would refuse the only recipient
+	// of one of them instead.
+	sink.WaitForCount(t, 2, 15*time.Second)
 	// A Critical escalation goes to the on-call engineer with management
 	// in copy: the first RCPT is refused, the copy still goes out.
 	sink.FailNextAt(mailtest.StageRcpt, 1, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"})
 	e.dove.Append(t, e.escUser, "INBOX", validMail("PERM-002", "Critical"))
 	e.dove.Append(t, e.escUser, "INBOX", validMail("PERM-003", "High"))
-	// PERM-001's undeliverable notice to its agent, PERM-002 routed (to
-	// management only) and incident, PERM-003.
-	sink.WaitForCount(t, 4, 15*time.Second)
+	// PERM-001's receipt and undeliverable notice to its agent, PERM-002
+	// routed (to management only), incident and receipt, PERM-003 routed
+	// and receipt.
+	sink.WaitForCount(t, 7, 15*time.Second)
 	time.Sleep(2 * retryMax) // a retry of the failed mail would come now
 	d.stop(t)
 	if got := sink.Rejected(); got != 2 {
 		t.Errorf("the sink refused %d commands, want 2 (the failed mail was retried?)", got)
 	}
-	if n := len(sink.Messages()); n != 4 {
-		t.Errorf("%d mails delivered, want 4", n)
+	if n := len(sink.Messages()); n != 7 {
+		t.Errorf("%d mails delivered, want 7", n)
 	}
 	out, err := exec.Command(binary, "cases", "show", "--config", e.cfgPath, "PERM-001").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "delivery-failed") || !strings.Contains(string(out), "550") {
@@ -255,9 +282,15 @@ func TestOutageSMTPPermanentFailure(t *testing.T) {
 		t.Fatalf("cases of PERM-001: %v %v", cs, err)
 	}
 	mails, _ := st.MailForCase(context.Background(), cs[0].ID)
-	if len(mails) != 2 || mails[0].State != store.MailFailed || mails[0].Attempts != 1 ||
-		mails[1].Event != "delivery-failed" || mails[1].State != store.MailSent || mails[1].RcptTo[0] != cs[0].Agent {
-		t.Errorf("PERM-001's mail: %d rows, %+v; want the routed mail failed after 1 attempt and a notice sent to the agent", len(mails), mails)
+	byEvent := map[string][]*store.Mail{}
+	for _, m := range mails {
+		byEvent[string(m.Event)] = append(byEvent[string(m.Event)], m)
+	}
+	routed, notice, receipt := byEvent["routed"], byEvent["delivery-failed"], byEvent["receipt"]
+	if len(mails) != 3 || len(routed) != 1 || routed[0].State != store.MailFailed || routed[0].Attempts != 1 ||
+		len(notice) != 1 || notice[0].State != store.MailSent || len(notice[0].RcptTo) != 1 || notice[0].RcptTo[0] != cs[0].Agent ||
+		len(receipt) != 1 || receipt[0].State != store.MailSent || len(receipt[0].RcptTo) != 1 || receipt[0].RcptTo[0] != cs[0].Agent {
+		t.Errorf("PERM-001's mail: %d rows, %+v; want the routed mail failed after 1 attempt, a notice and the receipt sent to the agent", len(mails), mails)
 	}
 }
 
@@ -290,7 +323,7 @@ func TestOutageIMAPRestart(t *testing.T) {
 	// The cursor is where it was: new mail is fetched, old mail not again.
 	tks = append(tks, e.tickets("IMAPRS-B", 30)...)
 	e.waitFolder(e.escUser, "Processed", 60, 30*time.Second)
-	e.pit.WaitForCount(t, 60, 15*time.Second)
+	e.pit.WaitForCount(t, 120, 15*time.Second) // routed and receipt each
 	time.Sleep(time.Second)
 	d.stop(t)
 	e.routedOnce(tks)
@@ -354,7 +387,7 @@ func TestOutageIMAPCutMidFetch(t *testing.T) {
 	}
 	waitFor(t, "cut 3", 30*time.Second, func() bool { return !proxy.Armed() })
 	e.waitFolder(e.escUser, "Processed", 80, 60*time.Second)
-	e.pit.WaitForCount(t, 80, 20*time.Second)
+	e.pit.WaitForCount(t, 160, 20*time.Second) // routed and receipt each
 	time.Sleep(time.Second)
 	d.stop(t)
 	if got := strings.Count(d.log.String(), "fetch uids"); got < 3 {
@@ -370,14 +403,15 @@ func TestOutageIMAPCutMidFetch(t *testing.T) {
 // have the folder selected), and again while it is stopped with old mail
 // restored into INBOX: the poller reconnects, rescans the folder under the
 // new UIDVALIDITY, recognises known mail (same Message-ID, same content)
-// and opens no case and sends no mail twice.
+// and opens no case and sends no mail twice (each escalation: one routed
+// mail, one receipt to the agent).
 func TestOutageUIDValidityReset(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	d := e.start()
 	first, firstRaws := e.ticketMails("UIDV-A", 5)
 	e.waitFolder(e.escUser, "Processed", 5, 15*time.Second)
-	e.pit.WaitForCount(t, 5, 15*time.Second)
+	e.pit.WaitForCount(t, 10, 15*time.Second)
 	before := connects(d.log.String())
 	old := e.dove.Status(t, e.escUser, "INBOX").UIDValidity
 	e.dove.SetUIDValidity(t, e.escUser, "INBOX", old+1000)
@@ -388,7 +422,7 @@ func TestOutageUIDValidityReset(t *testing.T) {
 	t.Logf("live reset: the poller resynchronised %.1fs after the UIDVALIDITY change", time.Since(reset).Seconds())
 	second := e.tickets("UIDV-B", 5)
 	e.waitFolder(e.escUser, "Processed", 10, 15*time.Second)
-	e.pit.WaitForCount(t, 10, 15*time.Second)
+	e.pit.WaitForCount(t, 20, 15*time.Second)
 	d.stop(t)
 
 	// A restore from backup: the first five mails are back in INBOX, byte
@@ -398,15 +432,15 @@ func TestOutageUIDValidityReset(t *testing.T) {
 	e.dove.SetUIDValidity(t, e.escUser, "INBOX", old+2000)
 	d = e.start()
 	e.waitFolder(e.escUser, "Processed", 18, 20*time.Second)
-	e.pit.WaitForCount(t, 13, 15*time.Second)
+	e.pit.WaitForCount(t, 26, 15*time.Second)
 	time.Sleep(time.Second)
 	d.stop(t)
 	if got := strings.Count(d.log.String(), "message already known"); got != 5 {
 		t.Errorf("%d restored mails recognised as known, want 5", got)
 	}
 	all := append(append(append([]string{}, first...), second...), third...)
-	if n := e.routedOnce(all); n != 13 {
-		t.Errorf("Mailpit holds %d mails, want 13", n)
+	if n := e.routedOnce(all); n != 26 {
+		t.Errorf("Mailpit holds %d mails, want 26 (13 routed, 13 receipts)", n)
 	}
 	e.checkCases(all)
 }

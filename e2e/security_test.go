@@ -41,13 +41,14 @@ func (e *env) messageReasons() map[string]string {
 // Mail the gateway must never answer: its own mail fed back, mail with its
 // loop header, auto-replies, bounces, list mail and mail from senders who
 // may not escalate. Each is kept (Rejected folder, recorded with its
-// reason) and none causes any outbound mail.
+// reason) and none causes any outbound mail: only the two valid
+// escalations around them are routed and receipted.
 func TestNeverAnswered(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	d := e.start()
 	e.dove.Append(t, e.escUser, "INBOX", validMail("OWN-1", "High"))
-	routed := e.pit.WaitForCount(t, 1, 15*time.Second)[0]
+	routed := e.firstMail("OWN-1", "routed", 15*time.Second)
 	own := e.pit.Raw(t, routed.ID) // the gateway's own routed mail, as delivered
 
 	want := map[string]string{routed.MessageID: "ignored/loop"}
@@ -69,11 +70,12 @@ func TestNeverAnswered(t *testing.T) {
 	e.waitFolder(e.escUser, "Rejected", len(raws), 10*time.Second)
 	time.Sleep(time.Second)
 	d.stop(t)
-	if n := e.pit.Count(t); n != 2 {
+	// OWN-1 and OWN-2 each: the routed mail and the agent's receipt.
+	if n := e.routedOnce([]string{"OWN-1", "OWN-2"}); n != 4 {
 		for _, m := range e.pit.Messages(t) {
 			t.Logf("mail: %q to %v", m.Subject, m.To)
 		}
-		t.Errorf("%d mails sent, want only the two routed ones", n)
+		t.Errorf("%d mails sent, want only the two routed ones and their two receipts", n)
 	}
 	got := e.messageReasons()
 	for id, w := range want {
@@ -88,7 +90,8 @@ func TestNeverAnswered(t *testing.T) {
 // trusted receiving server (authserv-id mx.craudiovizai.com) is refused as
 // spoofed and not answered; the same failure claimed by any other
 // authserv-id is ignored; dkim and spf both failing is spoofing too, one
-// of them alone is not.
+// of them alone is not. Each genuine mail is routed and receipted to its
+// agent; nothing at all is sent for a spoofed one.
 func TestSpoofedSendersRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
@@ -112,7 +115,7 @@ func TestSpoofedSendersRefused(t *testing.T) {
 	}
 	e.dove.AppendMany(t, e.escUser, "INBOX", raws)
 	d := e.start()
-	e.pit.WaitForCount(t, len(cases)-spoofed, 15*time.Second)
+	e.pit.WaitForCount(t, 2*(len(cases)-spoofed), 15*time.Second)
 	e.waitFolder(e.escUser, "Rejected", spoofed, 10*time.Second)
 	time.Sleep(time.Second)
 	d.stop(t)
@@ -127,8 +130,18 @@ func TestSpoofedSendersRefused(t *testing.T) {
 			t.Errorf("%s (%s; %s): handled as %q, want %q", c.ticket, c.authserv, c.results, got[id], want)
 		}
 	}
-	if n := e.pit.Count(t); n != len(cases)-spoofed {
-		t.Errorf("%d mails sent, want %d (nothing may answer a spoofed sender)", n, len(cases)-spoofed)
+	var genuine []string
+	for _, c := range cases {
+		if !c.spoofed {
+			genuine = append(genuine, c.ticket)
+		}
+	}
+	// One routed mail and one receipt per genuine mail, and nothing else.
+	if n := e.routedOnce(genuine); n != 2*len(genuine) {
+		for _, m := range e.pit.Messages(t) {
+			t.Logf("mail: %q to %v", m.Subject, m.To)
+		}
+		t.Errorf("%d mails sent, want %d (nothing may answer a spoofed sender)", n, 2*len(genuine))
 	}
 	t.Logf("spoofed senders refused: %d of %d forged mails; %d genuine mails routed", spoofed, spoofed, len(cases)-spoofed)
 }
