@@ -1,12 +1,9 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
-	"escalationd/mailparse"
-	"escalationd/router"
 	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
@@ -84,13 +81,9 @@ func (e *Engine) digest(tx *store.Tx, c *store.Case, t store.Timer, now time.Tim
 // from the case's stored parse result and decision (which only render it:
 // its recipients are the case's columns).
 func (e *Engine) heldRoutedMail(tx *store.Tx, c *store.Case, now time.Time) (int, error) {
-	var res mailparse.Result
-	if err := json.Unmarshal([]byte(c.ParseJSON), &res); err != nil {
-		return 0, fmt.Errorf("case %d: stored parse result: %w", c.ID, err)
-	}
-	var dec router.Decision
-	if err := json.Unmarshal([]byte(c.DecisionJSON), &dec); err != nil {
-		return 0, fmt.Errorf("case %d: stored routing decision: %w", c.ID, err)
+	res, dec, err := renderingRecord(c)
+	if err != nil {
+		return 0, err
 	}
 	to, err := e.teamAddresses(c, c.Team, now)
 	if err != nil {
@@ -106,7 +99,7 @@ func (e *Engine) heldRoutedMail(tx *store.Tx, c *store.Case, now time.Time) (int
 			original = msg.Raw
 		}
 	}
-	if err := e.routedMail(tx, c, &res, dec, original, now); err != nil {
+	if err := e.routedMail(tx, c, res, dec, original, now); err != nil {
 		return 0, err
 	}
 	return 1, tx.UpdateCase(c, now)

@@ -361,3 +361,19 @@ func (e *Engine) caseData(c *store.Case, res *mailparse.Result, dec *router.Deci
 	}
 	return d
 }
+
+// renderingRecord reads back the parse result and routing decision stored
+// with a case, to render a mail as the first team got it (its fields, the
+// route's notes and actions). They decide nothing: who gets the mail comes
+// from the case's columns. A decode error is returned, never skipped.
+func renderingRecord(c *store.Case) (*mailparse.Result, router.Decision, error) {
+	var res mailparse.Result
+	var dec router.Decision
+	if err := json.Unmarshal([]byte(c.ParseJSON), &res); err != nil {
+		return nil, dec, fmt.Errorf("case %d: stored parse result: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(c.DecisionJSON), &dec); err != nil {
+		return nil, dec, fmt.Errorf("case %d: stored routing decision: %w", c.ID, err)
+	}
+	return &res, dec, nil
+}

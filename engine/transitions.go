@@ -1,13 +1,10 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
-	"escalationd/mailparse"
-	"escalationd/router"
 	"escalationd/store"
 	"escalationd/templates"
 	"escalationd/vocab"
@@ -166,17 +163,13 @@ func (e *Engine) reassign(tx *store.Tx, c *store.Case, actor, team string, msgID
 		// The new team gets the case as the first team did, with the
 		// escalation's fields and the route's notes and actions. The stored
 		// JSON only renders this mail: who gets it was decided above.
-		var res mailparse.Result
-		if err := json.Unmarshal([]byte(c.ParseJSON), &res); err != nil {
-			return 0, fmt.Errorf("case %d: stored parse result: %w", c.ID, err)
-		}
-		var dec router.Decision
-		if err := json.Unmarshal([]byte(c.DecisionJSON), &dec); err != nil {
-			return 0, fmt.Errorf("case %d: stored routing decision: %w", c.ID, err)
+		res, dec, err := renderingRecord(c)
+		if err != nil {
+			return 0, err
 		}
 		dec.Teams, dec.To, dec.Cc, dec.Rule, dec.Actions = []string{team}, to, nil, "reassigned", nil
 		dec.Explain = fmt.Sprintf("reassigned from %s to %s by %s", orDefault(old, "nobody"), team, orDefault(actor, "the operator"))
-		data := e.caseData(c, &res, &dec, now)
+		data := e.caseData(c, res, &dec, now)
 		m := outMail{event: vocab.EventRouted, role: vocab.RoleTeam, dedup: fmt.Sprintf("case:%d:reassigned:%d", c.ID, c.Reassignments), to: to, data: data}
 		if err := e.enqueue(tx, c, m, now); err != nil {
 			return 0, err
