@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -33,7 +34,7 @@ func (c *Config) loadHolidays() []error {
 	if c.HolidaysFile == "" {
 		return nil
 	}
-	data, err := os.ReadFile(c.HolidaysFile)
+	data, err := readCalendar(c.HolidaysFile)
 	if err != nil {
 		return []error{c.Problem("holidays_file", "read holidays file: %v", err)}
 	}
@@ -43,6 +44,28 @@ func (c *Config) loadHolidays() []error {
 	}
 	c.fileHolidays = dates
 	return nil
+}
+
+// maxCalendarSize bounds holidays_file: a calendar of holidays is small.
+const maxCalendarSize = 1 << 20
+
+// readCalendar reads a regular file of at most maxCalendarSize bytes.
+func readCalendar(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxCalendarSize+1))
+	if err == nil && len(data) > maxCalendarSize {
+		err = fmt.Errorf("%s is larger than %d bytes", path, maxCalendarSize)
+	}
+	return data, err
 }
 
 // ParseICalendarDates reads the all-day events of an iCalendar file (RFC

@@ -66,6 +66,11 @@ func TestHolidaysLoad(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `invalid date "26.11.2026"`) {
 		t.Errorf("bad holidays: %v", err)
 	}
+	bad = string(base) + "\nholidays_file: /dev/zero\n"
+	_, err = Parse([]byte(bad), filepath.Join(dir, "c.yaml"), Options{Env: env(map[string]string{"ESC_IMAP_PASSWORD": "x"})})
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("device as holidays file: %v", err)
+	}
 	bad = string(base) + "\nholidays_file: missing.ics\n"
 	_, err = Parse([]byte(bad), filepath.Join(dir, "c.yaml"), Options{Env: env(map[string]string{"ESC_IMAP_PASSWORD": "x"})})
 	if err == nil || !strings.Contains(err.Error(), "holidays_file: read holidays file") || !strings.Contains(err.Error(), "c.yaml:") {
