@@ -68,6 +68,8 @@ func TestBadConfigs(t *testing.T) {
 		{"hours-bad-clock.yaml", 17, `teams[0].hours.start: invalid time of day "9am" (use HH:MM)`},
 		{"hours-without-after-hours.yaml", 15, `teams[0].hours: team "support" has hours but no after_hours team`},
 		{"after-hours-without-hours.yaml", 15, `teams[0].after_hours: after_hours needs hours`},
+		{"holidays-bad-date.yaml", 20, `teams[0].hours.holidays[1]: invalid date "11/27/2026" (use YYYY-MM-DD)`},
+		{"holidays-file-recurring.yaml", 12, `holidays_file: testdata/bad/recurring.ics: line 6: event "Every Monday" repeats (RRULE): list each date as its own event`},
 		{"after-hours-cycle.yaml", 16, `teams[0].after_hours: after_hours cycle support > night > support: when all of them are outside their hours nobody is reached`},
 
 		// Unreachable rules.

@@ -60,7 +60,15 @@ type Config struct {
 	// Confidentiality tunes the check that keeps confidential cases from
 	// the customer.
 	Confidentiality Confidentiality `yaml:"confidentiality"`
+	// Holidays are the company's closed days (YYYY-MM-DD): every team's
+	// hours and the status-check hours are closed all day on them.
+	Holidays []Date `yaml:"holidays,omitempty"`
+	// HolidaysFile is an iCalendar file (.ics) whose all-day events are
+	// more company holidays; relative to the config file.
+	HolidaysFile string `yaml:"holidays_file,omitempty"`
 
+	// fileHolidays are the dates read from HolidaysFile at load.
+	fileHolidays []Date
 	// Path is the file the config was loaded from ("" when built in code).
 	Path string `yaml:"-"`
 	// pos maps a key path such as "mailboxes[0].password_file" to its line.
@@ -219,6 +227,9 @@ type Hours struct {
 	Start    Clock    `yaml:"start"` // "09:00"
 	End      Clock    `yaml:"end"`   // "18:00"
 	Timezone Zone     `yaml:"timezone"`
+	// Holidays are closed days (YYYY-MM-DD) of these hours only, on top
+	// of the company's (Config.Holidays, Config.HolidaysFile).
+	Holidays []Date `yaml:"holidays,omitempty"`
 }
 
 // Rotation is a weekly on-call schedule: people take turns in order, each

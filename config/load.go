@@ -66,6 +66,7 @@ func Parse(data []byte, path string, opts Options) (*Config, error) {
 		}
 		problems = append(problems, cfg.resolveSecrets(env)...)
 	}
+	problems = append(problems, cfg.loadHolidays()...)
 	problems = append(problems, cfg.validate()...)
 	for _, check := range opts.Checks {
 		problems = append(problems, flatten(check(cfg))...)
@@ -199,6 +200,7 @@ func (c *Config) resolvePaths() {
 	}
 	abs(&c.SMTP.TLSCAFile)
 	abs(&c.Templates.Dir)
+	abs(&c.HolidaysFile)
 }
 
 func (c *Config) dir() string {

@@ -186,7 +186,8 @@ func (w *Weekdays) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML writes the list as it was written.
 func (w Weekdays) MarshalYAML() (any, error) { return w.written, nil }
 
-// DateLayout is how a rotation writes its start date.
+// DateLayout is how a rotation writes its start date, and how holidays
+// are written.
 const DateLayout = "2006-01-02"
 
 // Date is a calendar date, "2026-01-05", without a time zone.
@@ -196,7 +197,7 @@ type Date struct{ t time.Time } // midnight UTC; zero when unset
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, strings.TrimSpace(s))
 	if err != nil {
-		return Date{}, fmt.Errorf("invalid start date %q (use YYYY-MM-DD)", s)
+		return Date{}, fmt.Errorf("invalid date %q (use YYYY-MM-DD)", s)
 	}
 	return Date{t}, nil
 }

@@ -83,7 +83,7 @@ func TestScheduleValuesRejected(t *testing.T) {
 		{day, "mondays", `invalid weekday "mondays" (use mon, tue, ... or monday, ...)`},
 		{days, "", "days is empty: list weekdays such as [mon-fri]"},
 		{days, "mon-fry", `invalid weekday "fry" (use mon, tue, ... or monday, ...)`},
-		{date, "05.01.2026", `invalid start date "05.01.2026" (use YYYY-MM-DD)`},
+		{date, "05.01.2026", `invalid date "05.01.2026" (use YYYY-MM-DD)`},
 		{local, "28/12/2026 9am", `invalid local time "28/12/2026 9am" (use YYYY-MM-DD HH:MM)`},
 	} {
 		if err := tt.parse(tt.in); err == nil || err.Error() != tt.want {

@@ -186,6 +186,12 @@ func (e *Engine) dispatch(tx *store.Tx, msg *store.StoredMessage, res *mailparse
 			// for the missing pieces.
 			return e.openDespiteErrors(tx, msg, res, now)
 		}
+		if replyAll, err := e.isReplyAll(tx, msg, res); err != nil || replyAll {
+			if err != nil {
+				return handled{}, err
+			}
+			return e.ignore(tx, msg, res, reasonReplyAll, now)
+		}
 		return e.reject(tx, msg, res, now)
 	default:
 		return e.ignore(tx, msg, res, res.Reason, now)
@@ -229,6 +235,28 @@ func (e *Engine) ignore(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 	err := tx.AddEvent(store.Event{At: now, Type: vocab.EventIgnored, Actor: res.From, Message: msg.ID,
 		Detail: fmt.Sprintf("%s: %s", reason, oneLine(res.Subject))})
 	return handled{disposition: mailparse.DispositionIgnored, reason: reason, outcome: store.OutcomeRejected}, err
+}
+
+// reasonReplyAll is why a reply-all without a valid template is kept for
+// review instead of rejected.
+const reasonReplyAll = "reply-all"
+
+// isReplyAll reports whether a mail that would be rejected is a reply in a
+// thread the gateway knows: a reply subject (Re:, AW:, ...) and
+// In-Reply-To or References naming a mail the gateway stored or sent.
+// People answering all on an escalation thread are talking, not
+// escalating: it is never answered with a rejection (a case it matches
+// has already taken it as a comment). A direct answer to a rejection is
+// the agent's corrected escalation, and is told again what is wrong.
+func (e *Engine) isReplyAll(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result) (bool, error) {
+	if !mailparse.IsReplySubject(res.Subject) {
+		return false, nil
+	}
+	correction, err := tx.SentEventAnswered(res.InReplyTo, vocab.EventRejection)
+	if err != nil || correction {
+		return false, err
+	}
+	return tx.SeenMessageIDs(append(append([]string{}, res.InReplyTo...), res.References...), msg.ID)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

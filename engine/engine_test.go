@@ -379,3 +379,78 @@ func stampAuth(raw string) string {
 	}
 	return mailtest.AuthResults(from) + "\n" + raw
 }
+
+// A reply-all on an escalation thread is conversation: without a valid
+// template it is never answered with a rejection. On a case it is a
+// comment; otherwise it is kept for review (ignored, reply-all). A direct
+// answer to a rejection is still told what is wrong.
+func TestReplyAllIsNeverRejected(t *testing.T) {
+	h := newHarness(t)
+	bad := strings.Replace(escalation("TCK-30", "High", ""), "Customer: jane.doe@example.com\n", "", 1)
+	bad = strings.Replace(bad, "To: escalations@craudiovizai.com\n", "To: escalations@craudiovizai.com\nCc: bob.colleague@craudiovizai.com\n", 1)
+	h.deliver("escalations", bad)
+	if n := len(h.mail()); n != 1 {
+		t.Fatalf("%d mails after the bad escalation, want its rejection", n)
+	}
+	replyAll := func(id, subject, inReplyTo, body string) string {
+		return fmt.Sprintf(`From: Bob Colleague <bob.colleague@craudiovizai.com>
+To: alice.agent@craudiovizai.com
+Cc: escalations@craudiovizai.com
+Subject: %s
+Message-ID: <%s@agent.craudiovizai.com>
+In-Reply-To: <%s>
+References: <%s>
+Content-Type: text/plain; charset=utf-8
+
+%s
+
+On Fri, Alice Agent wrote:
+> ESCALATION: [TCK-30]
+> Issue: Export broken
+> Attempted: cleared cache
+> Impact: 40 users
+> Urgency: High
+`, subject, id, inReplyTo, inReplyTo, body)
+	}
+	for _, subject := range []string{"Re: ESCALATION: [TCK-30]", "RE: Export for Jane", "AW: ESCALATION: [TCK-30]"} {
+		m, outcome := h.deliver("escalations", replyAll("bob-"+strings.Fields(subject)[0], subject, "tck-30.orig@agent.craudiovizai.com", "Thanks Alice, I saw this too."))
+		want := "reply-all"
+		if !strings.Contains(subject, "ESCALATION") {
+			want = "not-escalation" // no template even in the quote
+		}
+		if m.Disposition != "ignored" || m.Reason != want || outcome != store.OutcomeRejected {
+			t.Errorf("%q: %s/%s (%s), want ignored/%s", subject, m.Disposition, m.Reason, outcome, want)
+		}
+	}
+	if n := len(h.mail()); n != 1 {
+		t.Fatalf("%d mails after the replies-all, want only the first rejection", n)
+	}
+	events, err := h.st.EventsOfTypes(context.Background(), []vocab.Event{vocab.EventIgnored}, time.Time{})
+	if err != nil || len(events) != 3 || !strings.HasPrefix(events[0].Detail, "reply-all: ") || !strings.HasPrefix(events[2].Detail, "reply-all: ") {
+		t.Fatalf("review events = %+v, %v", events, err)
+	}
+
+	// A thread the gateway never saw: an ordinary bad escalation.
+	m, _ := h.deliver("escalations", replyAll("bob-unknown", "Re: ESCALATION: [TCK-30]", "unknown@elsewhere.example", "ESCALATION: [TCK-30]\nIssue: still broken\nUrgency: High"))
+	if m.Disposition != "rejected" {
+		t.Errorf("reply in an unknown thread: %s/%s, want rejected", m.Disposition, m.Reason)
+	}
+
+	// The agent answers the rejection, still without a customer: told again.
+	rej := h.mail()[0]
+	m, _ = h.deliver("escalations", strings.Replace(replyAll("alice-fix", "Re: "+rej.Subject, rej.MessageID, "ESCALATION: [TCK-30]\nIssue: Export broken\nAttempted: cleared cache\nImpact: 40 users\nUrgency: High"),
+		"From: Bob Colleague <bob.colleague@craudiovizai.com>", "From: Alice Agent <alice.agent@craudiovizai.com>", 1))
+	if m.Disposition != "rejected" {
+		t.Errorf("answer to the rejection: %s/%s, want rejected", m.Disposition, m.Reason)
+	}
+
+	// On a case, a reply-all is a comment.
+	open, _ := h.deliver("escalations", escalation("TCK-31", "High", ""))
+	if open.CaseID == 0 {
+		t.Fatalf("TCK-31 opened no case: %+v", open)
+	}
+	m, _ = h.deliver("escalations", strings.ReplaceAll(replyAll("bob-31", "Re: ESCALATION: [TCK-31]", "tck-31.orig@agent.craudiovizai.com", "Thanks Alice, I saw this too."), "TCK-30", "TCK-31"))
+	if m.Disposition != "reply" || m.CaseID != open.CaseID {
+		t.Errorf("reply-all on a case: %s/%s case %d, want a reply on case %d", m.Disposition, m.Reason, m.CaseID, open.CaseID)
+	}
+}

@@ -225,3 +225,29 @@ func TestLowCasesGoToTheDailyDigest(t *testing.T) {
 	}
 	_ = m
 }
+
+// Holidays are handled like nights: a BUG at 11:00 on Thanksgiving goes to
+// the on-call engineer, and engineering is handed the case when it opens
+// the next working day (Friday 09:00), not during the holiday.
+func TestHolidayCaseGoesToOnCallUntilTheNextWorkingDay(t *testing.T) {
+	h := newHarness(t)
+	thanksgiving := time.Date(2026, 11, 26, 16, 0, 0, 0, time.UTC) // Thu 11:00 New York
+	h.restart(thanksgiving)
+	m, _ := h.deliver("escalations", bug("TCK-84", "Medium"))
+	c := h.caseOf(m)
+	routed := h.events(vocab.EventRouted)
+	if c.Team != "oncall" || len(routed) != 1 || !slices.Equal(routed[0].RcptTo, []string{"alex.rivera@craudiovizai.com"}) {
+		t.Fatalf("Thanksgiving case: team %q, routed %+v", c.Team, routed)
+	}
+	friday := time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC) // Fri 09:00 New York
+	h.fireUntil(friday.Add(time.Minute))
+	var at []time.Time
+	for _, ho := range h.events(vocab.EventHandover) {
+		if slices.Equal(ho.RcptTo, []string{"engineering@craudiovizai.com"}) {
+			at = append(at, ho.CreatedAt)
+		}
+	}
+	if len(at) != 1 || !at[0].Equal(friday) {
+		t.Fatalf("handovers to engineering at %v, want one at Friday 09:00", at)
+	}
+}

@@ -175,11 +175,11 @@ func (in *interpretation) customer(sc *scan) {
 		in.fail("customer", raw, ph)
 		return
 	}
-	addr, name := parseCustomer(raw)
+	addr, name, bad := parseCustomer(raw)
 	switch {
 	case addr != "":
 		in.res.Customer = cleanLine(addr)
-	case in.kind == vocab.KindManagement && name != "":
+	case in.kind == vocab.KindManagement && name != "" && !bad:
 		in.res.Customer = cleanLine(name)
 	default:
 		in.fail("customer", raw, false)

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -128,5 +129,25 @@ func TestParseEmptyInput(t *testing.T) {
 	r := Parse(nil, Options{})
 	if r == nil || r.Disposition != DispositionIgnored {
 		t.Fatalf("empty input: %+v", r)
+	}
+}
+
+// A customer address must be a mailbox at a valid host name; anything else
+// written as an address is the Customer field's error, named in the
+// rejection (never read as a name, not even by the management template).
+func TestCustomerAddressMustHaveAValidHost(t *testing.T) {
+	high := strings.Replace(genericBody, "Critical", "High", 1)
+	for _, bad := range []string{"alice@exa%mple.com", "alice@example.com%0A", "alice@localhost", "alice@exam_ple.com", "Alice <alice@-example.com>"} {
+		r := Parse(buildMail(hdr("ESCALATION: [TCK-1234]", "Content-Type: text/plain; charset=utf-8"),
+			strings.Replace(high, "alice@example.com", bad, 1)), corpusOptions())
+		if r.Disposition != DispositionRejected || r.Reason != ReasonInvalidFields || len(r.Errors) != 1 || r.Errors[0].Field != "customer" ||
+			!strings.Contains(r.Errors[0].Message, "valid host name") {
+			t.Errorf("%q: %s/%s %+v", bad, r.Disposition, r.Reason, r.Errors)
+		}
+	}
+	mgmt := "Ticket: TCK-1234\nCustomer: jane@exa%mple.com\nIssue Type: Legal\n\nSummary:\nThreatens to sue\n"
+	r := Parse(buildMail(hdr("ESCALATION - Legal", "Content-Type: text/plain; charset=utf-8"), mgmt), corpusOptions())
+	if r.Kind != "management" || r.Customer != "" || len(r.Errors) != 0 || !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "valid host name") }) {
+		t.Errorf("management: customer %q read from a bad address (%s/%s %+v)", r.Customer, r.Disposition, r.Reason, r.Errors)
 	}
 }

@@ -57,3 +57,7 @@ func replyCommand(newest string, warn func(string)) *Command {
 	}
 	return c
 }
+
+// IsReplySubject reports whether a subject carries a reply prefix (Re:,
+// AW:, SV:, Antw:, ...), as the parser reads it.
+func IsReplySubject(subject string) bool { return parseSubject(subject).reply }

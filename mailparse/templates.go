@@ -126,6 +126,8 @@ func fieldError(kind vocab.Kind, key, got string, placeholder bool) FieldError {
 		return FieldError{Field: key, Message: fmt.Sprintf("%s is missing: expected %s", sp.label, expect)}
 	case key == "ticket":
 		return FieldError{Field: key, Message: fmt.Sprintf(`Ticket must be a ticket ID such as TCK-1234 (letters, digits, ".", "_" or "-", with at least one digit, at most 64 characters); got %s`, quoteValue(got))}
+	case key == "customer" && strings.Contains(got, "@"):
+		return FieldError{Field: key, Message: fmt.Sprintf("%s must be %s, a mailbox at a valid host name (letters, digits, hyphens and dots); got %s", sp.label, sp.expect, quoteValue(got))}
 	default:
 		return FieldError{Field: key, Message: fmt.Sprintf("%s must be %s; got %s", sp.label, sp.expect, quoteValue(got))}
 	}

@@ -1,11 +1,15 @@
 package mailparse
 
 import (
-	"escalationd/vocab"
 	"net/mail"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
+
+	"escalationd/vocab"
+
+	"golang.org/x/net/idna"
 )
 
 // unwrap strips markdown emphasis, backticks and surrounding spaces.
@@ -172,36 +176,86 @@ func parseIssueType(raw string) (vocab.IssueType, bool) {
 // parseCustomer finds the customer's address in a value: "a@b.example",
 // "Alice <a@b.example>", "[a@b.example]", "a@b.example<mailto:a@b.example>".
 // The address is lowercased. When there is no address, name is the cleaned
-// value (the management template allows a name).
-func parseCustomer(raw string) (addr, name string) {
+// value (the management template allows a name); bad says the value holds
+// something written as an address that is not a valid one (a host name
+// with "%", an encoded control character, no dot): it is never a name.
+func parseCustomer(raw string) (addr, name string, bad bool) {
 	s := unwrap(raw)
 	if a, err := mail.ParseAddress(s); err == nil && validAddress(a.Address) {
-		return strings.ToLower(a.Address), ""
+		return strings.ToLower(a.Address), "", false
 	}
 	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || strings.ContainsRune(`<>[]()"',;`, r)
 	}) {
 		w = strings.TrimPrefix(strings.TrimPrefix(w, "mailto:"), "MAILTO:")
 		w = strings.TrimRight(w, ".:!?")
-		if validAddress(w) {
-			return strings.ToLower(w), ""
+		if validAddress(w) && !bad {
+			return strings.ToLower(w), "", false
+		}
+		if strings.Contains(w, "@") {
+			bad = true // the first address written decides
 		}
 	}
-	return "", cleanLine(strings.Trim(s, "[]"))
+	return "", cleanLine(strings.Trim(s, "[]")), bad || hasControl(s)
 }
 
-// validAddress accepts a bare addr-spec whose domain has a dot.
+// validAddress accepts a bare addr-spec whose domain is a valid host name.
 func validAddress(s string) bool {
 	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n<>") {
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n<>%") || hasControl(s) {
 		return false
 	}
-	dom := s[at+1:]
-	if !strings.Contains(dom, ".") || strings.HasPrefix(dom, ".") || strings.HasSuffix(dom, ".") {
+	if !validHost(s[at+1:]) {
 		return false
 	}
 	a, err := mail.ParseAddress("<" + s + ">")
 	return err == nil && a.Address == s
+}
+
+// validHost accepts a host name: labels of letters, digits and hyphens
+// (no leading or trailing hyphen, 1 to 63 characters) separated by dots,
+// at least two of them, the last not all digits; a name in another
+// script must convert to one (IDNA), and an xn-- label must decode.
+func validHost(h string) bool {
+	if h == "" || strings.ContainsAny(h, "%\\") || hasControl(h) || !utf8.ValidString(h) {
+		return false
+	}
+	ascii, err := idna.Lookup.ToASCII(h)
+	if err != nil || len(ascii) > 253 {
+		return false
+	}
+	labels := strings.Split(ascii, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return strings.Trim(labels[len(labels)-1], "0123456789") != ""
+}
+
+// hasControl reports a control character, or one written as a %XX
+// escape (%0A, %00) that would decode to one.
+func hasControl(s string) bool {
+	for i, r := range s {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return true
+		}
+		if r == '%' && i+2 < len(s) {
+			if b, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil && (b < 0x20 || b == 0x7f) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // parseSteps splits "Steps to Reproduce" into steps: numbered ("1.", "1)",

@@ -86,22 +86,41 @@ func TestParseIssueType(t *testing.T) {
 }
 
 func TestParseCustomer(t *testing.T) {
-	tests := []struct{ in, addr, name string }{
-		{"alice@example.com", "alice@example.com", ""},
-		{"Alice.Smith@Example.COM", "alice.smith@example.com", ""},
-		{"Alice Smith <alice@example.com>", "alice@example.com", ""},
-		{"[alice@example.com]", "alice@example.com", ""},
-		{"alice@example.com<mailto:alice@example.com>", "alice@example.com", ""},
-		{"john.doe@example.com.", "john.doe@example.com", ""},
-		{"mailto:alice@example.com", "alice@example.com", ""},
-		{"Acme Corp (Jane Roe)", "", "Acme Corp (Jane Roe)"},
-		{"alice@localhost", "", "alice@localhost"},
-		{"alice at example dot com", "", "alice at example dot com"},
+	tests := []struct {
+		in, addr, name string
+		bad            bool
+	}{
+		{"alice@example.com", "alice@example.com", "", false},
+		{"Alice.Smith@Example.COM", "alice.smith@example.com", "", false},
+		{"Alice Smith <alice@example.com>", "alice@example.com", "", false},
+		{"[alice@example.com]", "alice@example.com", "", false},
+		{"alice@example.com<mailto:alice@example.com>", "alice@example.com", "", false},
+		{"john.doe@example.com.", "john.doe@example.com", "", false},
+		{"mailto:alice@example.com", "alice@example.com", "", false},
+		{"jane@mail-1.example.co.uk", "jane@mail-1.example.co.uk", "", false},
+		{"jane@bücher.example", "jane@bücher.example", "", false},
+		{"jane@xn--bcher-kva.example", "jane@xn--bcher-kva.example", "", false},
+		{"Acme Corp (Jane Roe)", "", "Acme Corp (Jane Roe)", false},
+		{"alice at example dot com", "", "alice at example dot com", false},
+		// Written as an address, but not a valid one: the field's error.
+		{"alice@localhost", "", "alice@localhost", true},
+		{"jane@exa%mple.com", "", "jane@exa%mple.com", true},
+		{"jane%example.com@relay.example", "", "jane%example.com@relay.example", true},
+		{"jane@example.com%0a", "", "jane@example.com%0a", true},
+		{"jane@example.com%0D%0ABcc: x@evil.example", "", "jane@example.com%0D%0ABcc: x@evil.example", true},
+		{"jane@-example.com", "", "jane@-example.com", true},
+		{"jane@example-.com", "", "jane@example-.com", true},
+		{"jane@exam_ple.com", "", "jane@exam_ple.com", true},
+		{"jane@example..com", "", "jane@example..com", true},
+		{"jane@1.2.3.4", "", "jane@1.2.3.4", true},
+		{"jane@[192.0.2.1]", "", "jane@[192.0.2.1]", true},
+		{"jane@xn--zz.example", "", "jane@xn--zz.example", true},
+		{"jane@exa\u0007mple.com", "", "jane@exa\u0007mple.com", true},
 	}
 	for _, tt := range tests {
-		addr, name := parseCustomer(tt.in)
-		if addr != tt.addr || name != tt.name {
-			t.Errorf("parseCustomer(%q) = %q, %q; want %q, %q", tt.in, addr, name, tt.addr, tt.name)
+		addr, name, bad := parseCustomer(tt.in)
+		if addr != tt.addr || (!tt.bad && name != tt.name) || bad != tt.bad {
+			t.Errorf("parseCustomer(%q) = %q, %q, %v; want %q, %q, %v", tt.in, addr, name, bad, tt.addr, tt.name, tt.bad)
 		}
 	}
 }

@@ -113,7 +113,7 @@ func Compile(cfg *config.Config) (*Router, error) {
 			}
 		}
 		if tc.Hours != nil {
-			h, err := sla.NewHours(*tc.Hours)
+			h, err := sla.NewHours(*tc.Hours, cfg.CompanyHolidays()...)
 			if err != nil {
 				c.errs = append(c.errs, cfg.Problems(p+".hours", err)...)
 			}

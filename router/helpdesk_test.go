@@ -59,14 +59,15 @@ func TestHelpdeskReference(t *testing.T) {
 	r := loadExample(t)
 	ny, _ := time.LoadLocation("America/New_York")
 	var (
-		tueMorning = time.Date(2026, 11, 24, 10, 0, 0, 0, ny) // in engineering hours; Alex's week
-		tueEvening = time.Date(2026, 11, 24, 19, 30, 0, 0, ny)
-		sunNight   = time.Date(2026, 11, 29, 3, 0, 0, 0, ny)
-		monOpening = time.Date(2026, 11, 30, 9, 0, 0, 0, ny)  // Blake's week starts, engineering opens
-		christmas  = time.Date(2026, 12, 26, 14, 0, 0, 0, ny) // Saturday, holiday override: Blake for Alex
-		summer     = time.Date(2026, 7, 15, 17, 59, 0, 0, ny) // EDT, one minute before closing
-		summerLate = time.Date(2026, 7, 15, 18, 0, 0, 0, ny)  // EDT, closed
-		agent      = "agent@craudiovizai.com"
+		tueMorning   = time.Date(2026, 11, 24, 10, 0, 0, 0, ny) // in engineering hours; Alex's week
+		tueEvening   = time.Date(2026, 11, 24, 19, 30, 0, 0, ny)
+		sunNight     = time.Date(2026, 11, 29, 3, 0, 0, 0, ny)
+		monOpening   = time.Date(2026, 11, 30, 9, 0, 0, 0, ny)  // Blake's week starts, engineering opens
+		christmas    = time.Date(2026, 12, 26, 14, 0, 0, 0, ny) // Saturday, holiday override: Blake for Alex
+		thanksgiving = time.Date(2026, 11, 26, 11, 0, 0, 0, ny) // a company holiday
+		summer       = time.Date(2026, 7, 15, 17, 59, 0, 0, ny) // EDT, one minute before closing
+		summerLate   = time.Date(2026, 7, 15, 18, 0, 0, 0, ny)  // EDT, closed
+		agent        = "agent@craudiovizai.com"
 	)
 	type want struct {
 		to, cc, incident []string
@@ -115,6 +116,11 @@ func TestHelpdeskReference(t *testing.T) {
 		{"bug on Sunday night: on-call", Input{Kind: "engineering", Urgency: "high", Mailbox: "escalations", Subject: "BUG - Build fails"}, sunNight,
 			want{to: []string{alex}, rule: "engineering",
 				why: "engineering is outside its hours (Mon-Fri 09:00-18:00 America/New_York) at Sun 03:00 EST: routed to oncall; on call in engineering-oncall until 2026-11-30T09:00:00-05:00"}},
+		{"bug on Thanksgiving at 11:00: on-call", Input{Kind: "engineering", Urgency: "high", Mailbox: "escalations", Subject: "BUG - Export fails"}, thanksgiving,
+			want{to: []string{alex}, rule: "engineering",
+				why: "engineering is outside its hours (Mon-Fri 09:00-18:00 America/New_York) at Thu 11:00 EST (a holiday): routed to oncall; on call in engineering-oncall until 2026-11-30T09:00:00-05:00"}},
+		{"bug the day after Thanksgiving: engineering", Input{Kind: "engineering", Urgency: "high", Mailbox: "escalations", Subject: "BUG - Export fails"}, thanksgiving.AddDate(0, 0, 1),
+			want{to: []string{engineering}, rule: "engineering"}},
 		{"bug at Monday opening: engineering", Input{Kind: "engineering", Urgency: "high", Mailbox: "escalations", Subject: "BUG - Build fails"}, monOpening,
 			want{to: []string{engineering}, rule: "engineering"}},
 		{"bug in summer before closing (EDT)", Input{Kind: "engineering", Urgency: "low", Mailbox: "escalations", Subject: "BUG - Typo"}, summer,

@@ -24,6 +24,9 @@ func (r *Router) resolve(name string, now time.Time, field string) []Recipient {
 	t := r.teams[name]
 	for t.hours != nil {
 		local := now.In(t.hours.Location()).Format("Mon 15:04 MST")
+		if t.hours.Holiday(now) {
+			local += " (a holiday)"
+		}
 		if t.hours.In(now) {
 			why = join(why, fmt.Sprintf("%s is in its hours (%s) at %s", t.name, t.hours, local))
 			break

@@ -9,18 +9,31 @@ import (
 	"escalationd/config"
 )
 
-// Hours are weekly working hours, compiled once from config.
+// Hours are weekly working hours, compiled once from config, closed on
+// their holidays.
 type Hours struct {
 	days       [7]bool // by time.Weekday
 	start, end int     // seconds after local midnight; end is exclusive
 	loc        *time.Location
+	closed     map[day]bool // holidays, by local calendar date
 }
 
+// day is a calendar date in the hours' zone.
+type day struct {
+	y int
+	m time.Month
+	d int
+}
+
+func dayOf(t time.Time) day { y, m, d := t.Date(); return day{y, m, d} }
+
 // NewHours compiles h; it is the one place the rules of working hours
-// live. Its error is a joined list of config.FieldError, with paths relative
+// live. The hours are closed all day on h.Holidays and on company, the
+// company's holidays (config.Config.CompanyHolidays), each read as a
+// local date in the hours' zone. Its error is a joined list of config.FieldError, with paths relative
 // to the hours ("timezone", "" for the whole), so the caller can report them
 // at their line with Config.Problems.
-func NewHours(h config.Hours) (*Hours, error) {
+func NewHours(h config.Hours, company ...config.Date) (*Hours, error) {
 	var errs []error
 	if h.Timezone.IsZero() {
 		errs = append(errs, config.FieldErrorf("timezone", "missing timezone: use an IANA name such as America/New_York"))
@@ -41,7 +54,11 @@ func NewHours(h config.Hours) (*Hours, error) {
 	if end <= start {
 		return nil, config.FieldErrorf("", "end %s must be after start %s", h.End, h.Start)
 	}
-	hs := &Hours{start: start * 60, end: end * 60, loc: h.Timezone.Location()}
+	hs := &Hours{start: start * 60, end: end * 60, loc: h.Timezone.Location(), closed: map[day]bool{}}
+	for _, d := range append(append([]config.Date(nil), company...), h.Holidays...) {
+		y, m, dd := d.YMD()
+		hs.closed[day{y, m, dd}] = true
+	}
 	for d := range hs.days {
 		hs.days[d] = h.Days.Has(time.Weekday(d))
 	}
@@ -51,12 +68,16 @@ func NewHours(h config.Hours) (*Hours, error) {
 // In reports whether t falls within the hours, by wall clock in their zone.
 func (h *Hours) In(t time.Time) bool {
 	l := t.In(h.loc)
-	if !h.days[l.Weekday()] {
+	if !h.days[l.Weekday()] || h.closed[dayOf(l)] {
 		return false
 	}
 	s := l.Hour()*3600 + l.Minute()*60 + l.Second()
 	return s >= h.start && s < h.end
 }
+
+// Holiday reports whether t falls on one of the hours' holidays, by the
+// calendar in their zone.
+func (h *Hours) Holiday(t time.Time) bool { return h.closed[dayOf(t.In(h.loc))] }
 
 // Location is the hours' time zone.
 func (h *Hours) Location() *time.Location { return h.loc }

@@ -132,3 +132,93 @@ func TestNewHoursRejects(t *testing.T) {
 		}
 	}
 }
+
+func mustDates(t testing.TB, days ...string) []config.Date {
+	t.Helper()
+	var out []config.Date
+	for _, s := range days {
+		d, err := config.ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// A holiday closes the hours all day, by the calendar in their zone, and
+// NextIn skips it as it skips a weekend, also across a DST change.
+func TestHoursHolidays(t *testing.T) {
+	ny := mustLoc(t, "America/New_York")
+	h := mustHours(t, []string{"mon-fri"}, "09:00", "18:00", "America/New_York")
+	h.Holidays = mustDates(t, "2026-11-27") // the team's own: the Friday after
+	hs, err := NewHours(h, mustDates(t, "2026-11-26", "2026-03-09", "2026-12-31", "2027-01-01")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at   time.Time
+		in   bool
+		next time.Time
+	}{
+		{time.Date(2026, 11, 26, 11, 0, 0, 0, ny), false, time.Date(2026, 11, 30, 9, 0, 0, 0, ny)},   // Thanksgiving, then the team's Friday
+		{time.Date(2026, 11, 25, 17, 59, 0, 0, ny), true, time.Date(2026, 11, 25, 17, 59, 0, 0, ny)}, // the day before
+		{time.Date(2026, 11, 25, 18, 0, 0, 0, ny), false, time.Date(2026, 11, 30, 9, 0, 0, 0, ny)},
+		{time.Date(2026, 3, 6, 20, 0, 0, 0, ny), false, time.Date(2026, 3, 10, 9, 0, 0, 0, ny)},  // Friday night, DST Sunday, Monday holiday
+		{time.Date(2026, 12, 30, 19, 0, 0, 0, ny), false, time.Date(2027, 1, 4, 9, 0, 0, 0, ny)}, // across the new year
+	} {
+		if got := hs.In(tc.at); got != tc.in {
+			t.Errorf("In(%v) = %v, want %v", tc.at, got, tc.in)
+		}
+		if got := hs.NextIn(tc.at); !got.Equal(tc.next) && tc.in == false {
+			t.Errorf("NextIn(%v) = %v, want %v", tc.at, got, tc.next)
+		}
+	}
+	if !hs.Holiday(time.Date(2026, 11, 26, 23, 0, 0, 0, ny)) || hs.Holiday(time.Date(2026, 11, 25, 23, 0, 0, 0, ny)) {
+		t.Error("Holiday is not read on New York's calendar")
+	}
+}
+
+// A rotation of holidays across a year: every second Wednesday of 2026
+// closed. Walking the year hour by hour, In is false exactly on those
+// days and outside 09:00-18:00, and NextIn always lands on an open instant
+// that is the first open hour after t (checked against the walk).
+func TestHoursHolidaysAcrossAYear(t *testing.T) {
+	ny := mustLoc(t, "America/New_York")
+	var days []string
+	closed := map[string]bool{}
+	for d := time.Date(2026, 1, 7, 0, 0, 0, 0, ny); d.Year() == 2026; d = d.AddDate(0, 0, 14) {
+		days = append(days, d.Format(config.DateLayout))
+		closed[d.Format(config.DateLayout)] = true
+	}
+	hs, err := NewHours(mustHours(t, []string{"mon-fri"}, "09:00", "18:00", "America/New_York"), mustDates(t, days...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open []time.Time
+	for at := time.Date(2026, 1, 1, 0, 0, 0, 0, ny); at.Year() < 2027 || at.In(ny).Month() == time.January && at.In(ny).Day() < 8; at = at.Add(time.Hour) {
+		l := at.In(ny)
+		want := l.Weekday() >= time.Monday && l.Weekday() <= time.Friday && l.Hour() >= 9 && l.Hour() < 18 && !closed[l.Format(config.DateLayout)]
+		if got := hs.In(at); got != want {
+			t.Fatalf("In(%s) = %v, want %v", l.Format("Mon 2006-01-02 15:04 MST"), got, want)
+		}
+		if want {
+			open = append(open, at)
+		}
+	}
+	i := 0
+	for at := time.Date(2026, 1, 1, 0, 30, 0, 0, ny); at.Year() < 2027; at = at.Add(time.Hour) {
+		for open[i].Before(at) {
+			i++
+		}
+		got, want := hs.NextIn(at), open[i]
+		if hs.In(at) {
+			want = at
+		} else if open[i].In(ny).Hour() != 9 {
+			t.Fatalf("first open hour after %s is %s, not an opening", at, open[i])
+		}
+		if !got.Equal(want) {
+			t.Fatalf("NextIn(%s) = %s, want %s", at.In(ny), got.In(ny), want.In(ny))
+		}
+	}
+}

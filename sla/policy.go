@@ -29,7 +29,7 @@ func NewPolicy(cfg *config.Config) (Policy, error) {
 		DirectCustomerUpdates: cfg.SLA.CustomerUpdates == "customer",
 	}
 	if h := cfg.SLA.StatusCheckHours; h != nil {
-		hours, err := NewHours(*h)
+		hours, err := NewHours(*h, cfg.CompanyHolidays()...)
 		if err != nil {
 			return p, errors.Join(cfg.Problems("sla.status_check_hours", err)...)
 		}
@@ -157,15 +157,17 @@ func NextBoundary(anchor time.Time, interval time.Duration, minK int, now time.T
 }
 
 // NextIn returns t when it falls within the hours, else the start of the
-// next working period after t (DST-safe: computed on the local calendar).
+// next working period after t, skipping holidays (DST-safe: computed on
+// the local calendar).
 func (h *Hours) NextIn(t time.Time) time.Time {
 	if h.In(t) {
 		return t
 	}
 	l := t.In(h.loc)
-	for d := 0; d <= 7; d++ {
+	// A week, plus every holiday that could close one of its days.
+	for d := 0; d <= 7+len(h.closed); d++ {
 		day := time.Date(l.Year(), l.Month(), l.Day()+d, 0, 0, 0, 0, h.loc)
-		if !h.days[day.Weekday()] {
+		if !h.days[day.Weekday()] || h.closed[dayOf(day)] {
 			continue
 		}
 		start := time.Date(day.Year(), day.Month(), day.Day(), h.start/3600, h.start/60%60, 0, 0, h.loc)
@@ -173,7 +175,7 @@ func (h *Hours) NextIn(t time.Time) time.Time {
 			return start
 		}
 	}
-	return t // no working day at all: NewHours prevents this
+	return t // no working day at all: NewHours prevents this, holidays cannot close every day
 }
 
 // IsZero reports whether p was never compiled (the zero Policy).

@@ -60,6 +60,28 @@ func TestBreachChain(t *testing.T) {
 	}
 }
 
+// Status checks wait over the company's holidays as over a night: the
+// policy merges them into status_check_hours.
+func TestStatusCheckHoursHolidays(t *testing.T) {
+	h := mustHours(t, []string{"mon-fri"}, "08:00", "20:00", "America/New_York")
+	cfg := &config.Config{Holidays: mustDates(t, "2026-11-26")}
+	cfg.SLA.StatusCheckHours = &h
+	p, err := NewPolicy(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	for in, want := range map[time.Time]time.Time{
+		time.Date(2026, 11, 25, 21, 0, 0, 0, ny): time.Date(2026, 11, 27, 8, 0, 0, 0, ny), // Wednesday night → Friday, past Thanksgiving
+		time.Date(2026, 11, 26, 11, 0, 0, 0, ny): time.Date(2026, 11, 27, 8, 0, 0, 0, ny), // on Thanksgiving
+		time.Date(2026, 11, 27, 8, 0, 0, 0, ny):  time.Date(2026, 11, 27, 8, 0, 0, 0, ny),
+	} {
+		if got := p.StatusCheckDue(in); !got.Equal(want) {
+			t.Errorf("StatusCheckDue(%v) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 func TestStatusCheckHoursDefer(t *testing.T) {
 	h, err := NewHours(mustHours(t, []string{"mon-fri"}, "08:00", "20:00", "America/New_York"))
 	if err != nil {

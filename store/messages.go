@@ -378,3 +378,51 @@ func (s *Store) countBy(ctx context.Context, query string, args ...any) (map[str
 	}
 	return out, rows.Err()
 }
+
+// SeenMessageIDs reports whether any of messageIDs (without <>) names a
+// mail the gateway has seen: one it stored (other than the message except)
+// or one it sent. A reply-all in such a thread is conversation, never a
+// new escalation to reject.
+func (tx *Tx) SeenMessageIDs(messageIDs []string, except int64) (bool, error) {
+	ids := nonEmpty(messageIDs)
+	if len(ids) == 0 {
+		return false, nil
+	}
+	ph := placeholders(len(ids))
+	args := append(append(append([]any{}, ids...), except), ids...)
+	return tx.exists(`SELECT 1 FROM messages WHERE message_id IN (`+ph+`) AND id != ?
+		UNION ALL SELECT 1 FROM outbox WHERE message_id IN (`+ph+`) LIMIT 1`, args...)
+}
+
+// SentEventAnswered reports whether any of messageIDs names a mail the
+// gateway sent for event (such as the rejection an agent corrects).
+func (tx *Tx) SentEventAnswered(messageIDs []string, event vocab.Event) (bool, error) {
+	ids := nonEmpty(messageIDs)
+	if len(ids) == 0 {
+		return false, nil
+	}
+	return tx.exists(`SELECT 1 FROM outbox WHERE event = ? AND message_id IN (`+placeholders(len(ids))+`) LIMIT 1`,
+		append([]any{string(event)}, ids...)...)
+}
+
+func (tx *Tx) exists(q string, args ...any) (bool, error) {
+	var one int
+	err := tx.tx.QueryRowContext(tx.ctx, q, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find message ids: %w", err)
+	}
+	return true, nil
+}
+
+func nonEmpty(ids []string) []any {
+	var out []any
+	for _, id := range ids {
+		if id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -24,6 +24,7 @@ func casesCmd(ctx context.Context, env Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON (list, show)")
 	open := fs.Bool("open", false, "only cases not yet resolved (list)")
 	note := fs.String("note", "", "resolution `TEXT` (resolve)")
+	mailN := fs.Int("mail", 0, "print the raw bytes of the case's `N`th mail, 1-based as show lists them (show)")
 	pos, err := ParseArgs(fs, args)
 	if err != nil {
 		return err
@@ -33,14 +34,16 @@ func casesCmd(ctx context.Context, env Env, args []string) error {
 		sub, pos = pos[0], pos[1:]
 	}
 	// Flags that belong to one subcommand only.
-	only := map[string]string{"open": "list", "note": "resolve"}
+	only := map[string]string{"open": "list", "note": "resolve", "mail": "show"}
 	switch sub {
 	case "list", "show", "resolve":
 	default:
 		return &UsageError{Msg: fmt.Sprintf("unknown cases command %q (use list, show, resolve)", sub)}
 	}
 	var wrong error
+	mailSet := false
 	fs.Visit(func(f *flag.Flag) {
+		mailSet = mailSet || f.Name == "mail"
 		if s, ok := only[f.Name]; ok && s != sub && wrong == nil {
 			wrong = &UsageError{Msg: fmt.Sprintf("--%s is a flag of cases %s, not of cases %s", f.Name, s, sub)}
 		}
@@ -54,7 +57,15 @@ func casesCmd(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return CaseShow(ctx, env.Stdout, CaseShowOptions{ConfigPath: *cfgPath, Ticket: ticket, JSON: *asJSON})
+		if mailSet {
+			if *asJSON {
+				return &UsageError{Msg: "cases show --mail prints the mail as it was sent; it takes no --json"}
+			}
+			if *mailN < 1 {
+				return &UsageError{Msg: fmt.Sprintf("--mail %d: mails are numbered from 1, as cases show lists them", *mailN)}
+			}
+		}
+		return CaseShow(ctx, env.Stdout, CaseShowOptions{ConfigPath: *cfgPath, Ticket: ticket, JSON: *asJSON, Mail: *mailN})
 	case "resolve":
 		ticket, err := oneArg("cases resolve", "TICKET", pos)
 		if err != nil {
@@ -144,6 +155,9 @@ type CaseShowOptions struct {
 	ConfigPath string
 	Ticket     string
 	JSON       bool
+	// Mail, when not 0, prints only the raw bytes of the case's Mail-th
+	// outbox mail (1-based, in the order show lists them).
+	Mail int
 }
 
 // CaseShow prints one case with its events, mail and timers.
@@ -167,6 +181,13 @@ func CaseShow(ctx context.Context, w io.Writer, o CaseShowOptions) error {
 	}
 	mails, err := st.MailForCase(ctx, c.ID)
 	if err != nil {
+		return err
+	}
+	if o.Mail != 0 {
+		if o.Mail < 1 || o.Mail > len(mails) {
+			return &UsageError{Msg: fmt.Sprintf("case %s has %d mails; --mail %d is out of range (1-%d)", c.Ticket, len(mails), o.Mail, len(mails))}
+		}
+		_, err := w.Write(mails[o.Mail-1].Raw)
 		return err
 	}
 	timers, err := st.Timers(ctx, c.ID)
@@ -223,8 +244,8 @@ func CaseShow(ctx context.Context, w io.Writer, o CaseShowOptions) error {
 		fmt.Fprintf(w, "  %s  %-20s %s %s\n", e.At.Format(time.RFC3339), e.Type, e.Actor, e.Detail)
 	}
 	fmt.Fprintln(w, "Mail:")
-	for _, m := range mails {
-		fmt.Fprintf(w, "  %s  %-16s %-7s to %s  %q %s\n", m.CreatedAt.Format(time.RFC3339), m.Event, m.State, strings.Join(m.RcptTo, ", "), m.Subject, m.LastError)
+	for i, m := range mails { // numbered for --mail N
+		fmt.Fprintf(w, "  %2d  %s  %-16s %-7s to %s  %q %s\n", i+1, m.CreatedAt.Format(time.RFC3339), m.Event, m.State, strings.Join(m.RcptTo, ", "), m.Subject, m.LastError)
 	}
 	fmt.Fprintln(w, "Timers:")
 	for _, t := range timers {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -149,5 +150,42 @@ func TestReviewListsUnroutedMail(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "stranger@outside.example") || !strings.Contains(out.String(), "sender-not-allowed") {
 		t.Fatalf("review:\n%s", out.String())
+	}
+}
+
+// cases show --mail N prints the Nth mail of the case as stored, 1-based
+// in the order show lists (and numbers) them; out of range is a usage
+// error (exit 2).
+func TestCaseShowMail(t *testing.T) {
+	cfg := casesConfig(t)
+	listing, err := runArgs(t, "", "cases", "show", "TCK-77", "--config", cfg)
+	if err != nil || !strings.Contains(listing, "\n   1  ") || !strings.Contains(listing, "\n   2  ") {
+		t.Fatalf("show does not number its mail (%v):\n%s", err, listing)
+	}
+	for n, event := range map[string]string{"1": "routed", "2": "receipt"} {
+		out, err := runArgs(t, "", "cases", "show", "TCK-77", "--config", cfg, "--mail", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Summarize([]byte(out), simStart)
+		if err != nil || s.Event != event || s.Ticket != "TCK-77" || !strings.Contains(out, "\r\n\r\n") {
+			t.Errorf("--mail %s: %+v, %v:\n%s", n, s, err, out)
+		}
+	}
+	var usage *UsageError
+	for _, args := range [][]string{
+		{"cases", "show", "TCK-77", "--config", cfg, "--mail", "3"},
+		{"cases", "show", "TCK-77", "--config", cfg, "--mail", "0"},
+		{"cases", "show", "TCK-77", "--config", cfg, "--mail", "1", "--json"},
+		{"cases", "list", "--config", cfg, "--mail", "1"},
+	} {
+		out, err := runArgs(t, "", args...)
+		if !errors.As(err, &usage) || out != "" {
+			t.Errorf("%v: %v, printed %q; want a usage error", args, err, out)
+		}
+	}
+	_, err = runArgs(t, "", "cases", "show", "TCK-77", "--config", cfg, "--mail", "3")
+	if err == nil || !strings.Contains(err.Error(), "case TCK-77 has 2 mails; --mail 3 is out of range (1-2)") {
+		t.Errorf("out of range: %v", err)
 	}
 }

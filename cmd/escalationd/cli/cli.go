@@ -31,10 +31,10 @@ Usage:
   escalationd oncall --config FILE [--rotation NAME] [--at RFC3339] [--json]
                                                 print who is on call and until when
   escalationd cases --config FILE [--open] [--json]
-  escalationd cases show --config FILE TICKET [--json]
+  escalationd cases show --config FILE TICKET [--json | --mail N]
   escalationd cases resolve --config FILE TICKET --note TEXT
                                                 inspect and resolve cases without mail
-  escalationd simulate --config FILE --start RFC3339 --for DURATION [--reply OFFSET:FROM:TEXT]... FILE...
+  escalationd simulate --config FILE --start RFC3339 --for DURATION [--reply OFFSET:FROM:TEXT]... [--mail-dir DIR] FILE...
                                                 preview every mail a policy sends, on a virtual clock
   escalationd stats --config FILE [--since RFC3339] [--json]
                                                 escalation metrics: volume, time to acknowledge and resolve, breaches

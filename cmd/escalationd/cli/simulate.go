@@ -30,6 +30,7 @@ func simulateCmd(ctx context.Context, env Env, args []string) error {
 	span := fs.String("for", "", "how long to simulate (`DURATION`, e.g. 36h or 7d)")
 	var replies repeated
 	fs.Var(&replies, "reply", "inject a reply `OFFSET:FROM:TEXT` to the first mail's case, OFFSET after start (repeatable)")
+	mailDir := fs.String("mail-dir", "", "also write every mail (sent, blocked or trimmed) to `DIR` as NNN-TICKET-EVENT.eml")
 	files, err := ParseArgs(fs, args)
 	if err != nil {
 		return err
@@ -45,7 +46,7 @@ func simulateCmd(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	return Simulate(ctx, env.Stdout, SimulateOptions{ConfigPath: *cfgPath, Mailbox: *mailbox, Start: t, For: d,
-		Replies: replies, Files: files})
+		Replies: replies, Files: files, MailDir: *mailDir})
 }
 
 // SimulateOptions are the inputs of `escalationd simulate`.
@@ -56,6 +57,10 @@ type SimulateOptions struct {
 	For        time.Duration
 	Replies    []string // OFFSET:FROM:TEXT
 	Files      []string
+	// MailDir, when set, receives every mail's bytes as
+	// NNN-TICKET-EVENT.eml (created if missing; the NNN-*.eml files of an
+	// earlier run are removed first).
+	MailDir string
 }
 
 // SimulatedMail is one line of `simulate` output.
@@ -71,6 +76,8 @@ type SimulatedMail struct {
 	Dropped []string `json:"dropped,omitempty"`
 	// Blocked: the confidentiality check refused the mail, nobody got it.
 	Blocked bool `json:"blocked,omitempty"`
+	// File is the mail's file in --mail-dir, when given.
+	File string `json:"file,omitempty"`
 }
 
 type simReply struct {
@@ -122,10 +129,14 @@ func Simulate(ctx context.Context, w io.Writer, o SimulateOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := prepareMailDir(o.MailDir); err != nil {
+		return err
+	}
 	sim, err := newSimulation(ctx, c, o.Start, w)
 	if err != nil {
 		return err
 	}
+	sim.rec.dir = o.MailDir
 	defer sim.st.Close()
 	var first int64
 	for i, raw := range raws {
@@ -258,10 +269,12 @@ func (s *simulation) replyTo(ctx context.Context, first int64, mailboxAddr strin
 }
 
 // recordingSender prints one JSON line per mail the worker sent or the
-// confidentiality check refused.
+// confidentiality check refused, and writes the mail to dir when set.
 type recordingSender struct {
 	w   io.Writer
-	err error // the first write error, reported after the run
+	dir string // --mail-dir
+	n   int    // mails written to dir
+	err error  // the first write error, reported after the run
 }
 
 func (r *recordingSender) sent(m *store.Mail, rcpt []string, at time.Time) {
@@ -282,11 +295,72 @@ func (r *recordingSender) print(m *store.Mail, at time.Time, amend func(*Simulat
 	line, err := Summarize(m.Raw, at)
 	if err == nil {
 		amend(&line)
+		if r.dir != "" {
+			r.n++
+			line.File = MailFileName(r.n, line.Ticket, line.Event)
+			err = os.WriteFile(filepath.Join(r.dir, line.File), m.Raw, 0o600)
+		}
+	}
+	if err == nil {
 		err = writeJSONLine(r.w, line)
 	}
 	if err != nil && r.err == nil {
 		r.err = err
 	}
+}
+
+// MailFileName is a --mail-dir file name: "001-TCK-1234-routed.eml", the
+// ticket and event made safe for any file system ("SEC#3" → "SEC-3").
+func MailFileName(n int, ticket, event string) string {
+	return fmt.Sprintf("%03d-%s-%s.eml", n, fileSafe(ticket, "no-ticket"), fileSafe(event, "mail"))
+}
+
+// fileSafe keeps letters, digits, ".", "_" and "-" (other runs become one
+// "-"), never starts with a dot and is at most 64 bytes.
+func fileSafe(s, empty string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range s {
+		ok := r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
+		if !ok {
+			if !dash {
+				b.WriteByte('-')
+			}
+			dash = true
+			continue
+		}
+		b.WriteRune(r)
+		dash = r == '-'
+	}
+	out := strings.Trim(b.String(), ".-")
+	if len(out) > 64 {
+		out = strings.TrimRight(out[:64], ".-")
+	}
+	if out == "" {
+		return empty
+	}
+	return out
+}
+
+// prepareMailDir creates dir and removes the NNN-*.eml files an earlier
+// run left there, so the folder shows one run.
+func prepareMailDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("--mail-dir: %w", err)
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "[0-9][0-9][0-9]*-*.eml"))
+	if err != nil {
+		return err
+	}
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("--mail-dir: %w", err)
+		}
+	}
+	return nil
 }
 
 // Summarize reads the headers of a mail the gateway sent.

@@ -254,3 +254,72 @@ func TestSimulateRejectsBadArguments(t *testing.T) {
 		t.Fatalf("bad --reply: %v", err)
 	}
 }
+
+// --mail-dir writes every mail as NNN-TICKET-EVENT.eml, the bytes the
+// worker sends, named in the JSON line; an earlier run's files go.
+func TestSimulateMailDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mails")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, "042-OLD-1-routed.eml")
+	keep := filepath.Join(dir, "notes.txt")
+	for _, f := range []string{stale, keep} {
+		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mail := generic(t, "TCK-1", "Critical", "Payment processing down")
+	out, err := runArgs(t, "", "simulate", "--config", helpdesk, "--start", simStart.Format(time.RFC3339), "--for", "20m", "--mail-dir", dir, mail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for i, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m SimulatedMail
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		want := MailFileName(i+1, m.Ticket, m.Event)
+		if m.File != want || !strings.HasPrefix(m.File, fmt.Sprintf("%03d-TCK-1-", i+1)) {
+			t.Errorf("line %d: file %q, want %q", i, m.File, want)
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, m.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, err := Summarize(raw, m.At); err != nil || s.Subject != m.Subject || s.Event != m.Event {
+			t.Errorf("%s: %+v, %v; want the line's mail %+v", m.File, s, err, m)
+		}
+		files = append(files, m.File)
+	}
+	if len(files) < 3 || !slices.Contains(files, "001-TCK-1-routed.eml") {
+		t.Fatalf("files %v", files)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(left) != len(files)+1 || slices.Contains(left, stale) || !slices.Contains(left, keep) {
+		t.Errorf("dir holds %v", left)
+	}
+	// Without the flag the JSON lines are as before: no file.
+	if strings.Contains(fmt.Sprint(simulate(t, helpdesk, 20*time.Minute, nil, mail)), ".eml") {
+		t.Error("a file named without --mail-dir")
+	}
+}
+
+func TestMailFileName(t *testing.T) {
+	for _, tc := range []struct {
+		n             int
+		ticket, event string
+		want          string
+	}{
+		{1, "TCK-1234", "routed", "001-TCK-1234-routed.eml"},
+		{12, "SEC#3", "incident", "012-SEC-3-incident.eml"},
+		{3, "", "flood-alert", "003-no-ticket-flood-alert.eml"},
+		{4, "../../etc/passwd", "", "004-etc-passwd-mail.eml"},
+		{1000, "a b/c\\d", "x y", "1000-a-b-c-d-x-y.eml"},
+	} {
+		if got := MailFileName(tc.n, tc.ticket, tc.event); got != tc.want {
+			t.Errorf("MailFileName(%d, %q, %q) = %q, want %q", tc.n, tc.ticket, tc.event, got, tc.want)
+		}
+	}
+}
