@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"escalationd/store"
@@ -57,7 +58,7 @@ func (e *Engine) handover(tx *store.Tx, c *store.Case, t store.Timer, now time.T
 				return 0, err
 			}
 			c.Team, to = day, addrs
-			why = fmt.Sprintf("%s's hours have begun, and nobody on call took the case overnight", day)
+			why = fmt.Sprintf("%s is open again, and nobody took the case while it was closed", human(day))
 			break
 		}
 	}
@@ -72,7 +73,7 @@ func (e *Engine) handover(tx *store.Tx, c *store.Case, t store.Timer, now time.T
 		}
 		if fresh := minus(current, mailed); len(fresh) > 0 {
 			to = current
-			why = fmt.Sprintf("the %s shift changed, and the case was not acknowledged", c.Team)
+			why = fmt.Sprintf("the %s shift changed, and nobody has acknowledged the case", human(c.Team))
 		}
 	}
 	sent := 0
@@ -117,10 +118,13 @@ func (e *Engine) history(tx *store.Tx, c *store.Case) ([]string, error) {
 		if ev.Actor != "" {
 			line += " by " + ev.Actor
 		}
-		if ev.Detail != "" {
+		if ev.Detail != "" && !strings.HasPrefix(ev.Detail, "{") { // JSON details are for the audit, not for people
 			line += ": " + truncate(oneLine(ev.Detail), 160)
 		}
 		out = append(out, line)
 	}
 	return out, nil
 }
+
+// human writes a config name for people: senior_support → senior support.
+func human(name string) string { return strings.ReplaceAll(name, "_", " ") }

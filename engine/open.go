@@ -116,6 +116,12 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 			}
 		}
 	}
+	if e.digested(c) {
+		// A backlog case reaches its team with the next digest: its
+		// response time counts from then, so it never breaches before the
+		// team has seen it.
+		c.RespondBy = e.nextDigest(c, now).Add(e.responseTime(urgency))
+	}
 	if c.Ticket == "" {
 		// Outside security reports carry no ticket: the stored mail names
 		// it, with a "#" no agent's ticket can contain (mailparse accepts

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"escalationd/mailparse"
 	"escalationd/router"
 	"escalationd/sla"
 	"escalationd/store"
@@ -86,6 +87,9 @@ func (e *Engine) receipt(tx *store.Tx, c *store.Case, dec router.Decision, now t
 	}
 	data := e.caseData(c, nil, nil, now)
 	data.Receipt = templates.Receipt{Recipients: e.recipientNames(dec), Notes: dec.Notes}
+	if e.digested(c) {
+		data.Receipt.Backlog = e.nextDigest(c, now)
+	}
 	m := outMail{event: vocab.EventReceipt, role: vocab.RoleAgent, dedup: fmt.Sprintf("case:%d:receipt", c.ID), to: []string{c.Agent}, data: data}
 	return 1, e.enqueue(tx, c, m, now)
 }
@@ -141,20 +145,21 @@ func (e *Engine) onCallNow(now time.Time) []router.Recipient {
 }
 
 // relay passes a comment on: a team member's to the agent, the agent's to
-// the owner (or the owning team before anyone acknowledged). Quoted history
-// was stripped by the parser; the relayed mail stays in the case's thread.
+// the owner (or the owning team before anyone acknowledged), and anyone
+// else's (management asking "who is on this?") to both. Quoted history was
+// stripped by the parser; the relayed mail stays in the case's thread.
 func (e *Engine) relay(r *replyCtx) error {
 	var to []string
 	role := vocab.RoleAgent
-	switch {
-	case r.who == actorAgent:
+	if r.who != actorAgent && e.agentMayHear(r.c) && e.cfg.IsInternal(r.c.Agent) {
+		to = []string{r.c.Agent}
+	}
+	if r.who != actorOwner {
 		owner, err := e.ownerAddresses(r.c, r.now)
 		if err != nil {
 			return err
 		}
-		to, role = owner, vocab.RoleTeam
-	case e.agentMayHear(r.c) && e.cfg.IsInternal(r.c.Agent):
-		to = []string{r.c.Agent}
+		to, role = dedupe(append(to, owner...)), vocab.RoleTeam
 	}
 	to = minus(to, []string{r.addr})
 	if len(to) == 0 {
@@ -165,4 +170,55 @@ func (e *Engine) relay(r *replyCtx) error {
 	m := outMail{event: vocab.EventComment, role: role, to: to, data: data, dedup: fmt.Sprintf("message:%d:comment", r.msg.ID)}
 	r.h.mails++
 	return e.enqueue(r.tx, r.c, m, r.now)
+}
+
+// reroute tells the people who must act that a case came back to them: its
+// owner (or owning team), and whoever its route names now that was not
+// mailed yet (a case raised to Critical pages the on-call engineer and
+// management, with the incident notice). The route is read again from the
+// stored source mail, at the case's current urgency.
+func (e *Engine) reroute(tx *store.Tx, c *store.Case, what string, now time.Time) (int, error) {
+	to, err := e.ownerAddresses(c, now)
+	if err != nil {
+		return 0, err
+	}
+	res := &mailparse.Result{}
+	var dec router.Decision
+	if c.SourceMessage > 0 {
+		msg, err := tx.Message(c.SourceMessage)
+		if err != nil {
+			return 0, err
+		}
+		mb, _ := e.cfg.Mailbox(c.Mailbox)
+		opts := ParseOptions(e.cfg, c.Mailbox)
+		opts.OriginalSize = msg.Size
+		res = mailparse.Parse(msg.Raw, opts)
+		in := RouterInput(res, c.Mailbox, mb.Kind)
+		in.Kind, in.Urgency = c.Kind, c.Urgency
+		dec = e.rt.Route(in, now)
+		mailed, err := tx.CaseRecipients(c.ID, vocab.RoleTeam)
+		if err != nil {
+			return 0, err
+		}
+		to = dedupe(append(to, minus(append(slices.Clone(dec.To), dec.Cc...), mailed)...))
+	}
+	to = slices.DeleteFunc(to, func(a string) bool { return e.onCustomerSide(c, a) })
+	if len(to) == 0 {
+		return 0, nil
+	}
+	dec.To, dec.Cc, dec.Explain = to, nil, what
+	m := outMail{event: vocab.EventRouted, role: vocab.RoleTeam, to: to, data: e.caseData(c, res, &dec, now),
+		dedup: fmt.Sprintf("case:%d:reroute:%d", c.ID, now.UnixNano())}
+	if err := e.enqueue(tx, c, m, now); err != nil {
+		return 0, err
+	}
+	sent := 1
+	if !c.Confidential {
+		n, err := e.incidentNotice(tx, c, res, &dec, now)
+		if err != nil {
+			return sent, err
+		}
+		sent += n
+	}
+	return sent, tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventRouted, Detail: fmt.Sprintf("%s: to %v", what, to)})
 }

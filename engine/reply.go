@@ -223,7 +223,12 @@ func (e *Engine) cmdReopen(r *replyCtx) (string, error) {
 	if err := e.reopen(r.tx, r.c, r.addr, r.msg.ID, r.now); err != nil {
 		return "", err
 	}
-	n, err := e.agentUpdate(r.tx, r.c, templates.Update{What: "reopened", By: e.who(r.addr)}, r.now)
+	n, err := e.reroute(r.tx, r.c, "reopened by "+e.who(r.addr), r.now)
+	r.h.mails += n
+	if err != nil {
+		return "", err
+	}
+	n, err = e.agentUpdate(r.tx, r.c, templates.Update{What: "reopened", By: e.who(r.addr)}, r.now)
 	r.h.mails += n
 	return "", err
 }
@@ -241,6 +246,13 @@ func (e *Engine) cmdUrgency(r *replyCtx) (string, error) {
 	if err := e.changeUrgency(r.tx, r.c, r.addr, u, r.msg.ID, r.now); err != nil {
 		return "", err
 	}
+	if u.Above(old) {
+		n, err := e.reroute(r.tx, r.c, fmt.Sprintf("urgency raised to %s by %s", u.Title(), e.who(r.addr)), r.now)
+		r.h.mails += n
+		if err != nil {
+			return "", err
+		}
+	}
 	n, err := e.agentUpdate(r.tx, r.c, templates.Update{What: "urgency changed to " + u.Title(), By: e.who(r.addr),
 		Detail: fmt.Sprintf("%s -> %s: the team must now respond by %s.", old.Title(), u.Title(), r.c.RespondBy.UTC().Format("2006-01-02 15:04 MST"))}, r.now)
 	r.h.mails += n
@@ -253,6 +265,9 @@ func (e *Engine) cmdReassign(r *replyCtx) (string, error) {
 	}
 	team := firstWord(r.arg)
 	if _, ok := e.cfg.Team(team); !ok {
+		if near := nearestTeam(team, e.rt.Teams()); near != "" {
+			return fmt.Sprintf("there is no team %q; did you mean %s? (teams: %s)", r.arg, near, strings.Join(e.rt.Teams(), ", ")), nil
+		}
 		return fmt.Sprintf("there is no team %q: use one of %s", r.arg, strings.Join(e.rt.Teams(), ", ")), nil
 	}
 	from := r.c.Team
@@ -262,8 +277,8 @@ func (e *Engine) cmdReassign(r *replyCtx) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	n, err = e.agentUpdate(r.tx, r.c, templates.Update{What: "reassigned to " + team, By: e.who(r.addr),
-		Detail: fmt.Sprintf("%s handed the case to %s; they must respond by %s.", from, team, r.c.RespondBy.UTC().Format("2006-01-02 15:04 MST"))}, r.now)
+	n, err = e.agentUpdate(r.tx, r.c, templates.Update{What: "reassigned to " + human(team), By: e.who(r.addr),
+		Detail: fmt.Sprintf("%s handed the case to %s; they must respond by %s.", human(from), human(team), r.c.RespondBy.UTC().Format("2006-01-02 15:04 MST"))}, r.now)
 	r.h.mails += n
 	return "", err
 }
@@ -288,4 +303,20 @@ func (r *replyCtx) allowed() string {
 		return "you may reply with a comment; it is recorded on the case"
 	}
 	return fmt.Sprintf("as %s you may reply with a comment, or %s", r.who, strings.Join(cmds, ", "))
+}
+
+// nearestTeam is the team whose name shares the longest start with name
+// (at least four letters, case-insensitive): "engineers" → engineering.
+func nearestTeam(name string, teams []string) string {
+	best, bestLen := "", 3
+	for _, t := range teams {
+		n := 0
+		for n < len(t) && n < len(name) && strings.EqualFold(t[n:n+1], name[n:n+1]) {
+			n++
+		}
+		if n > bestLen {
+			best, bestLen = t, n
+		}
+	}
+	return best
 }

@@ -38,8 +38,8 @@ func (e *Engine) startClock(tx *store.Tx, c *store.Case, now time.Time) (bool, e
 			return false, err
 		}
 	}
-	if iv := p.CustomerUpdate(c.Urgency); iv > 0 && !c.Confidential {
-		if err := add(vocab.TimerCustomerUpdate, now.Add(iv)); err != nil {
+	if iv := p.CustomerUpdate(c.Urgency); iv > 0 && !c.Confidential && !e.digested(c) {
+		if err := add(vocab.TimerCustomerUpdate, e.workingDay(now.Add(iv))); err != nil {
 			return false, err
 		}
 	}
@@ -61,12 +61,22 @@ func (e *Engine) startClock(tx *store.Tx, c *store.Case, now time.Time) (bool, e
 // owning team's working hours: nobody is asked for a status at night about
 // a case that can wait for the morning.
 func (e *Engine) statusCheckDue(c *store.Case, t time.Time) time.Time {
-	t = e.sla.StatusCheckDue(t)
 	if c.Urgency == vocab.Critical {
 		return t
 	}
+	t = e.sla.StatusCheckDue(t)
 	if open, ok := e.rt.OpensAt(c.Team, t); ok {
 		return open
+	}
+	return t
+}
+
+// workingDay moves a reminder to the agent off the company's days off (its
+// calendar: the first team with hours), keeping the time of day.
+func (e *Engine) workingDay(t time.Time) time.Time {
+	loc, days := e.rt.Calendar("")
+	for i := 0; i < 7 && !days[t.In(loc).Weekday()]; i++ {
+		t = t.AddDate(0, 0, 1)
 	}
 	return t
 }
@@ -227,8 +237,11 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 			return nil
 		}
 		_, due := sla.NextBoundary(t.DueAt, interval, 1, now)
-		if t.Kind == vocab.TimerStatusCheck {
+		switch t.Kind {
+		case vocab.TimerStatusCheck:
 			due = e.statusCheckDue(c, due)
+		case vocab.TimerCustomerUpdate:
+			due = e.workingDay(due)
 		}
 		return following(due)
 	}
@@ -342,12 +355,18 @@ func (e *Engine) followUp(tx *store.Tx, c *store.Case, t store.Timer, interval t
 	data.FollowUp.Number, data.FollowUp.Interval = n, interval
 	m := outMail{event: event, dedup: stepDedup(c, t.Kind, t.Epoch, t.Step), data: data}
 	switch {
+	case t.Kind == vocab.TimerStatusCheck && c.AcknowledgedAt.IsZero() && e.sla.Repeats(c.Urgency):
+		// Its breach reminders are chasing it already: no second mail.
+		return 0, nil
 	case t.Kind == vocab.TimerStatusCheck:
 		to, err := e.ownerAddresses(c, now)
 		if err != nil {
 			return 0, err
 		}
 		m.to, m.role = to, vocab.RoleTeam
+	case !isAddress(c.Customer):
+		// No customer address to update: nothing to remind anyone of.
+		return 0, nil
 	case e.sla.DirectCustomerUpdates && !c.Confidential && !c.Unverified && c.Customer != "" && isAddress(c.Customer):
 		// An unverified sender could name anyone as the customer: only a
 		// confirmed agent's customer is written to.

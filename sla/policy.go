@@ -180,3 +180,7 @@ func (h *Hours) NextIn(t time.Time) time.Time {
 
 // IsZero reports whether p was never compiled (the zero Policy).
 func (p Policy) IsZero() bool { return p.urgencies == nil }
+
+// Repeats reports whether an urgency's breach reminders go on until the
+// case is acknowledged.
+func (p Policy) Repeats(urgency vocab.Urgency) bool { return p.urgencies[urgency].Repeat > 0 }

@@ -67,6 +67,9 @@ type DigestCase struct {
 type Receipt struct {
 	Recipients []string // who got the case, by name where known
 	Notes      []string // what the agent must and must not do (the categories' notes)
+	// Backlog, when set, is when the case reaches its team in the daily
+	// backlog digest (nothing was sent to the team yet).
+	Backlog time.Time
 }
 
 // Update is one thing that happened on a case.

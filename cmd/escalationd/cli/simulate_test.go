@@ -164,21 +164,25 @@ func TestResolvedStopsEverythingAndClosesTheLoop(t *testing.T) {
 	}
 }
 
+// Low is a backlog: from Saturday 03:00 nothing reaches the team before
+// Monday's digest at 09:00 (with the case's routed mail), and the case
+// breaches 24 hours after that, not on the weekend.
 func TestLowBreachesAt24Hours(t *testing.T) {
-	mails := simulate(t, helpdesk, 25*time.Hour, nil, generic(t, "TCK-5", "Low", "Feature request: dark mode"))
-	var breachAt []string
+	mails := simulate(t, helpdesk, 80*time.Hour, nil, generic(t, "TCK-5", "Low", "Feature request: dark mode"))
+	monday := 54 * time.Hour // Sat 03:00 to Mon 09:00 New York
+	var got []string
 	for _, m := range mails {
-		if m.Event == "breach" {
-			breachAt = append(breachAt, m.At.Sub(simStart).String())
-		}
+		got = append(got, fmt.Sprintf("+%s %s", m.At.Sub(simStart), m.Event))
 	}
-	if !slices.Equal(breachAt, []string{"24h0m0s"}) {
-		t.Fatalf("low breaches at %v: %v", breachAt, timeline(mails))
+	want := []string{"+0s receipt", fmt.Sprintf("+%s routed", monday), fmt.Sprintf("+%s backlog-digest", monday),
+		fmt.Sprintf("+%s breach", monday+24*time.Hour), fmt.Sprintf("+%s agent-update", monday+24*time.Hour),
+		fmt.Sprintf("+%s backlog-digest", monday+24*time.Hour)}
+	if !slices.Equal(got, want) {
+		t.Fatalf("timeline %v, want %v", got, want)
 	}
-	// Low escalates to senior support first (the chain's first step).
 	for _, m := range mails {
 		if m.Event == "breach" && !slices.Contains(m.To, "senior-support@craudiovizai.com") {
-			t.Errorf("low breach to %v", m.To)
+			t.Errorf("low breach to %v, want senior support", m.To)
 		}
 	}
 }
@@ -234,7 +238,8 @@ Urgency: High - written legal threat
 		}
 	}
 	// The control: a non-confidential case does get the direct update.
-	plain := simulate(t, cfg, 25*time.Hour, nil, generic(t, "TCK-7", "Low", "Feature request: dark mode"))
+	// (Saturday 03:00 + 24h is a Sunday: the reminder waits for Monday.)
+	plain := simulate(t, cfg, 49*time.Hour, nil, generic(t, "TCK-7", "Medium", "Export to PDF fails for one user"))
 	var direct bool
 	for _, m := range plain {
 		if m.Event == "customer-update" && slices.Equal(m.To, []string{"jane.doe@example.com"}) {
