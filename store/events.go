@@ -40,7 +40,7 @@ func (tx *Tx) AddEvent(e Event) error {
 // Events returns a case's events in order; caseID 0 returns gateway-wide
 // events.
 func (s *Store) Events(ctx context.Context, caseID int64) ([]Event, error) {
-	q := `SELECT `+eventCols+` FROM events WHERE case_id = ? ORDER BY id`
+	q := `SELECT ` + eventCols + ` FROM events WHERE case_id = ? ORDER BY id`
 	args := []any{caseID}
 	if caseID == 0 {
 		q = `SELECT id, 0, at, type, actor, coalesce(message, 0), detail FROM events WHERE case_id IS NULL ORDER BY id`
