@@ -7,10 +7,22 @@ import (
 	"time"
 )
 
+// LeadPrefix marks a breach chain entry that reaches a team's lead (the
+// team's `lead:` address) rather than the team: "lead:senior_support".
+const LeadPrefix = "lead:"
+
 // ResolveTeam returns the addresses team stands for at now, following
 // after_hours and rotations, each with why. The SLA engine uses it for
-// breach escalation and REASSIGN <team>. Field is "to".
+// breach escalation and REASSIGN <team>. Field is "to". A breach chain
+// entry "lead:<team>" resolves to the team's lead, at all hours.
 func (r *Router) ResolveTeam(team string, now time.Time) ([]Recipient, error) {
+	if name, ok := strings.CutPrefix(team, LeadPrefix); ok {
+		t := r.teams[name]
+		if t == nil || t.lead == "" {
+			return nil, fmt.Errorf("team %q names no lead", name)
+		}
+		return []Recipient{{Address: t.lead, Team: name, Field: "to", Why: "lead of team " + name}}, nil
+	}
 	if r.teams[team] == nil {
 		return nil, fmt.Errorf("unknown team %q", team)
 	}
