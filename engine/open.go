@@ -103,6 +103,7 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 		SourceMessage: msg.ID, SourceMessageID: res.MessageID, OpenedAt: now, RespondBy: now.Add(e.responseTime(urgency)),
 		CustomerSide: e.customerSide(res.Kind, res.Customer, sender),
 		Unverified:   !authenticated && e.cfg.Senders.RequireAuthentication != config.RequireNone,
+		Chain:        dec.Chain, TopReminders: dec.TopReminders,
 	}
 	if link != nil {
 		// A second case of a ticket keeps the first one's secrets: it is
@@ -244,6 +245,11 @@ func (e *Engine) reescalate(tx *store.Tx, c *store.Case, msg *store.StoredMessag
 	c.RoutedTo = dec.To
 	if t := e.owningTeam(dec); t != "" {
 		c.Team = t
+	}
+	// The new decision's chain, when it sets one (the case became legal:
+	// management); otherwise the case keeps the chain it had.
+	if dec.Chain != nil || dec.TopReminders != nil {
+		c.Chain, c.TopReminders = dec.Chain, dec.TopReminders
 	}
 	// Flags only ever turn on: a legal threat stays confidential.
 	c.Confidential = c.Confidential || dec.Flags.Confidential

@@ -141,6 +141,9 @@ func (e *Engine) reassign(tx *store.Tx, c *store.Case, actor, team string, msgID
 	c.Confidential = c.Confidential || flags.Confidential
 	c.ApprovalRequired = c.ApprovalRequired || flags.ApprovalRequired
 	c.SuspendAccount = c.SuspendAccount || flags.SuspendAccount
+	if chain, top, ok := e.rt.TeamChain(team); ok {
+		c.Chain, c.TopReminders = chain, top
+	}
 	if turnedConfidential {
 		n, err := tx.CancelMail(c.ID, vocab.RoleCustomer, "cancelled: the case became confidential when it was reassigned to "+team)
 		if err != nil {

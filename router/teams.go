@@ -142,6 +142,33 @@ func (r *Router) TeamFlags(team string) Flags {
 	return f
 }
 
+// TeamChain is the breach chain a case takes on when it is handed to team:
+// that of the first route (or its nearest ancestor) that sends cases to
+// the team and sets a chain (REASSIGN engineering climbs to engineering's
+// lead). ok is false when no such route sets one: the case keeps its own.
+func (r *Router) TeamChain(team string) (chain []string, top *int, ok bool) {
+	var walk func(rs []*route, inherited *route) *route
+	walk = func(rs []*route, inherited *route) *route {
+		for _, rt := range rs {
+			from := inherited
+			if rt.esc.set() {
+				from = rt
+			}
+			if from != nil && slices.Contains(rt.to, team) {
+				return from
+			}
+			if got := walk(rt.children, from); got != nil {
+				return got
+			}
+		}
+		return nil
+	}
+	if rt := walk(r.routes, nil); rt != nil {
+		return rt.esc.chain, rt.esc.top, true
+	}
+	return nil, nil, false
+}
+
 // Open reports whether a team with hours is in them at now (false for a
 // team without hours: it never opens or closes).
 func (r *Router) Open(team string, now time.Time) bool {
