@@ -193,9 +193,13 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 }
 
 // incidentNotice queues the case's one incident notice, when its route
-// names incident addresses.
+// names incident addresses and the case is not confidential: incidents are
+// for service-affecting outages, and a confidential case's summary never
+// goes to the incident list (the router withholds the notice for its own
+// flags; this also covers a case confidential through its ticket's first
+// case).
 func (e *Engine) incidentNotice(tx *store.Tx, c *store.Case, res *mailparse.Result, dec *router.Decision, now time.Time) (int, error) {
-	if len(dec.Incident) == 0 {
+	if len(dec.Incident) == 0 || c.Confidential {
 		return 0, nil
 	}
 	m := outMail{event: vocab.EventIncident, role: vocab.RoleIncident, dedup: fmt.Sprintf("case:%d:incident", c.ID), to: dec.Incident,
