@@ -15,8 +15,9 @@ import (
 	"escalationd/vocab"
 )
 
-// defaultUrgency applies to kinds whose template carries no level (outside
-// security reports, management mail whose Urgency is a sentence).
+// defaultUrgency applies to kinds whose template carries no level (the
+// senior-support template, outside security reports, management mail whose
+// Urgency is a sentence); the routed mail says so (urgencyNote).
 const defaultUrgency = vocab.High
 
 // RouterInput builds the router's input from a parse result.
@@ -25,6 +26,23 @@ func RouterInput(res *mailparse.Result, mailbox, mailboxKind string) router.Inpu
 		Kind: res.Kind, Urgency: caseUrgency(res), Mailbox: mailbox, MailboxKind: mailboxKind,
 		IssueType: res.IssueType, Sender: strings.ToLower(res.From), Subject: res.Subject, Text: res.Text,
 	}
+}
+
+// urgencyNote is what the mail says of a defaulted urgency: which template
+// gave no level. "" when the escalation gave one.
+func urgencyNote(res *mailparse.Result) string {
+	if res.Urgency != "" {
+		return ""
+	}
+	switch res.Kind {
+	case vocab.KindSeniorSupport:
+		return "the senior-support template has no urgency line; default"
+	case vocab.KindSecurityReport:
+		return "an outside security report carries no urgency; default"
+	case vocab.KindManagement:
+		return "the management template's Urgency names no level; default"
+	}
+	return "no urgency given; default"
 }
 
 func caseUrgency(res *mailparse.Result) vocab.Urgency {
@@ -349,6 +367,9 @@ func (e *Engine) caseData(c *store.Case, res *mailparse.Result, dec *router.Deci
 	}
 	if res != nil {
 		d.Fields = templateFields(res)
+		if res.Urgency == "" && c.Urgency == defaultUrgency {
+			d.Case.UrgencyNote = urgencyNote(res)
+		}
 		for _, fe := range res.Errors {
 			d.Rejection.Errors = append(d.Rejection.Errors, templates.FieldError{Field: fe.Field, Message: fe.Message})
 		}
