@@ -120,3 +120,38 @@ func TestCriticalConfidentialCasesSendNoIncident(t *testing.T) {
 		t.Errorf("the outage sent no incident notice: %v", timeline(mails))
 	}
 }
+
+// REASSIGN gives an ordinary case the chain of its new team (engineering:
+// engineering's lead), while a legal case keeps climbing to management.
+func TestReassignedCaseClimbsItsNewTeamsChain(t *testing.T) {
+	mails := simulate(t, helpdesk, 8*time.Hour, []string{"10m:sam.senior@craudiovizai.com:REASSIGN engineering"},
+		generic(t, "RA-1", "Medium", "Export feature not working correctly"))
+	var toCasey, toRiley int
+	for _, m := range mails {
+		if m.Event != "breach" {
+			continue
+		}
+		all := append(slices.Clone(m.To), m.Cc...)
+		if slices.Contains(all, "casey.morgan@craudiovizai.com") {
+			toCasey++
+		}
+		if slices.Contains(all, "riley.brooks@craudiovizai.com") || slices.Contains(all, roy) {
+			toRiley++
+		}
+	}
+	if toCasey == 0 || toRiley != 0 {
+		t.Errorf("breaches to engineering's lead %d, to senior support's lead or management %d: %v", toCasey, toRiley, timeline(mails))
+	}
+
+	mails = simulate(t, helpdesk, 3*time.Hour, []string{"10m:lena.ward@craudiovizai.com:REASSIGN media"},
+		generic(t, "RA-2", "High", "The customer's lawyer announces a lawsuit"))
+	reached := false
+	for _, m := range mails {
+		if m.Event == "breach" && m.At.After(simStart.Add(10*time.Minute)) && slices.Contains(append(slices.Clone(m.To), m.Cc...), roy) {
+			reached = true
+		}
+	}
+	if !reached {
+		t.Errorf("the reassigned legal case no longer climbs to management: %v", timeline(mails))
+	}
+}
