@@ -82,6 +82,14 @@ func TestBadConfigs(t *testing.T) {
 		{"route-unknown-category.yaml", 19, `routes[0].match.category[0]: unknown category "leagl"`},
 		{"route-bad-sender.yaml", 17, `routes[0].match.sender[0]: sender "partner.com" must be an address or @domain`},
 		{"category-empty-keyword.yaml", 17, `categories[0].keywords[1]: keyword "--" has no letters or digits: it would never match`},
+
+		// Breach chains per route and category, team leads, where keywords look.
+		{"chain-lead-without-lead.yaml", 18, `routes[0].chain[1]: team "support" names no lead: give it lead: <address>`},
+		{"category-chain-unknown-team.yaml", 18, `categories[0].chain[0]: unknown team "fraud_team"`},
+		{"category-bad-field.yaml", 18, `categories[0].fields[0]: "body" is not one of subject, text`},
+		{"category-exclude-without-keywords.yaml", 18, `categories[0].exclude_keywords: category "fraud" has exclude_keywords but no keywords for them to hold back`},
+		{"route-negative-top-reminders.yaml", 18, `routes[0].top_reminders: top_reminders must not be negative`},
+		{"team-invalid-lead.yaml", 15, `teams[0].lead: invalid address "Riley Brooks"`},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
@@ -149,6 +157,17 @@ teams:
   - {name: b, addresses: [b@example.com], hours: {days: [sat-sun], start: "09:00", end: "17:00", timezone: UTC}, after_hours: c}
   - {name: c, addresses: [c@example.com]}
 routes: [{name: all, to: [a]}]
+`,
+		"chains per route and category, a lead, excludes and fields": `
+teams:
+  - {name: a, addresses: [a@example.com], lead: lead@example.com}
+  - {name: b, addresses: [b@example.com]}
+categories:
+  - {name: fraud, keywords: [fraud], exclude_keywords: [billing dispute], fields: [subject, text], chain: [b], top_reminders: 0}
+routes:
+  - {name: only-chain, match: {category: [fraud]}, chain: [], top_reminders: 1, continue: true}
+  - {name: all, to: [a], chain: [a, "lead:a"]}
+sla: {urgencies: {high: {response: 30m, chain: ["lead:a", b]}}}
 `,
 	} {
 		if _, err := config.Parse([]byte(head+body), "good.yaml", checkAll); err != nil {

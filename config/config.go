@@ -217,6 +217,9 @@ type Team struct {
 	Rotation   string   `yaml:"rotation"`
 	Hours      *Hours   `yaml:"hours"`
 	AfterHours string   `yaml:"after_hours"`
+	// Lead is the address of the person a breach climbs to within the
+	// team's tier: a chain entry "lead:<team>" reaches it.
+	Lead string `yaml:"lead"`
 }
 
 // Hours are weekly working hours in a time zone. sla.NewHours compiles them
@@ -280,8 +283,21 @@ type Category struct {
 	Kinds      []string `yaml:"kinds"`
 	IssueTypes []string `yaml:"issue_types"`
 	Keywords   []string `yaml:"keywords"`
-	Flags      Flags    `yaml:"flags"`
-	Notes      []string `yaml:"notes"`
+	// ExcludeKeywords are phrases that mean the keywords are not about the
+	// category ("billing dispute" for fraud's "chargeback"): when one is
+	// found, the keywords do not detect it (mailbox, kind and issue type
+	// still do).
+	ExcludeKeywords []string `yaml:"exclude_keywords"`
+	// Fields are where Keywords and ExcludeKeywords are looked for:
+	// subject, text. Default: both.
+	Fields []string `yaml:"fields"`
+	Flags  Flags    `yaml:"flags"`
+	Notes  []string `yaml:"notes"`
+	// Chain and TopReminders replace the urgency's breach chain and
+	// sla.top_reminders for a case of this category (when no matched route
+	// sets its own).
+	Chain        []string `yaml:"chain"`
+	TopReminders *int     `yaml:"top_reminders"`
 }
 
 // Route is one node of the routing tree.
@@ -296,6 +312,11 @@ type Route struct {
 	Flags    Flags    `yaml:"flags"`
 	Notes    []string `yaml:"notes"`
 	Actions  []string `yaml:"actions"`
+	// Chain and TopReminders replace the urgency's breach chain and
+	// sla.top_reminders for a case this route contributes to (the
+	// deepest such route wins over a category's).
+	Chain        []string `yaml:"chain"`
+	TopReminders *int     `yaml:"top_reminders"`
 	// Continue keeps evaluating sibling routes after this one matched.
 	Continue bool    `yaml:"continue"`
 	Routes   []Route `yaml:"routes"`

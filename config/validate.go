@@ -192,6 +192,9 @@ func (v *validator) teams() {
 			v.recipient(fmt.Sprintf("%s.addresses[%d]", p, j), a)
 		}
 		v.members(p, t)
+		if t.Lead != "" {
+			v.recipient(p+".lead", t.Lead)
+		}
 	}
 }
 
@@ -227,6 +230,14 @@ func (v *validator) categories() {
 		if len(cat.Mailboxes)+len(cat.Kinds)+len(cat.IssueTypes)+len(cat.Keywords) == 0 {
 			v.add(p, "category %q can never be detected: give mailboxes, kinds, issue_types or keywords", cat.Name)
 		}
+		v.topReminders(p, cat.TopReminders)
+	}
+}
+
+// topReminders checks a route's or category's top_reminders override.
+func (v *validator) topReminders(p string, n *int) {
+	if n != nil && *n < 0 {
+		v.add(p+".top_reminders", "top_reminders must not be negative")
 	}
 }
 
@@ -257,9 +268,10 @@ func (v *validator) route(r *Route, p string) {
 			v.add(fmt.Sprintf("%s.match.sender[%d]", p, j), "sender %q must be an address or @domain", s)
 		}
 	}
-	if len(r.To)+len(r.Cc)+len(r.Incident)+len(r.Routes) == 0 && !r.Flags.any() && len(r.Notes)+len(r.Actions) == 0 {
-		v.add(p, "route %q does nothing: give to, cc, incident, flags, notes or child routes", r.Name)
+	if len(r.To)+len(r.Cc)+len(r.Incident)+len(r.Routes)+len(r.Chain) == 0 && !r.Flags.any() && len(r.Notes)+len(r.Actions) == 0 && r.TopReminders == nil {
+		v.add(p, "route %q does nothing: give to, cc, incident, flags, notes, chain or child routes", r.Name)
 	}
+	v.topReminders(p, r.TopReminders)
 	for i := range r.Routes {
 		v.route(&r.Routes[i], fmt.Sprintf("%s.routes[%d]", p, i))
 	}

@@ -310,10 +310,15 @@ func TestConfidentialCasesNeverMailTheCustomer(t *testing.T) {
 			t.Errorf("a mail reached customer-side %s:\n%s", a, m.raw)
 		}
 	}
-	for _, ev := range []string{"routed", "incident", "breach", "status-check", "resolved", "thanks", "rejection"} {
+	for _, ev := range []string{"routed", "breach", "status-check", "resolved", "thanks", "rejection"} {
 		if !events[ev] {
 			t.Errorf("no %s mail was produced for the confidential cases; the test does not cover it", ev)
 		}
+	}
+	// Incident notices are for outages: a confidential case, even a
+	// Critical one (SEC-100), sends none (issue 12).
+	if events["incident"] {
+		t.Error("a confidential case sent an incident notice")
 	}
 	if controlUpdates == 0 {
 		t.Error("the non-confidential control case got no direct customer update; the policy under test does not mail customers")

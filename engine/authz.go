@@ -145,14 +145,15 @@ func (e *Engine) customerSide(kind vocab.Kind, customer, sender string) []string
 	return side
 }
 
-// inTeam reports whether addr is one of a team's addresses or members, or
-// whom the team resolves to at now.
+// inTeam reports whether addr is one of a team's addresses, members or its
+// lead, or whom the team resolves to at now.
 func (e *Engine) inTeam(name, addr string, now time.Time) bool {
 	t, ok := e.cfg.Team(name)
 	if !ok {
 		return false
 	}
-	if slices.ContainsFunc(append(t.MemberAddresses(), t.Addresses...), func(m string) bool { return strings.EqualFold(m, addr) }) {
+	// A team's lead acts for the team, like its members.
+	if slices.ContainsFunc(append(t.MemberAddresses(), append(t.Addresses, t.Lead)...), func(m string) bool { return m != "" && strings.EqualFold(m, addr) }) {
 		return true
 	}
 	rs, err := e.rt.ResolveTeam(name, now)

@@ -15,8 +15,9 @@ import (
 	"escalationd/vocab"
 )
 
-// defaultUrgency applies to kinds whose template carries no level (outside
-// security reports, management mail whose Urgency is a sentence).
+// defaultUrgency applies to kinds whose template carries no level (the
+// senior-support template, outside security reports, management mail whose
+// Urgency is a sentence); the routed mail says so (urgencyNote).
 const defaultUrgency = vocab.High
 
 // RouterInput builds the router's input from a parse result.
@@ -25,6 +26,23 @@ func RouterInput(res *mailparse.Result, mailbox, mailboxKind string) router.Inpu
 		Kind: res.Kind, Urgency: caseUrgency(res), Mailbox: mailbox, MailboxKind: mailboxKind,
 		IssueType: res.IssueType, Sender: strings.ToLower(res.From), Subject: res.Subject, Text: res.Text,
 	}
+}
+
+// urgencyNote is what the mail says of a defaulted urgency: which template
+// gave no level. "" when the escalation gave one.
+func urgencyNote(res *mailparse.Result) string {
+	if res.Urgency != "" {
+		return ""
+	}
+	switch res.Kind {
+	case vocab.KindSeniorSupport:
+		return "the senior-support template has no urgency line; default"
+	case vocab.KindSecurityReport:
+		return "an outside security report carries no urgency; default"
+	case vocab.KindManagement:
+		return "the management template's Urgency names no level; default"
+	}
+	return "no urgency given; default"
 }
 
 func caseUrgency(res *mailparse.Result) vocab.Urgency {
@@ -103,6 +121,7 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 		SourceMessage: msg.ID, SourceMessageID: res.MessageID, OpenedAt: now, RespondBy: now.Add(e.responseTime(urgency)),
 		CustomerSide: e.customerSide(res.Kind, res.Customer, sender),
 		Unverified:   !authenticated && e.cfg.Senders.RequireAuthentication != config.RequireNone,
+		Chain:        dec.Chain, TopReminders: dec.TopReminders,
 	}
 	if link != nil {
 		// A second case of a ticket keeps the first one's secrets: it is
@@ -210,9 +229,13 @@ func (e *Engine) routedMail(tx *store.Tx, c *store.Case, res *mailparse.Result, 
 }
 
 // incidentNotice queues the case's one incident notice, when its route
-// names incident addresses.
+// names incident addresses and the case is not confidential: incidents are
+// for service-affecting outages, and a confidential case's summary never
+// goes to the incident list (the router withholds the notice for its own
+// flags; this also covers a case confidential through its ticket's first
+// case).
 func (e *Engine) incidentNotice(tx *store.Tx, c *store.Case, res *mailparse.Result, dec *router.Decision, now time.Time) (int, error) {
-	if len(dec.Incident) == 0 {
+	if len(dec.Incident) == 0 || c.Confidential {
 		return 0, nil
 	}
 	m := outMail{event: vocab.EventIncident, role: vocab.RoleIncident, dedup: fmt.Sprintf("case:%d:incident", c.ID), to: dec.Incident,
@@ -262,6 +285,11 @@ func (e *Engine) reescalate(tx *store.Tx, c *store.Case, msg *store.StoredMessag
 	c.RoutedTo = dec.To
 	if t := e.owningTeam(dec); t != "" {
 		c.Team = t
+	}
+	// The new decision's chain, when it sets one (the case became legal:
+	// management); otherwise the case keeps the chain it had.
+	if dec.Chain != nil || dec.TopReminders != nil {
+		c.Chain, c.TopReminders = dec.Chain, dec.TopReminders
 	}
 	// Flags only ever turn on: a legal threat stays confidential.
 	c.Confidential = c.Confidential || dec.Flags.Confidential
@@ -357,6 +385,9 @@ func (e *Engine) caseData(c *store.Case, res *mailparse.Result, dec *router.Deci
 	}
 	if res != nil {
 		d.Fields = templateFields(res)
+		if res.Urgency == "" && c.Urgency == defaultUrgency {
+			d.Case.UrgencyNote = urgencyNote(res)
+		}
 		for _, fe := range res.Errors {
 			d.Rejection.Errors = append(d.Rejection.Errors, templates.FieldError{Field: fe.Field, Message: fe.Message})
 		}

@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"escalationd/internal/clock"
 	"escalationd/internal/retry"
+	"escalationd/router"
 	"escalationd/sla"
 	"escalationd/store"
 	"escalationd/templates"
@@ -250,7 +252,7 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 		if !c.AcknowledgedAt.IsZero() {
 			return 0, nil
 		}
-		step, ok := p.Breach(c.Urgency, n)
+		step, ok := p.BreachFor(c.Urgency, c.Chain, topReminders(c), n)
 		if !ok {
 			return 0, nil
 		}
@@ -268,10 +270,10 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 			}
 			sent += u
 		}
-		if _, more := p.Breach(c.Urgency, n+1); more {
+		if _, more := p.BreachFor(c.Urgency, c.Chain, topReminders(c), n+1); more {
 			// The next step comes a full window after this one, even when
 			// this one fired late (after downtime): one step per window.
-			gap := p.NextBreach(c.Urgency, n)
+			gap := p.NextBreachFor(c.Urgency, c.Chain, topReminders(c), n)
 			_, due := sla.NextBoundary(t.DueAt, gap, 1, now)
 			return sent, following(maxTime(due, now.Add(gap)))
 		}
@@ -384,7 +386,19 @@ func (e *Engine) followUp(tx *store.Tx, c *store.Case, t store.Timer, interval t
 }
 
 func templatesBreach(s sla.BreachStep, overdue time.Duration) templates.Breach {
-	return templates.Breach{Step: s.Level, Overdue: overdue, Team: s.Team, Reminder: s.Reminder, Of: s.Of}
+	team := s.Team
+	if name, ok := strings.CutPrefix(team, router.LeadPrefix); ok {
+		team = name + "'s lead" // a chain entry lead:<team>
+	}
+	return templates.Breach{Step: s.Level, Overdue: overdue, Team: team, Reminder: s.Reminder, Of: s.Of}
+}
+
+// topReminders is the case's own top reminder count, -1 for the policy's.
+func topReminders(c *store.Case) int {
+	if c.TopReminders == nil {
+		return -1
+	}
+	return *c.TopReminders
 }
 
 func orDefault(s, d string) string {

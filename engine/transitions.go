@@ -138,6 +138,14 @@ func (e *Engine) reassign(tx *store.Tx, c *store.Case, actor, team string, msgID
 	c.Confidential = c.Confidential || flags.Confidential
 	c.ApprovalRequired = c.ApprovalRequired || flags.ApprovalRequired
 	c.SuspendAccount = c.SuspendAccount || flags.SuspendAccount
+	// A case on its urgency's chain takes the chain of the team's route
+	// (handed to engineering: engineering's lead); one with its own chain
+	// keeps it, so a legal case still climbs to management.
+	if c.Chain == nil && c.TopReminders == nil {
+		if chain, top, ok := e.rt.TeamChain(team); ok {
+			c.Chain, c.TopReminders = chain, top
+		}
+	}
 	if turnedConfidential {
 		n, err := tx.CancelMail(c.ID, vocab.RoleCustomer, "cancelled: the case became confidential when it was reassigned to "+team)
 		if err != nil {

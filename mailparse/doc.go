@@ -85,9 +85,10 @@
 // Issue Type: legal (Legal, Legal threat), media (Media, Media inquiry,
 // Press), security (Security, Security incident, Data breach, Data breach
 // suspected, Breach), major_outage (Major Outage, Major service outage,
-// Outage, Service outage, Major incident, Complete outage); case, "-"/"_"
-// and trailing explanations (after " - ", "(", ",", ":") are ignored.
-// Fraud is not a template issue type and is rejected as invalid.
+// Outage, Service outage, Major incident, Complete outage), fraud (Fraud,
+// Fraud detected, Suspected fraud), marketing (Marketing, Partnership,
+// Sponsorship); case, "-"/"_" and trailing explanations (after " - ", "(",
+// ",", ":") are ignored. Anything else (Billing) is rejected as invalid.
 //
 // Customer: the address in "a@b.example", "Name <a@b.example>",
 // "[a@b.example]" or "a@b.example<mailto:a@b.example>", lowercased. The

@@ -44,7 +44,7 @@ func TestCorpusSanity(t *testing.T) {
 		"rejected-bad-ticket.eml":                   {disp: "rejected", reason: "invalid-fields", errFields: "ticket"},
 		"rejected-invalid-customer.eml":             {disp: "rejected", reason: "invalid-fields", errFields: "customer"},
 		"rejected-engineering-missing-severity.eml": {disp: "rejected", reason: "missing-fields", kind: "engineering", errFields: "severity"},
-		"rejected-management-fraud.eml":             {disp: "rejected", reason: "invalid-fields", kind: "management", errFields: "issue_type"},
+		"rejected-management-billing.eml":           {disp: "rejected", reason: "invalid-fields", kind: "management", errFields: "issue_type"},
 		"rejected-management-missing-summary.eml":   {disp: "rejected", reason: "missing-fields", errFields: "summary"},
 		"rejected-senior-missing-customer.eml":      {disp: "rejected", kind: "senior_support", errFields: "customer"},
 		"senior-support-outlook.eml":                {disp: "case", kind: "senior_support", ticket: "TCK-4521", customer: "john.doe@example.com", field: [2]string{"name", "Sarah"}},

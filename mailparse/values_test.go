@@ -75,7 +75,7 @@ func TestParseIssueType(t *testing.T) {
 		"Major Outage": "major_outage", "major service outage": "major_outage", "major_outage": "major_outage",
 		"Major-Outage": "major_outage", "[Legal]": "legal", "Legal - customer threatens lawsuit": "legal",
 		"Security (possible breach)": "security",
-		"Fraud":                      "", "Legal/Media": "", "": "", "[Legal/Media/Security/Major Outage]": "",
+		"Fraud":                      "fraud", "Fraud detected": "fraud", "Partnership": "marketing", "Billing": "", "Legal/Media": "", "": "", "[Legal/Media/Security/Major Outage]": "",
 	}
 	for in, want := range tests {
 		got, ok := parseIssueType(in)

@@ -24,6 +24,22 @@ func (c *checker) teamRef(r *Router, path, name string) {
 	}
 }
 
+// chain checks the entries of a breach chain: team names, or "lead:<team>"
+// for a team that names its lead.
+func (c *checker) chain(r *Router, path string, entries []string) {
+	for j, e := range entries {
+		p := fmt.Sprintf("%s[%d]", path, j)
+		name, isLead := strings.CutPrefix(e, LeadPrefix)
+		t := r.teams[name]
+		switch {
+		case t == nil:
+			c.fail(p, "unknown team %q", name)
+		case isLead && t.lead == "":
+			c.fail(p, "team %q names no lead: give it lead: <address>", name)
+		}
+	}
+}
+
 // keywords must each contain a word: matching is on runs of letters and
 // digits (splitWords), so "!!!" or "" would never match.
 func (c *checker) keywords(path string, kws []string) {

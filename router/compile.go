@@ -33,6 +33,7 @@ type route struct {
 	to, cc, incident []string
 	flags            Flags
 	notes, actions   []string
+	esc              escalation
 	cont             bool
 	children         []*route
 }
@@ -40,10 +41,21 @@ type route struct {
 type category struct {
 	name                         string
 	mailboxes, kinds, issueTypes set
-	keywords                     []int
+	keywords, exclude            []int
+	fields                       uint8 // inSubject|inText: where keywords count
 	flags                        Flags
 	notes                        []string
+	esc                          escalation
 }
+
+// escalation is a route's or category's breach chain override; chain nil
+// and top nil leave the urgency's.
+type escalation struct {
+	chain []string
+	top   *int
+}
+
+func (e escalation) set() bool { return e.chain != nil || e.top != nil }
 
 type team struct {
 	name       string
@@ -51,7 +63,14 @@ type team struct {
 	rotation   *sla.Rotation
 	hours      *sla.Hours
 	afterHours string
+	lead       string
 }
+
+// Where a category's keywords are looked for (categories[].fields).
+const (
+	FieldSubject = "subject"
+	FieldText    = "text"
+)
 
 // set is a small set of lowercased strings; nil matches anything.
 type set map[string]bool
@@ -94,7 +113,7 @@ func Compile(cfg *config.Config) (*Router, error) {
 	}
 	for i, tc := range cfg.Teams {
 		p := fmt.Sprintf("teams[%d]", i)
-		t := &team{name: tc.Name, afterHours: tc.AfterHours}
+		t := &team{name: tc.Name, afterHours: tc.AfterHours, lead: strings.ToLower(strings.TrimSpace(tc.Lead))}
 		for _, a := range tc.Addresses {
 			t.addresses = append(t.addresses, strings.ToLower(strings.TrimSpace(a)))
 		}
@@ -147,11 +166,35 @@ func Compile(cfg *config.Config) (*Router, error) {
 			name:      cc.Name,
 			mailboxes: newSet(cc.Mailboxes), kinds: newSet(cc.Kinds), issueTypes: newSet(cc.IssueTypes),
 			flags: flagsOf(cc.Flags), notes: cc.Notes,
+			esc: escalation{chain: cc.Chain, top: cc.TopReminders},
 		}
-		c.keywords(fmt.Sprintf("categories[%d].keywords", i), cc.Keywords)
+		p := fmt.Sprintf("categories[%d]", i)
+		c.keywords(p+".keywords", cc.Keywords)
 		for _, k := range cc.Keywords {
 			cat.keywords = append(cat.keywords, r.phrases.add(k))
 		}
+		c.keywords(p+".exclude_keywords", cc.ExcludeKeywords)
+		for _, k := range cc.ExcludeKeywords {
+			cat.exclude = append(cat.exclude, r.phrases.add(k))
+		}
+		if len(cc.ExcludeKeywords) > 0 && len(cc.Keywords) == 0 {
+			c.fail(p+".exclude_keywords", "category %q has exclude_keywords but no keywords for them to hold back", cc.Name)
+		}
+		cat.fields = inSubject | inText
+		if len(cc.Fields) > 0 {
+			cat.fields = 0
+		}
+		for j, f := range cc.Fields {
+			switch strings.ToLower(strings.TrimSpace(f)) {
+			case FieldSubject:
+				cat.fields |= inSubject
+			case FieldText:
+				cat.fields |= inText
+			default:
+				c.fail(fmt.Sprintf("%s.fields[%d]", p, j), "%q is not one of %s, %s", f, FieldSubject, FieldText)
+			}
+		}
+		c.chain(r, p+".chain", cc.Chain)
 		r.categories = append(r.categories, cat)
 		catNames[cc.Name] = true
 	}
@@ -168,8 +211,10 @@ func Compile(cfg *config.Config) (*Router, error) {
 				categories: rc.Match.Category,
 				to:         rc.To, cc: rc.Cc, incident: rc.Incident,
 				flags: flagsOf(rc.Flags), notes: rc.Notes, actions: rc.Actions,
+				esc:  escalation{chain: rc.Chain, top: rc.TopReminders},
 				cont: rc.Continue,
 			}
+			c.chain(r, rp+".chain", rc.Chain)
 			if rt.name == "" {
 				rt.name = fmt.Sprintf("#%d", i+1)
 				rt.path = rt.name
@@ -207,9 +252,7 @@ func Compile(cfg *config.Config) (*Router, error) {
 	r.routes = build(cfg.Routes, "", "routes", nil)
 
 	for _, name := range vocab.Urgencies {
-		for j, t := range cfg.SLA.Urgencies[name].Chain {
-			c.teamRef(r, fmt.Sprintf("sla.urgencies.%s.chain[%d]", name, j), t)
-		}
+		c.chain(r, fmt.Sprintf("sla.urgencies.%s.chain", name), cfg.SLA.Urgencies[name].Chain)
 	}
 	if f := cfg.RateLimits.FloodAlert; f != "" {
 		c.teamRef(r, "rate_limits.flood_alert", f)

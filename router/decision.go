@@ -28,6 +28,9 @@ type Decision struct {
 	Recipients []Recipient `json:"recipients,omitempty"`
 	// Incident are the addresses that get a separate incident notice.
 	Incident []string `json:"incident,omitempty"`
+	// IncidentWithheld: a route named incident teams, but the case is
+	// confidential, so no incident notice goes out.
+	IncidentWithheld bool `json:"incident_withheld,omitempty"`
 	// Rule names the matched routes, outermost first, joined by " > " for
 	// nesting and ", " for continued siblings.
 	Rule string `json:"rule"`
@@ -35,9 +38,20 @@ type Decision struct {
 	Explain string `json:"explain"`
 	// Categories detected, each with the evidence that triggered it.
 	Categories []Category `json:"categories"`
-	Flags      Flags      `json:"flags"`
-	Notes      []string   `json:"notes"`
-	Actions    []string   `json:"actions"`
+	// Excluded are categories whose keywords were found but held back by
+	// one of their exclude_keywords, with that phrase.
+	Excluded []Category `json:"excluded,omitempty"`
+	Flags    Flags      `json:"flags"`
+	Notes    []string   `json:"notes"`
+	Actions  []string   `json:"actions"`
+	// Chain is the breach chain of the case (team names or "lead:<team>")
+	// when a matched route or a detected category sets one; nil: the
+	// urgency's (sla.urgencies.<u>.chain). TopReminders likewise replaces
+	// sla.top_reminders; nil: the policy's. ChainFrom says which route or
+	// category set them.
+	Chain        []string `json:"chain,omitempty"`
+	TopReminders *int     `json:"top_reminders,omitempty"`
+	ChainFrom    string   `json:"chain_from,omitempty"`
 }
 
 // Recipient is one resolved address.

@@ -26,6 +26,18 @@
 // and keywords in the subject and text. Every detected category adds its
 // flags and notes to the decision whatever route matched, so a legal case is
 // confidential even if a route forgets it. Routes can match on categories.
+// A category's keywords look in its fields (subject, text; both by
+// default), and one of its exclude_keywords found there holds them back: a
+// billing dispute that mentions a chargeback is not fraud.
+//
+// # Breach chains
+//
+// A route or category may set the case's breach chain (chain,
+// top_reminders): the deepest contributing route that sets one wins, then
+// the first detected category, else the decision leaves the urgency's
+// (Decision.Chain nil). A chain entry is a team, or "lead:<team>" for the
+// address a team names as its lead ([LeadPrefix], [Router.ResolveTeam]).
+// A confidential case sends no incident notice (Decision.IncidentWithheld).
 //
 // # Teams
 //

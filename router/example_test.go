@@ -42,6 +42,7 @@ func ExampleRouter_Route() {
 	// incident:
 	//   incidents@craudiovizai.com (team incident)
 	// flags: none
+	// breach chain: management (route critical)
 	// notes:
 	//   - Major service outage: management informed
 	// actions:
@@ -81,6 +82,7 @@ func ExampleRouter_Route_legal() {
 	// cc:
 	//   roy@craudiovizai.com (team management)
 	// flags: confidential
+	// breach chain: management (route special)
 	// notes:
 	//   - Note in ticket: Escalated to Legal
 	//   - Do NOT engage with customer; let the legal team handle communication

@@ -48,6 +48,9 @@ func (r *Router) explain(d *Decision, hits []hit, p *input) string {
 	} else {
 		b.WriteString("categories: none\n")
 	}
+	for _, c := range d.Excluded {
+		fmt.Fprintf(&b, "  not %s: %s excludes its keywords\n", c.Name, strings.TrimPrefix(c.Evidence[0], "keyword "))
+	}
 	for _, field := range []string{"to", "cc", "incident"} {
 		var lines []string
 		for _, rc := range d.Recipients {
@@ -72,7 +75,20 @@ func (r *Router) explain(d *Decision, hits []hit, p *input) string {
 		}
 		fmt.Fprintf(&b, "%s:\n%s\n", field, strings.Join(lines, "\n"))
 	}
+	if d.IncidentWithheld {
+		b.WriteString("incident: none: a confidential case sends no incident notice\n")
+	}
 	fmt.Fprintf(&b, "flags: %s\n", d.Flags)
+	if d.Chain != nil || d.TopReminders != nil {
+		chain := "the urgency's"
+		if d.Chain != nil {
+			chain = strings.Join(d.Chain, " > ")
+		}
+		if d.TopReminders != nil {
+			chain += fmt.Sprintf(", %d top reminders", *d.TopReminders)
+		}
+		fmt.Fprintf(&b, "breach chain: %s (%s)\n", chain, d.ChainFrom)
+	}
 	list := func(name string, items []string) {
 		if len(items) == 0 {
 			return

@@ -104,9 +104,9 @@ func TestHelpdeskReference(t *testing.T) {
 		{"critical payment processing down is a major outage", Input{Kind: "escalation", Urgency: "critical", Mailbox: "escalations", Subject: "ESCALATION: T-106", Text: "Payment processing down since 02:10"}, sunNight,
 			want{to: []string{alex}, cc: []string{roy}, incident: []string{incidents}, cats: []string{"major_outage"}, notes: outageNotes, rule: "critical, major-outage, tier2 > tier2-critical"}},
 		{"critical bug in hours: on-call and engineering", Input{Kind: "engineering", Urgency: "critical", Mailbox: "escalations", Subject: "BUG - API failures", Text: "All API calls fail"}, tueMorning,
-			want{to: []string{alex, engineering}, cc: []string{roy}, incident: []string{incidents}, rule: "critical, engineering"}},
+			want{to: []string{alex, engineering}, cc: []string{roy}, incident: []string{incidents}, cats: []string{"technical"}, rule: "critical, engineering"}},
 		{"critical bug after hours: on-call once", Input{Kind: "engineering", Urgency: "critical", Mailbox: "escalations", Subject: "BUG - API failures", Text: "All API calls fail"}, sunNight,
-			want{to: []string{alex}, cc: []string{roy}, incident: []string{incidents}, rule: "critical, engineering"}},
+			want{to: []string{alex}, cc: []string{roy}, incident: []string{incidents}, cats: []string{"technical"}, rule: "critical, engineering"}},
 
 		// Tier 2 -> Engineering (BUG template): in hours, after hours.
 		{"bug in hours: engineering", Input{Kind: "engineering", Urgency: "high", Mailbox: "escalations", Subject: "BUG - Export fails", Text: "Steps to Reproduce: 1. press Save 2. ask Sue in billing"}, tueMorning,
@@ -149,7 +149,7 @@ func TestHelpdeskReference(t *testing.T) {
 		{"agent escalation in the security mailbox", Input{Kind: "escalation", Urgency: "high", Mailbox: "security", MailboxKind: "security", Sender: agent, Subject: "ESCALATION: T-108"}, tueMorning,
 			want{to: []string{securityTeam}, cc: []string{roy}, flags: Flags{Confidential: true, ApprovalRequired: true}, cats: []string{"security"}, notes: securityNotes, rule: "special > security"}},
 		{"security keyword, critical", Input{Kind: "escalation", Urgency: "critical", Mailbox: "escalations", Subject: "ESCALATION: T-109", Text: "Data breach suspected: customer data posted online"}, sunNight,
-			want{to: []string{alex, securityTeam}, cc: []string{roy}, incident: []string{incidents}, flags: Flags{Confidential: true, ApprovalRequired: true}, cats: []string{"security"}, notes: securityNotes, rule: "critical, special > security"}},
+			want{to: []string{alex, securityTeam}, cc: []string{roy}, flags: Flags{Confidential: true, ApprovalRequired: true}, cats: []string{"security"}, notes: securityNotes, rule: "critical, special > security"}},
 		{"legal threat keyword", Input{Kind: "escalation", Urgency: "high", Mailbox: "escalations", Subject: "ESCALATION: T-110", Text: "The customer says they will sue us over the outage."}, tueMorning,
 			want{to: []string{legal}, cc: []string{roy}, flags: Flags{Confidential: true}, cats: []string{"legal"}, notes: legalNotes, rule: "special > legal",
 				actions: []string{"Handle all communication with the customer: support will not engage", "Never admit fault or make promises"}}},
@@ -168,8 +168,8 @@ func TestHelpdeskReference(t *testing.T) {
 			want{to: []string{cindy}, cats: []string{"marketing"}, rule: "marketing"}},
 		{"marketing issue via senior support", Input{Kind: "senior_support", Mailbox: "escalations", Subject: "Sponsorship request"}, sunNight,
 			want{to: []string{cindy}, cats: []string{"marketing"}, rule: "marketing"}},
-		{"marketing word in a bug stays with engineering", Input{Kind: "engineering", Urgency: "low", Mailbox: "escalations", Subject: "BUG - Marketing page typo"}, tueMorning,
-			want{to: []string{engineering}, cats: []string{"marketing"}, rule: "engineering"}},
+		{"a marketing page in a bug is no marketing matter", Input{Kind: "engineering", Urgency: "low", Mailbox: "escalations", Subject: "BUG - Marketing page typo"}, tueMorning,
+			want{to: []string{engineering}, rule: "engineering"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

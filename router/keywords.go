@@ -45,15 +45,14 @@ func (p *phrases) add(keyword string) int {
 	return id
 }
 
-// Where a keyword was found.
+// Where a keyword was found: a bit set, as it may be in both.
 const (
-	notFound uint8 = iota
-	inSubject
+	notFound  uint8 = 0
+	inSubject uint8 = 1 << iota
 	inText
 )
 
-// scan returns, per phrase id, where it was first found: the subject is
-// searched before the text.
+// scan returns, per phrase id, where it was found (inSubject|inText).
 func (p *phrases) scan(subject, text string) []uint8 {
 	found := make([]uint8, len(p.list))
 	if len(p.list) == 0 {
@@ -68,8 +67,8 @@ func (p *phrases) scanInto(found []uint8, s string, where uint8) {
 	words := splitWords(s)
 	for i, w := range words {
 		for _, id := range p.byFirst[w] {
-			if found[id] == notFound && hasPrefixWords(words[i:], p.list[id].words) {
-				found[id] = where
+			if found[id]&where == 0 && hasPrefixWords(words[i:], p.list[id].words) {
+				found[id] |= where
 			}
 		}
 	}

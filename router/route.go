@@ -33,12 +33,19 @@ func (r *Router) Route(in Input, now time.Time) Decision {
 	}
 	d := Decision{To: []string{}, Cc: []string{}, Teams: []string{}, Categories: []Category{}, Notes: []string{}, Actions: []string{}}
 	var notes []string
+	var esc escalation
 	for _, c := range r.categories {
+		if x := r.excludedBy(c, p); x != "" {
+			d.Excluded = append(d.Excluded, Category{Name: c.name, Evidence: []string{x}})
+		}
 		ev := r.detect(c, p)
 		if len(ev) == 0 {
 			continue
 		}
 		p.cats[c.name] = true
+		if !esc.set() && c.esc.set() {
+			esc, d.ChainFrom = c.esc, "category "+c.name
+		}
 		d.Categories = append(d.Categories, Category{Name: c.name, Evidence: ev})
 		d.Flags = d.Flags.or(c.flags)
 		notes = append(notes, c.notes...)
@@ -46,6 +53,14 @@ func (r *Router) Route(in Input, now time.Time) Decision {
 
 	var hits []hit
 	r.walk(r.routes, p, nil, &hits)
+	if rt := chainRoute(hits); rt != nil {
+		esc, d.ChainFrom = rt.esc, "route "+rt.path
+	}
+	d.Chain = esc.chain
+	if esc.top != nil {
+		top := *esc.top
+		d.TopReminders = &top
+	}
 	var to, cc, incident []Recipient
 	var rules []string
 	for _, h := range hits {
@@ -85,6 +100,11 @@ func (r *Router) Route(in Input, now time.Time) Decision {
 			d.Recipients = append(d.Recipients, rc)
 		}
 	}
+	// Incident notices are for service-affecting outages and their list is
+	// wide: a confidential case's summary never goes there.
+	if d.Flags.Confidential && len(incident) > 0 {
+		incident, d.IncidentWithheld = nil, true
+	}
 	inIncident := map[string]bool{}
 	for _, rc := range incident {
 		if !inIncident[rc.Address] {
@@ -100,6 +120,24 @@ func (r *Router) Route(in Input, now time.Time) Decision {
 	}
 	d.Explain = r.explain(&d, hits, p)
 	return d
+}
+
+// chainRoute is the route whose breach chain a case takes: the deepest
+// route that sets one on the paths of the contributing routes (a child's
+// chain wins over its parent's), the first at equal depth; nil when none
+// does and the categories' or the urgency's chain applies.
+func chainRoute(hits []hit) *route {
+	var best *route
+	depth := -1
+	for _, h := range hits {
+		for i := len(h.chain) - 1; i > depth; i-- {
+			if h.chain[i].esc.set() {
+				best, depth = h.chain[i], i
+				break
+			}
+		}
+	}
+	return best
 }
 
 // walk is Alertmanager's depth-first match over siblings: a matching route
@@ -160,17 +198,34 @@ func (r *Router) detect(c *category, p *input) []string {
 	if c.issueTypes[p.issueType] {
 		ev = append(ev, "issue type "+p.issueType)
 	}
+	for _, id := range c.exclude {
+		if p.found[id]&c.fields != notFound {
+			return ev // an excluding phrase: the keywords say nothing
+		}
+	}
 	for _, id := range c.keywords {
-		if w := p.found[id]; w != notFound {
+		if w := p.found[id] & c.fields; w != notFound {
 			ev = append(ev, r.keywordEvidence(id, w))
 		}
 	}
 	return ev
 }
 
+// excludedBy is the excluding phrase that held c's keywords back, "" when
+// none did (or none of them was found anyway).
+func (r *Router) excludedBy(c *category, p *input) string {
+	hit := slices.ContainsFunc(c.keywords, func(id int) bool { return p.found[id]&c.fields != notFound })
+	for _, id := range c.exclude {
+		if w := p.found[id] & c.fields; hit && w != notFound {
+			return r.keywordEvidence(id, w)
+		}
+	}
+	return ""
+}
+
 func (r *Router) keywordEvidence(id int, where uint8) string {
 	place := "text"
-	if where == inSubject {
+	if where&inSubject != 0 {
 		place = "subject"
 	}
 	return fmt.Sprintf("keyword %q in %s", r.phrases.list[id].keyword, place)

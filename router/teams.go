@@ -7,10 +7,22 @@ import (
 	"time"
 )
 
+// LeadPrefix marks a breach chain entry that reaches a team's lead (the
+// team's `lead:` address) rather than the team: "lead:senior_support".
+const LeadPrefix = "lead:"
+
 // ResolveTeam returns the addresses team stands for at now, following
 // after_hours and rotations, each with why. The SLA engine uses it for
-// breach escalation and REASSIGN <team>. Field is "to".
+// breach escalation and REASSIGN <team>. Field is "to". A breach chain
+// entry "lead:<team>" resolves to the team's lead, at all hours.
 func (r *Router) ResolveTeam(team string, now time.Time) ([]Recipient, error) {
+	if name, ok := strings.CutPrefix(team, LeadPrefix); ok {
+		t := r.teams[name]
+		if t == nil || t.lead == "" {
+			return nil, fmt.Errorf("team %q names no lead", name)
+		}
+		return []Recipient{{Address: t.lead, Team: name, Field: "to", Why: "lead of team " + name}}, nil
+	}
 	if r.teams[team] == nil {
 		return nil, fmt.Errorf("unknown team %q", team)
 	}
@@ -131,6 +143,33 @@ func (r *Router) TeamFlags(team string) Flags {
 	}
 	walk(r.routes)
 	return f
+}
+
+// TeamChain is the breach chain a case takes on when it is handed to team:
+// that of the first route (or its nearest ancestor) that sends cases to
+// the team and sets a chain (REASSIGN engineering climbs to engineering's
+// lead). ok is false when no such route sets one: the case keeps its own.
+func (r *Router) TeamChain(team string) (chain []string, top *int, ok bool) {
+	var walk func(rs []*route, inherited *route) *route
+	walk = func(rs []*route, inherited *route) *route {
+		for _, rt := range rs {
+			from := inherited
+			if rt.esc.set() {
+				from = rt
+			}
+			if from != nil && slices.Contains(rt.to, team) {
+				return from
+			}
+			if got := walk(rt.children, from); got != nil {
+				return got
+			}
+		}
+		return nil
+	}
+	if rt := walk(r.routes, nil); rt != nil {
+		return rt.esc.chain, rt.esc.top, true
+	}
+	return nil, nil, false
 }
 
 // Open reports whether a team with hours is in them at now (false for a

@@ -19,7 +19,7 @@ mailboxes:
   - {name: security, kind: security, address: sec@example.com, host: imap.example.com, username: sec, password_file: x}
 smtp: {host: smtp.example.com, from: esc@example.com}
 teams:
-  - {name: a, addresses: [a@example.com]}
+  - {name: a, addresses: [a@example.com], lead: lead-a@example.com}
   - {name: b, addresses: [b@example.com]}
   - {name: c, addresses: [c@example.com, shared@example.com]}
   - {name: d, addresses: [d@example.com, shared@example.com]}
@@ -320,4 +320,92 @@ func mondayHours(t testing.TB) *config.Hours {
 		t.Fatal(err)
 	}
 	return &h
+}
+
+// exclude_keywords hold a category's keywords back; fields limit where
+// keywords are looked for; an issue type still detects an excluded case.
+func TestCategoryExcludeAndFields(t *testing.T) {
+	r := compileYAML(t, `
+categories:
+  - {name: fraud, issue_types: [fraud], keywords: [chargeback], exclude_keywords: [billing dispute]}
+  - {name: subj, keywords: [urgent], fields: [subject]}
+  - {name: body, keywords: [urgent], fields: [text]}
+routes:
+  - {to: [a]}
+`)
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	cats := func(in Input) string {
+		var out []string
+		for _, c := range r.Route(in, now).Categories {
+			out = append(out, c.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		in   Input
+		want string
+	}{
+		{Input{Text: "a chargeback"}, "fraud"},
+		{Input{Text: "a billing dispute and a chargeback"}, ""},
+		{Input{Subject: "Billing dispute", Text: "chargeback", IssueType: "fraud"}, "fraud"},
+		{Input{Subject: "urgent"}, "subj"},
+		{Input{Text: "urgent"}, "body"},
+		{Input{Subject: "urgent", Text: "urgent"}, "subj,body"},
+	} {
+		if got := cats(tc.in); got != tc.want {
+			t.Errorf("%+v: categories %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// A route's chain wins over a category's, a child's over its parent's, and
+// a category's over the urgency's; chain entries must resolve.
+func TestChainPrecedence(t *testing.T) {
+	r := compileYAML(t, `
+categories:
+  - {name: x, keywords: [xray], chain: [b], top_reminders: 1}
+routes:
+  - name: p
+    match: {kind: [engineering]}
+    chain: [c]
+    routes:
+      - {name: child, match: {urgency: [high]}, to: [a], chain: [d, "lead:a"]}
+      - {name: other, to: [a]}
+  - {name: rest, to: [a]}
+`)
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   Input
+		want string
+		top  int
+	}{
+		{Input{Kind: "engineering", Urgency: "high", Text: "xray"}, "d > lead:a", -1},
+		{Input{Kind: "engineering", Urgency: "low", Text: "xray"}, "c", -1},
+		{Input{Kind: "escalation", Text: "xray"}, "b", 1},
+		{Input{Kind: "escalation"}, "", -1},
+	} {
+		d := r.Route(tc.in, now)
+		top := -1
+		if d.TopReminders != nil {
+			top = *d.TopReminders
+		}
+		if got := strings.Join(d.Chain, " > "); got != tc.want || top != tc.top {
+			t.Errorf("%+v: chain %q top %d, want %q %d", tc.in, got, top, tc.want, tc.top)
+		}
+	}
+	cfg, err := config.Parse([]byte(base+`
+categories:
+  - {name: x, keywords: [xray], exclude_keywords: ["!!"], fields: [body], chain: ["lead:b", nope]}
+routes:
+  - {to: [a], chain: ["lead:zz"]}
+`), "rules.yaml", config.Options{SkipSecrets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Compile(cfg)
+	for _, want := range []string{`team "b" names no lead`, `unknown team "nope"`, `unknown team "zz"`, `"body" is not one of subject, text`, `keyword "!!"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Compile error lacks %q: %v", want, err)
+		}
+	}
 }

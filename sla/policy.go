@@ -87,14 +87,34 @@ func (p Policy) CustomerUpdate(urgency vocab.Urgency) time.Duration {
 // the reminders to the top of the chain. With an empty chain the assigned
 // team itself is the top.
 func (p Policy) Steps(urgency vocab.Urgency) int {
-	return max(len(p.urgencies[urgency].Chain), 1) + p.topReminders
+	return p.StepsFor(urgency, nil, -1)
+}
+
+// StepsFor is Steps with a case's own chain and top reminders (see
+// BreachFor).
+func (p Policy) StepsFor(urgency vocab.Urgency, chain []string, top int) int {
+	chain, top = p.escalation(urgency, chain, top)
+	return max(len(chain), 1) + top
+}
+
+// escalation is the chain and top reminder count a case climbs: its own
+// when set (chain non-nil, top ≥ 0), else the urgency's and the policy's.
+func (p Policy) escalation(urgency vocab.Urgency, chain []string, top int) ([]string, int) {
+	if chain == nil {
+		chain = p.urgencies[urgency].Chain
+	}
+	if top < 0 {
+		top = p.topReminders
+	}
+	return chain, top
 }
 
 // BreachStep describes breach step level (1-based) of an urgency.
 type BreachStep struct {
 	Level int
-	// Team is the chain team this step escalates to ("" when the chain is
-	// empty: the assigned team is reminded).
+	// Team is the chain entry this step escalates to: a team, or
+	// "lead:<team>" for a team's lead ("" when the chain is empty: the
+	// assigned team is reminded).
 	Team string
 	// Reminder numbers the reminders at the top of the chain (0 before).
 	Reminder, Of int
@@ -105,12 +125,19 @@ type BreachStep struct {
 // repeats (UrgencySLA.Repeat) has no last step: its reminders go on until
 // the case is acknowledged, with Of 0.
 func (p Policy) Breach(urgency vocab.Urgency, level int) (BreachStep, bool) {
+	return p.BreachFor(urgency, nil, -1, level)
+}
+
+// BreachFor is Breach for a case whose route or category set its own
+// chain (nil: the urgency's) and top reminders (negative: the policy's
+// sla.top_reminders). The urgency still sets the rhythm and Repeat.
+func (p Policy) BreachFor(urgency vocab.Urgency, chain []string, top, level int) (BreachStep, bool) {
 	repeat := p.urgencies[urgency].Repeat > 0
-	if level < 1 || (level > p.Steps(urgency) && !repeat) {
+	if level < 1 || (level > p.StepsFor(urgency, chain, top) && !repeat) {
 		return BreachStep{}, false
 	}
-	chain := p.urgencies[urgency].Chain
-	s := BreachStep{Level: level, Of: p.topReminders}
+	chain, top = p.escalation(urgency, chain, top)
+	s := BreachStep{Level: level, Of: top}
 	climb := max(len(chain), 1)
 	if level <= climb {
 		if len(chain) > 0 {
@@ -132,8 +159,13 @@ func (p Policy) Breach(urgency vocab.Urgency, level int) (BreachStep, bool) {
 // full response window while climbing the chain and through the top
 // reminders, then the urgency's Repeat interval.
 func (p Policy) NextBreach(urgency vocab.Urgency, level int) time.Duration {
+	return p.NextBreachFor(urgency, nil, -1, level)
+}
+
+// NextBreachFor is NextBreach for a case's own chain (see BreachFor).
+func (p Policy) NextBreachFor(urgency vocab.Urgency, chain []string, top, level int) time.Duration {
 	u := p.urgencies[urgency]
-	if u.Repeat > 0 && level >= p.Steps(urgency) {
+	if u.Repeat > 0 && level >= p.StepsFor(urgency, chain, top) {
 		return u.Repeat.D()
 	}
 	return p.Response(urgency)

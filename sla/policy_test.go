@@ -58,6 +58,27 @@ func TestBreachChain(t *testing.T) {
 	if s, ok := p.Breach("low", 1); !ok || s.Team != "" || s.Reminder != 0 {
 		t.Errorf("empty chain step 1: %+v", s)
 	}
+	// A case's own chain and top reminders replace the urgency's; the
+	// urgency keeps the rhythm.
+	own := []string{"senior_support", "lead:senior_support"}
+	if s, ok := p.BreachFor("medium", own, 1, 2); !ok || s.Team != "lead:senior_support" || s.Of != 1 {
+		t.Errorf("own chain step 2: %+v %v", s, ok)
+	}
+	if s, ok := p.BreachFor("medium", own, 1, 3); !ok || s.Reminder != 1 {
+		t.Errorf("own chain step 3: %+v %v", s, ok)
+	}
+	if _, ok := p.BreachFor("medium", own, 1, 4); ok {
+		t.Error("a step past the case's own last reminder")
+	}
+	if got := p.StepsFor("medium", []string{}, 0); got != 1 {
+		t.Errorf("empty own chain, no reminders: %d steps, want 1", got)
+	}
+	if s, _ := p.BreachFor("medium", nil, -1, 2); s.Team != "management" {
+		t.Errorf("nil chain is the urgency's: %+v", s)
+	}
+	if p.NextBreachFor("medium", own, 1, 1) != p.Response("medium") {
+		t.Error("the rhythm is the urgency's response time")
+	}
 }
 
 // Status checks wait over the company's holidays as over a night: the

@@ -57,7 +57,14 @@ type Case struct {
 	CustomerSide []string
 	// Unverified: the escalating sender was not authenticated.
 	Unverified bool
-	UpdatedAt  time.Time
+	// Chain is the case's own breach chain (team names or "lead:<team>")
+	// from the route or category that set one; nil: the urgency's. An
+	// empty non-nil chain is a chain set empty (the assigned team is the
+	// top). TopReminders likewise replaces sla.top_reminders; nil: the
+	// policy's. Set when the case opens, is re-escalated or reassigned.
+	Chain        []string
+	TopReminders *int
+	UpdatedAt    time.Time
 }
 
 // IsOpen is true until the case is resolved.
@@ -65,19 +72,33 @@ func (c *Case) IsOpen() bool { return c.State != CaseResolved }
 
 const caseCols = `id, ticket, kind, mailbox, state, urgency, customer, agent, subject, summary, team, confidential, approval_required,
 	suspend_account, parse_json, decision_json, thread_id, coalesce(source_message, 0), source_message_id, opened_at, respond_by,
-	acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at, teams, routed_to, resolutions, reassignments, re_escalations, customer_side, unverified`
+	acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at, teams, routed_to, resolutions, reassignments, re_escalations, customer_side, unverified,
+	chain, top_reminders`
 
 func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	var c Case
 	var opened, respondBy, updated string
 	var acked, resolved sql.NullString
 	var teams, routedTo, customerSide string
+	var chain sql.NullString
+	var top sql.NullInt64
 	err := row.Scan(&c.ID, &c.Ticket, &c.Kind, &c.Mailbox, &c.State, &c.Urgency, &c.Customer, &c.Agent, &c.Subject, &c.Summary,
 		&c.Team, &c.Confidential, &c.ApprovalRequired, &c.SuspendAccount, &c.ParseJSON, &c.DecisionJSON, &c.ThreadID,
 		&c.SourceMessage, &c.SourceMessageID, &opened, &respondBy, &acked, &c.AcknowledgedBy, &resolved, &c.Resolution, &updated,
-		&teams, &routedTo, &c.Resolutions, &c.Reassignments, &c.ReEscalations, &customerSide, &c.Unverified)
+		&teams, &routedTo, &c.Resolutions, &c.Reassignments, &c.ReEscalations, &customerSide, &c.Unverified,
+		&chain, &top)
 	if err != nil {
 		return nil, err
+	}
+	if chain.Valid {
+		if err := json.Unmarshal([]byte(chain.String), &c.Chain); err != nil {
+			return nil, fmt.Errorf("case %d chain: %w", c.ID, err)
+		}
+		c.Chain = nonNil(c.Chain)
+	}
+	if top.Valid {
+		n := int(top.Int64)
+		c.TopReminders = &n
 	}
 	if err := json.Unmarshal([]byte(teams), &c.Teams); err != nil {
 		return nil, fmt.Errorf("case %d teams: %w", c.ID, err)
@@ -108,11 +129,12 @@ func (tx *Tx) InsertCase(c *Case) error {
 	}
 	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO cases (ticket, kind, mailbox, state, urgency, customer, agent, subject, summary, team,
 		confidential, approval_required, suspend_account, parse_json, decision_json, thread_id, source_message, source_message_id,
-		opened_at, respond_by, updated_at, teams, routed_to, customer_side, unverified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		opened_at, respond_by, updated_at, teams, routed_to, customer_side, unverified, chain, top_reminders)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Ticket, c.Kind, c.Mailbox, c.State, c.Urgency, c.Customer, c.Agent, c.Subject, c.Summary, c.Team,
 		c.Confidential, c.ApprovalRequired, c.SuspendAccount, c.ParseJSON, c.DecisionJSON, c.ThreadID, src, c.SourceMessageID,
-		ts(c.OpenedAt), ts(c.RespondBy), ts(c.OpenedAt), jsonList(c.Teams), jsonList(c.RoutedTo), jsonList(c.CustomerSide), c.Unverified)
+		ts(c.OpenedAt), ts(c.RespondBy), ts(c.OpenedAt), jsonList(c.Teams), jsonList(c.RoutedTo), jsonList(c.CustomerSide), c.Unverified,
+		chainColumn(c.Chain), topColumn(c.TopReminders))
 	if err != nil {
 		return fmt.Errorf("insert case %s: %w", c.Ticket, err)
 	}
@@ -126,10 +148,11 @@ func (tx *Tx) UpdateCase(c *Case, now time.Time) error {
 	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET kind = ?, state = ?, urgency = ?, team = ?, thread_id = ?, respond_by = ?,
 		acknowledged_at = ?, acknowledged_by = ?, resolved_at = ?, resolution = ?, confidential = ?, approval_required = ?,
 		suspend_account = ?, decision_json = ?, updated_at = ?, teams = ?, routed_to = ?, resolutions = ?, reassignments = ?,
-		re_escalations = ? WHERE id = ?`,
+		re_escalations = ?, chain = ?, top_reminders = ? WHERE id = ?`,
 		c.Kind, c.State, c.Urgency, c.Team, c.ThreadID, ts(c.RespondBy), nullTS(c.AcknowledgedAt), c.AcknowledgedBy,
 		nullTS(c.ResolvedAt), c.Resolution, c.Confidential, c.ApprovalRequired, c.SuspendAccount, c.DecisionJSON, ts(now),
-		jsonList(c.Teams), jsonList(c.RoutedTo), c.Resolutions, c.Reassignments, c.ReEscalations, c.ID)
+		jsonList(c.Teams), jsonList(c.RoutedTo), c.Resolutions, c.Reassignments, c.ReEscalations,
+		chainColumn(c.Chain), topColumn(c.TopReminders), c.ID)
 	if err != nil {
 		return fmt.Errorf("update case %d: %w", c.ID, err)
 	}
@@ -277,6 +300,21 @@ func (tx *Tx) CaseRecipients(caseID int64, role vocab.Role) ([]string, error) {
 }
 
 // jsonList is a list column's stored form.
+// chainColumn is a case's chain as stored: NULL for nil (the urgency's).
+func chainColumn(chain []string) any {
+	if chain == nil {
+		return nil
+	}
+	return jsonList(chain)
+}
+
+func topColumn(top *int) any {
+	if top == nil {
+		return nil
+	}
+	return *top
+}
+
 func jsonList(list []string) string {
 	b, _ := json.Marshal(nonNil(list)) // a []string always marshals
 	return string(b)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -343,5 +344,39 @@ func TestReadOnlyDatabaseIsTemporary(t *testing.T) {
 	}
 	if _, ok, _ := ro.Cursor(ctx, "esc"); ok {
 		t.Fatal("the failed ingest advanced the cursor")
+	}
+}
+
+// A case's own breach chain round-trips: nil stays the urgency's (NULL),
+// an empty chain stays empty, a top reminder count of 0 is kept.
+func TestCaseChainColumns(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	zero := 0
+	for i, tc := range []struct {
+		chain []string
+		top   *int
+	}{{nil, nil}, {[]string{}, &zero}, {[]string{"senior_support", "lead:senior_support"}, nil}} {
+		var got *Case
+		err := s.InTx(ctx, func(tx *Tx) error {
+			c := &Case{Ticket: fmt.Sprintf("T-%d", i), Kind: "escalation", Mailbox: "esc", State: CaseOpen, Urgency: "low", Agent: "a@x",
+				Subject: "s", ParseJSON: "{}", DecisionJSON: "{}", OpenedAt: t0, RespondBy: t0.Add(time.Hour), Chain: tc.chain, TopReminders: tc.top}
+			if err := tx.InsertCase(c); err != nil {
+				return err
+			}
+			if err := tx.UpdateCase(c, t0); err != nil {
+				return err
+			}
+			var err error
+			got, err = tx.Case(c.ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (got.Chain == nil) != (tc.chain == nil) || strings.Join(got.Chain, ",") != strings.Join(tc.chain, ",") ||
+			(got.TopReminders == nil) != (tc.top == nil) || tc.top != nil && *got.TopReminders != *tc.top {
+			t.Errorf("case %d: chain %#v top %v, want %#v %v", i, got.Chain, got.TopReminders, tc.chain, tc.top)
+		}
 	}
 }

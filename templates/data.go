@@ -116,6 +116,11 @@ type Case struct {
 	ApprovalRequired bool
 	SuspendAccount   bool
 	Notes            []string // notes recorded on the case so far
+
+	// UrgencyNote says why Urgency is a default, when the escalation's
+	// template gave no level ("the senior-support template has no urgency
+	// line; default"); "" when the agent gave one.
+	UrgencyNote string
 }
 
 // Field is one template field: a single value or a list (steps).

@@ -11,12 +11,15 @@ const (
 	IssueMedia       IssueType = "media"
 	IssueSecurity    IssueType = "security"
 	IssueMajorOutage IssueType = "major_outage"
+	IssueFraud       IssueType = "fraud"
+	IssueMarketing   IssueType = "marketing"
 )
 
 // IssueTypes lists every issue type.
-var IssueTypes = []IssueType{IssueLegal, IssueMedia, IssueSecurity, IssueMajorOutage}
+var IssueTypes = []IssueType{IssueLegal, IssueMedia, IssueSecurity, IssueMajorOutage, IssueFraud, IssueMarketing}
 
-var issueTitles = map[IssueType]string{IssueLegal: "Legal", IssueMedia: "Media", IssueSecurity: "Security", IssueMajorOutage: "Major Outage"}
+var issueTitles = map[IssueType]string{IssueLegal: "Legal", IssueMedia: "Media", IssueSecurity: "Security", IssueMajorOutage: "Major Outage",
+	IssueFraud: "Fraud", IssueMarketing: "Marketing"}
 
 // issueTypeWordings are the Issue Type wordings agents write (lower case,
 // single spaces), with the type each means.
@@ -30,6 +33,13 @@ var issueTypeWordings = map[string]IssueType{
 	"major outage":    IssueMajorOutage, "major service outage": IssueMajorOutage, "outage": IssueMajorOutage,
 	"service outage": IssueMajorOutage, "major incident": IssueMajorOutage,
 	"complete outage": IssueMajorOutage, "complete service outage": IssueMajorOutage,
+	// Fraud and Marketing are not on the reference's template line, but its
+	// contacts route them (Fraud Suspected: fraud@; the CMO: "Marketing
+	// issues, partnerships"), so the management template accepts them.
+	"fraud": IssueFraud, "fraud detected": IssueFraud, "suspected fraud": IssueFraud,
+	"fraud suspected": IssueFraud, "fraudulent activity": IssueFraud,
+	"marketing": IssueMarketing, "marketing issue": IssueMarketing, "partnership": IssueMarketing,
+	"partnerships": IssueMarketing, "partnership inquiry": IssueMarketing, "sponsorship": IssueMarketing,
 }
 
 // ParseIssueType reads an Issue Type wording (lower case, single spaces):

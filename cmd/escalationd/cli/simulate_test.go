@@ -105,11 +105,20 @@ func TestBreachesStopAfterTheTopReminders(t *testing.T) {
 	for _, m := range mails {
 		if m.Event == "breach" {
 			breaches++
+			// A High case stays in its tier (issue 12): senior support,
+			// then its lead, never management.
+			if slices.Contains(append(m.To, m.Cc...), "roy@craudiovizai.com") {
+				t.Errorf("breach at %s reaches management: %+v", m.At.Sub(simStart), m)
+			}
+			if breaches == 2 && !slices.Equal(m.To, []string{"riley.brooks@craudiovizai.com"}) {
+				t.Errorf("second breach to %v, want senior support's lead", m.To)
+			}
 		}
 	}
-	// One chain step (management) plus top_reminders (3): never a storm.
-	if breaches != 4 {
-		t.Fatalf("%d breach mails in 6h, want 4: %v", breaches, timeline(mails))
+	// Two chain steps (senior support, its lead) plus top_reminders (3):
+	// never a storm.
+	if breaches != 5 {
+		t.Fatalf("%d breach mails in 6h, want 5: %v", breaches, timeline(mails))
 	}
 }
 

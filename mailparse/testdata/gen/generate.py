@@ -491,7 +491,7 @@ def rejected():
     apple("rejected-senior-missing-customer.eml", "Escalation", SENIOR.replace(" for john.doe@example.com.", " for the customer."))
     gmail("rejected-engineering-missing-severity.eml", "BUG - Export hangs",
           ENGINEERING.replace("Severity: High\n", ""))
-    mutt("rejected-management-fraud.eml", "ESCALATION - Fraud", MANAGEMENT.replace("Issue Type: Legal", "Issue Type: Fraud"))
+    mutt("rejected-management-billing.eml", "ESCALATION - Billing", MANAGEMENT.replace("Issue Type: Legal", "Issue Type: Billing"))
     outlook("rejected-management-missing-summary.eml", "ESCALATION - Media",
             "Ticket: TCK-9001\nCustomer: Daily Planet\nIssue Type: Media\n\nUrgency: Reporter deadline 3pm\n")
 
