@@ -73,6 +73,21 @@ func (e *Engine) statusCheckDue(c *store.Case, t time.Time) time.Time {
 	return t
 }
 
+// latestNote is the newest comment on a case, for follow-ups: what the team
+// last said, by whom and when.
+func (e *Engine) latestNote(tx *store.Tx, c *store.Case) (templates.Note, error) {
+	evs, err := tx.CaseEvents(c.ID)
+	if err != nil {
+		return templates.Note{}, err
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if ev := evs[i]; ev.Type == vocab.EventComment {
+			return templates.Note{Text: truncate(oneLine(ev.Detail), 300), By: e.who(ev.Actor), At: ev.At}, nil
+		}
+	}
+	return templates.Note{}, nil
+}
+
 // workingDay moves a reminder to the agent off the company's days off (its
 // calendar: the first team with hours), keeping the time of day.
 func (e *Engine) workingDay(t time.Time) time.Time {
@@ -355,6 +370,11 @@ func (e *Engine) followUp(tx *store.Tx, c *store.Case, t store.Timer, interval t
 	event, n := t.Kind.Event(), t.Step
 	data := e.caseData(c, nil, nil, now)
 	data.FollowUp.Number, data.FollowUp.Interval = n, interval
+	note, err := e.latestNote(tx, c)
+	if err != nil {
+		return 0, err
+	}
+	data.LatestNote = note
 	m := outMail{event: event, dedup: stepDedup(c, t.Kind, t.Epoch, t.Step), data: data}
 	switch {
 	case t.Kind == vocab.TimerStatusCheck && c.AcknowledgedAt.IsZero() && e.sla.Repeats(c.Urgency):

@@ -48,6 +48,16 @@ type Data struct {
 	History []string
 	// Digest is a team's backlog (backlog-digest).
 	Digest Digest
+	// LatestNote is the newest comment on the case (status-check,
+	// customer-update); zero when there is none.
+	LatestNote Note
+}
+
+// Note is one comment on a case.
+type Note struct {
+	Text string
+	By   string
+	At   time.Time
 }
 
 // Digest is one team's daily backlog mail.
