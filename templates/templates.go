@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -172,16 +173,21 @@ var funcs = template.FuncMap{
 	// human writes a config name for people: senior_support → senior support.
 	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	// commands lists the reply commands, one "SYNTAX  what it does" line
-	// each, in vocab's order.
-	"commands": func() []string {
-		out := make([]string, len(vocab.Commands))
-		for i, c := range vocab.Commands {
+	// each, in vocab's order: all of them, or only those named.
+	"commands": func(only ...string) []string {
+		var out []string
+		for _, c := range vocab.Commands {
+			if len(only) > 0 && !slices.Contains(only, string(c)) {
+				continue
+			}
 			syntax, does := c.Usage()
-			out[i] = fmt.Sprintf("%-20s%s", syntax, does)
+			out = append(out, fmt.Sprintf("%-17s %s", syntax, does))
 		}
 		return out
 	},
-	"inc": func(i int) int { return i + 1 },
+	// span writes a duration in words: "4 hours", "1 hour 5 minutes".
+	"span": Span,
+	"inc":  func(i int) int { return i + 1 },
 	"indent": func(prefix, s string) string {
 		lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 		for i, l := range lines {
