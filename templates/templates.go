@@ -185,9 +185,20 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
+	// short cuts s to n characters with "…", for a subject that must
+	// stay readable in a phone's list.
+	"short": func(n int, s string) string {
+		r := []rune(s)
+		if len(r) <= n {
+			return s
+		}
+		return strings.TrimSpace(string(r[:n-1])) + "…"
+	},
 	// span writes a duration in words: "4 hours", "1 hour 5 minutes".
 	"span": Span,
-	"inc":  func(i int) int { return i + 1 },
+	// every writes a period: "every 4 hours", "every day".
+	"every": Every,
+	"inc":   func(i int) int { return i + 1 },
 	"indent": func(prefix, s string) string {
 		lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 		for i, l := range lines {

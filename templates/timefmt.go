@@ -60,13 +60,22 @@ func Span(d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
+// Every writes a period: "every 4 hours", "every day".
+func Every(d time.Duration) string {
+	s := Span(d)
+	if rest, ok := strings.CutPrefix(s, "1 "); ok && !strings.Contains(rest, " ") {
+		return "every " + rest
+	}
+	return "every " + s
+}
+
 // Relative says how far t is from now: "in 15 minutes", "2 hours ago",
-// "now".
+// "just now".
 func Relative(t, now time.Time) string {
 	d := t.Sub(now).Round(time.Minute)
 	switch {
 	case d == 0:
-		return "now"
+		return "just now"
 	case d > 0:
 		return "in " + Span(d)
 	}
