@@ -5,6 +5,14 @@
 // Every file defines two templates, "subject" and "body", over a Data value
 // of plain fields (documented in data.go). Mail is rendered once, when it is
 // queued, so a template edit never changes mail already in the outbox.
+//
+// The mail is written for a busy reader on a phone: a case mail's subject is
+// the case's ("case-subject" in common.tmpl, "Re: " on all but the first),
+// its first line says what happened, what to do and by when, the commands
+// follow within 15 lines, the details come last. Times are written by
+// Data's methods (At, When, Late) in the company's zone, relative to
+// Data.Now: templates never read the clock. testdata/golden holds every
+// template rendered for four cases.
 package templates
 
 import (
