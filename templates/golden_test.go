@@ -190,7 +190,6 @@ func goldenData(name string, tpl vocab.Template) Data {
 			Reason: `there is no team "engineers": use one of senior_support, engineering, oncall, legal, management`}
 	case "receipt":
 		d.Role = string(vocab.RoleAgent)
-		d.Receipt.Notes = append(d.Receipt.Notes, goldenCase(name).Routing.Notes...)
 		if c.Urgency == string(vocab.Critical) {
 			d.Receipt.Notes = []string{"Phone the on-call engineer, Alex Rivera, if nobody answers within 15 minutes"}
 		}
@@ -221,7 +220,8 @@ func goldenData(name string, tpl vocab.Template) Data {
 		}
 		c.Team, c.With = "engineering", []string{"engineering@craudiovizai.com"}
 		d.Update = Update{What: "handed over", Detail: "engineering's hours have begun, and nobody on call took the case overnight"}
-		d.History = []string{"Tue 1 Dec 20:00 EST opened by " + c.Agent, "Tue 1 Dec 20:00 EST routed to alex.rivera@craudiovizai.com"}
+		at := FormatTime(c.OpenedAt, d.Now, newYork)
+		d.History = []string{at + " opened by " + c.Agent, at + " routed to " + strings.Join(d.Routing.To, ", ")}
 	}
 	return d
 }
