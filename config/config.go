@@ -87,6 +87,24 @@ type Gateway struct {
 	LoopHeader string `yaml:"loop_header"`
 	// ShutdownTimeout bounds how long SIGTERM waits for in-flight work.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// Timezone is the company's zone: every time in the mail the gateway
+	// sends is written in it. Default: the zone of the first team with
+	// hours, else UTC (see Config.Location).
+	Timezone Zone `yaml:"timezone"`
+}
+
+// Location is the zone the gateway's mail writes times in:
+// gateway.timezone, else the zone of the first team with hours, else UTC.
+func (c *Config) Location() *time.Location {
+	if loc := c.Gateway.Timezone.Location(); loc != nil {
+		return loc
+	}
+	for _, t := range c.Teams {
+		if t.Hours != nil && t.Hours.Timezone.Location() != nil {
+			return t.Hours.Timezone.Location()
+		}
+	}
+	return time.UTC
 }
 
 // TLS modes for IMAP and SMTP connections.

@@ -2,6 +2,9 @@ package engine
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -44,17 +47,26 @@ func (e *Engine) enqueue(tx *store.Tx, c *store.Case, m outMail, now time.Time) 
 	if name == "" {
 		name = m.event.Template()
 	}
-	m.data.Event = string(m.event)
-	subject, body, err := e.tpl.Render(name, m.data)
-	if err != nil {
-		return err
-	}
 	var caseID int64
 	if c != nil {
 		caseID = c.ID
 	}
 	if m.messageID == "" {
 		m.messageID = e.newMessageID(caseID, m.event)
+	}
+	m.data.Event, m.data.Role = string(m.event), string(m.role)
+	if m.data.Now.IsZero() {
+		m.data.Now = now
+	}
+	if m.data.Location == nil {
+		m.data.Location = e.cfg.Location()
+	}
+	// Every case mail but the one that starts the case's thread answers
+	// it: "Re: " and the case's subject keep one conversation per case.
+	m.data.Reply = c != nil && m.messageID != c.ThreadID
+	subject, body, err := e.tpl.Render(name, m.data)
+	if err != nil {
+		return err
 	}
 	msg := outbound.Message{
 		From: e.cfg.SMTP.From, To: m.to, Cc: m.cc, Subject: subject, Body: body, MessageID: m.messageID,
@@ -74,6 +86,15 @@ func (e *Engine) enqueue(tx *store.Tx, c *store.Case, m outMail, now time.Time) 
 			outbound.Header{Name: "X-Escalation-Urgency", Value: string(c.Urgency)},
 			outbound.Header{Name: "X-Escalation-Case", Value: strconv.FormatInt(c.ID, 10)},
 		)
+		if strings.HasPrefix(subject, "Re: ") || !m.data.Reply {
+			// Outlook's conversation view: the topic is the case subject
+			// without "Re: ", the index the case's thread (mail with a
+			// subject of its own, a customer's, stays out of it).
+			msg.Headers = append(msg.Headers,
+				outbound.Header{Name: "Thread-Topic", Value: strings.TrimPrefix(subject, "Re: ")},
+				outbound.Header{Name: "Thread-Index", Value: threadIndex(c, m.messageID, now)},
+			)
+		}
 		msg.InReplyTo, msg.References = c.ThreadID, threadRefs(c)
 		if m.messageID == c.ThreadID {
 			msg.InReplyTo, msg.References = "", nil
@@ -191,4 +212,50 @@ func label(k string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// threadIndex is Outlook's Thread-Index for a mail of case c
+// ([MS-OXOMSG] 2.2.1.3, PidTagConversationIndex): a 22-byte header (the
+// thread's start as FILETIME without its low 16 bits, then a 16-byte GUID)
+// for the mail that starts the thread, and one 5-byte child block (the
+// time since the start, 4 random bits, 4 bits of sequence) for every other
+// mail, which all answer that first one. The GUID comes from the case's
+// thread id and the random bits from the mail's own id, so the header is
+// the same for every mail of the case and a mail rendered again is
+// byte-identical.
+func threadIndex(c *store.Case, messageID string, date time.Time) string {
+	key := c.ThreadID
+	if key == "" {
+		// A case routed to nobody has no first mail: its mail still
+		// shares one conversation.
+		key = fmt.Sprintf("case:%d:%s", c.ID, c.SourceMessageID)
+	}
+	start := c.OpenedAt
+	if start.IsZero() || start.After(date) {
+		start = date
+	}
+	guid := sha256.Sum256([]byte("thread-index:" + key))
+	b := make([]byte, 0, 27)
+	b = binary.BigEndian.AppendUint64(b, fileTime(start))[:6]
+	b = append(b, guid[:16]...)
+	if messageID != c.ThreadID || c.ThreadID == "" {
+		delta := fileTime(date) - fileTime(start)&^0xFFFF
+		var block uint32
+		if delta&0x00FE_0000_0000_0000 == 0 {
+			block = uint32(delta>>18) & 0x7FFF_FFFF
+		} else {
+			block = 1<<31 | uint32(delta>>23)&0x7FFF_FFFF
+		}
+		b = binary.BigEndian.AppendUint32(b, block)
+		r := sha256.Sum256([]byte(messageID))
+		b = append(b, r[0]&0xF0)
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// fileTime is t as a Windows FILETIME: 100-nanosecond intervals since
+// 1601-01-01 UTC.
+func fileTime(t time.Time) uint64 {
+	const epochDiff = 116444736000000000 // 1601 to 1970 in 100 ns
+	return uint64(t.UnixNano()/100) + epochDiff
 }

@@ -371,20 +371,44 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// caseData is the template data for a case mail.
+// caseData is the template data for a case mail: the case as it is now,
+// who owns it or whom its team reaches, the escalation's fields (from res,
+// or else from the stored parse result, which only renders mail), and for
+// a routing decision the routing in one sentence.
 func (e *Engine) caseData(c *store.Case, res *mailparse.Result, dec *router.Decision, now time.Time) templates.Data {
 	d := templates.Data{
-		Now: now, Mailbox: e.replyAddress(c.Mailbox),
+		Now: now, Location: e.cfg.Location(), Mailbox: e.replyAddress(c.Mailbox),
 		Case: templates.Case{
 			ID: c.ID, Ticket: c.Ticket, Kind: string(c.Kind), Urgency: string(c.Urgency), Customer: c.Customer, Agent: c.Agent,
 			Subject: c.Subject, Summary: c.Summary, Team: c.Team, State: c.State, OpenedAt: c.OpenedAt,
 			RespondBy: c.RespondBy, ResponseTime: e.responseTime(c.Urgency), AcknowledgedAt: c.AcknowledgedAt,
 			AcknowledgedBy: c.AcknowledgedBy, Confidential: c.Confidential, ApprovalRequired: c.ApprovalRequired,
-			SuspendAccount: c.SuspendAccount,
+			SuspendAccount: c.SuspendAccount, Unverified: c.Unverified,
 		},
 	}
+	if c.Agent != "" {
+		d.Case.AgentName = e.who(c.Agent)
+	}
+	if c.AcknowledgedBy != "" {
+		d.Case.Owner = e.who(c.AcknowledgedBy)
+	} else if c.Team != "" && c.IsOpen() {
+		d.Case.With = e.teamPeople(c.Team, now)
+	}
+	stored := res
+	if stored == nil && c.ParseJSON != "" {
+		var r mailparse.Result
+		if err := json.Unmarshal([]byte(c.ParseJSON), &r); err != nil {
+			// The mail goes out without the escalation's fields.
+			e.log.Error("case mail without fields: stored parse result", "case", c.ID, "err", err)
+		} else {
+			stored = &r
+		}
+	}
+	if stored != nil {
+		d.Fields = templateFields(stored)
+		d.Case.Impact = impact(stored)
+	}
 	if res != nil {
-		d.Fields = templateFields(res)
 		if res.Urgency == "" && c.Urgency == defaultUrgency {
 			d.Case.UrgencyNote = urgencyNote(res)
 		}
@@ -394,7 +418,7 @@ func (e *Engine) caseData(c *store.Case, res *mailparse.Result, dec *router.Deci
 	}
 	if dec != nil {
 		d.Routing = templates.Routing{Teams: dec.Teams, To: dec.To, Cc: dec.Cc, Rule: dec.Rule, Explain: dec.Explain,
-			Categories: categoryNames(*dec), Notes: dec.Notes, Actions: dec.Actions}
+			Categories: categoryNames(*dec), Notes: dec.Notes, Actions: dec.Actions, Why: e.routingWhy(c, dec, now)}
 	}
 	return d
 }
@@ -413,4 +437,108 @@ func renderingRecord(c *store.Case) (*mailparse.Result, router.Decision, error) 
 		return nil, dec, fmt.Errorf("case %d: stored routing decision: %w", c.ID, err)
 	}
 	return &res, dec, nil
+}
+
+// impact is the escalation's impact as the agent wrote it.
+func impact(res *mailparse.Result) string {
+	for _, k := range []string{"impact", "users_affected"} {
+		if v, ok := res.Fields[k].(string); ok && strings.TrimSpace(v) != "" {
+			return oneLine(v)
+		}
+	}
+	if res.UsersAffected != nil {
+		return fmt.Sprintf("%d users", *res.UsersAffected)
+	}
+	return ""
+}
+
+// teamPeople is whom a team reaches at now, by name: "Alex Rivera
+// <alex.rivera@…> (on call)".
+func (e *Engine) teamPeople(team string, now time.Time) []string {
+	rs, err := e.rt.ResolveTeam(team, now)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range rs {
+		w := e.who(r.Address)
+		if r.Name != "" && w == r.Address {
+			w = fmt.Sprintf("%s <%s>", r.Name, r.Address)
+		}
+		if t, ok := e.cfg.Team(r.Team); ok && t.Rotation != "" {
+			w += " (on call)"
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// routingWhy is the routing decision in one sentence, for the top of the
+// routed mail; the full explanation is at its bottom.
+func (e *Engine) routingWhy(c *store.Case, dec *router.Decision, now time.Time) string {
+	loc := e.cfg.Location()
+	var ccTeams []string
+	for _, r := range dec.Recipients {
+		if r.Field == "cc" && !slices.Contains(ccTeams, humanName(r.Team)) {
+			ccTeams = append(ccTeams, humanName(r.Team))
+		}
+	}
+	copied := ""
+	if len(ccTeams) > 0 {
+		copied = "; " + strings.Join(ccTeams, ", ") + " is copied"
+	}
+	if dec.Rule == "reassigned" && dec.Explain != "" {
+		return "It was " + dec.Explain + "."
+	}
+	for _, r := range dec.Recipients {
+		if r.Field != "to" || r.Via == "" {
+			continue
+		}
+		closed := humanName(r.Via) + " is closed"
+		if at, ok := e.rt.OpensAt(r.Via, now); ok {
+			closed += " until " + templates.FormatTime(at, now, loc)
+		}
+		if t, ok := e.cfg.Team(r.Team); ok && t.Rotation != "" {
+			return "You are on call: " + closed + copied + "."
+		}
+		return "You cover for " + humanName(r.Via) + ": " + closed + copied + "."
+	}
+	var to []string
+	for _, r := range dec.Recipients {
+		if r.Field == "to" && !slices.Contains(to, humanName(r.Team)) {
+			to = append(to, humanName(r.Team))
+		}
+	}
+	if len(to) == 0 {
+		return ""
+	}
+	if t, ok := e.cfg.Team(firstTeam(*dec)); ok && t.Rotation != "" {
+		s := "You are on call"
+		if until, ok := e.rt.ShiftEnd(t.Name, now); ok {
+			s += " until " + templates.FormatTime(until, now, loc)
+		}
+		return fmt.Sprintf("%s: this %s case goes to on call%s.", s, c.Urgency.Title(), copied)
+	}
+	if cats := categoryNames(*dec); len(cats) > 0 {
+		return fmt.Sprintf("It is a %s case, which goes to %s%s.", humanName(strings.Join(cats, " and ")), strings.Join(to, " and "), copied)
+	}
+	return fmt.Sprintf("%s %s cases go to %s (rule %s)%s.", c.Urgency.Title(), kindName(c.Kind), strings.Join(to, " and "), dec.Rule, copied)
+}
+
+// humanName writes a config name for people: senior_support → senior support.
+func humanName(s string) string { return strings.ReplaceAll(s, "_", " ") }
+
+// kindName names the template an escalation came with, for a sentence.
+func kindName(k vocab.Kind) string {
+	switch k {
+	case vocab.KindEngineering:
+		return "BUG"
+	case vocab.KindSeniorSupport:
+		return "senior support"
+	case vocab.KindManagement:
+		return "management"
+	case vocab.KindSecurityReport:
+		return "security report"
+	}
+	return "escalation"
 }

@@ -11,8 +11,21 @@ import (
 type Data struct {
 	// Event is the mail's X-Escalation-Event (vocab.MailEvents).
 	Event string
-	// Now is when the mail was queued.
+	// Role is who reads the mail (a vocab.Role: team, agent, sender,
+	// customer, incident, operator), so a mail that goes to either the
+	// team or the agent (comment, delivery-failed) offers the right
+	// replies.
+	Role string
+	// Now is when the mail was queued: relative times ("in 15 minutes")
+	// count from it, so rendering never reads the clock.
 	Now time.Time
+	// Location is the company's zone (gateway.timezone): every time is
+	// written in it, with its name. nil means UTC.
+	Location *time.Location
+	// Reply is set on every case mail but the case's first (the routed
+	// mail that starts the thread): its subject is the case subject with
+	// "Re: ", so mail programs keep the case in one conversation.
+	Reply bool
 	// Mailbox is the watched address replies go to (the Reply-To).
 	Mailbox string
 	// Case is the case the mail is about (zero for rejection replies and
@@ -126,6 +139,13 @@ type Case struct {
 	ApprovalRequired bool
 	SuspendAccount   bool
 	Notes            []string // notes recorded on the case so far
+	Impact           string   // the escalation's impact or users affected, as written
+	AgentName        string   // the escalating agent by name: "Alice Agent <alice@…>"
+	// Owner is who acknowledged the case, by name; "" until someone has.
+	Owner string
+	// With is whom the assigned team reaches now, by name ("Alex Rivera
+	// <alex@…> (on call)"): who must act while nobody owns the case.
+	With []string
 
 	// UrgencyNote says why Urgency is a default, when the escalation's
 	// template gave no level ("the senior-support template has no urgency
@@ -150,6 +170,9 @@ type Routing struct {
 	Categories []string
 	Notes      []string
 	Actions    []string
+	// Why is the routing in one sentence, for the top of the routed mail:
+	// "You are on call: engineering is closed until Mon 30 Nov 09:00 EST."
+	Why string
 }
 
 // Rejection explains why an escalation was not accepted.

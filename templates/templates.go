@@ -5,6 +5,14 @@
 // Every file defines two templates, "subject" and "body", over a Data value
 // of plain fields (documented in data.go). Mail is rendered once, when it is
 // queued, so a template edit never changes mail already in the outbox.
+//
+// The mail is written for a busy reader on a phone: a case mail's subject is
+// the case's ("case-subject" in common.tmpl, "Re: " on all but the first),
+// its first line says what happened, what to do and by when, the commands
+// follow within 15 lines, the details come last. Times are written by
+// Data's methods (At, When, Late) in the company's zone, relative to
+// Data.Now: templates never read the clock. testdata/golden holds every
+// template rendered for four cases.
 package templates
 
 import (
@@ -16,6 +24,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -172,16 +181,32 @@ var funcs = template.FuncMap{
 	// human writes a config name for people: senior_support → senior support.
 	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	// commands lists the reply commands, one "SYNTAX  what it does" line
-	// each, in vocab's order.
-	"commands": func() []string {
-		out := make([]string, len(vocab.Commands))
-		for i, c := range vocab.Commands {
+	// each, in vocab's order: all of them, or only those named.
+	"commands": func(only ...string) []string {
+		var out []string
+		for _, c := range vocab.Commands {
+			if len(only) > 0 && !slices.Contains(only, string(c)) {
+				continue
+			}
 			syntax, does := c.Usage()
-			out[i] = fmt.Sprintf("%-20s%s", syntax, does)
+			out = append(out, fmt.Sprintf("%-17s %s", syntax, does))
 		}
 		return out
 	},
-	"inc": func(i int) int { return i + 1 },
+	// short cuts s to n characters with "…", for a subject that must
+	// stay readable in a phone's list.
+	"short": func(n int, s string) string {
+		r := []rune(s)
+		if len(r) <= n {
+			return s
+		}
+		return strings.TrimSpace(string(r[:n-1])) + "…"
+	},
+	// span writes a duration in words: "4 hours", "1 hour 5 minutes".
+	"span": Span,
+	// every writes a period: "every 4 hours", "every day".
+	"every": Every,
+	"inc":   func(i int) int { return i + 1 },
 	"indent": func(prefix, s string) string {
 		lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 		for i, l := range lines {
