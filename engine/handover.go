@@ -82,7 +82,7 @@ func (e *Engine) handover(tx *store.Tx, c *store.Case, t store.Timer, now time.T
 		if err := tx.UpdateCase(c, now); err != nil {
 			return 0, err
 		}
-		history, err := e.history(tx, c)
+		history, err := e.history(tx, c, now)
 		if err != nil {
 			return 0, err
 		}
@@ -107,14 +107,14 @@ func (e *Engine) handover(tx *store.Tx, c *store.Case, t store.Timer, now time.T
 }
 
 // history is the case's audit trail as lines for a handover mail.
-func (e *Engine) history(tx *store.Tx, c *store.Case) ([]string, error) {
+func (e *Engine) history(tx *store.Tx, c *store.Case, now time.Time) ([]string, error) {
 	evs, err := tx.CaseEvents(c.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, ev := range evs {
-		line := fmt.Sprintf("%s %s", ev.At.UTC().Format("2006-01-02 15:04 MST"), ev.Type)
+		line := fmt.Sprintf("%s %s", templates.FormatTime(ev.At, now, e.cfg.Location()), ev.Type)
 		if ev.Actor != "" {
 			line += " by " + ev.Actor
 		}

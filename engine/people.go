@@ -72,7 +72,7 @@ func (e *Engine) recipientNames(dec router.Decision) []string {
 		if name == "" {
 			name = r.Address
 		}
-		out = append(out, fmt.Sprintf("%s (%s)", name, r.Team))
+		out = append(out, fmt.Sprintf("%s (%s)", name, human(r.Team)))
 	}
 	return out
 }
@@ -111,7 +111,7 @@ func (e *Engine) agentUpdate(tx *store.Tx, c *store.Case, u templates.Update, no
 // and for a Critical case the on-call engineer to phone.
 func (e *Engine) breachUpdate(c *store.Case, step sla.BreachStep, now time.Time) templates.Update {
 	u := templates.Update{What: "not acknowledged in time",
-		Detail: fmt.Sprintf("Nobody took the case by %s.", c.RespondBy.UTC().Format("2006-01-02 15:04 MST"))}
+		Detail: fmt.Sprintf("Nobody took the case by %s.", templates.FormatTime(c.RespondBy, now, e.cfg.Location()))}
 	for _, team := range []string{c.Team, step.Team} {
 		if team == "" {
 			continue

@@ -254,7 +254,7 @@ func (e *Engine) cmdUrgency(r *replyCtx) (string, error) {
 		}
 	}
 	n, err := e.agentUpdate(r.tx, r.c, templates.Update{What: "urgency changed to " + u.Title(), By: e.who(r.addr),
-		Detail: fmt.Sprintf("%s -> %s: the team must now respond by %s.", old.Title(), u.Title(), r.c.RespondBy.UTC().Format("2006-01-02 15:04 MST"))}, r.now)
+		Detail: fmt.Sprintf("%s -> %s: the team must now respond by %s.", old.Title(), u.Title(), templates.FormatTime(r.c.RespondBy, r.now, e.cfg.Location()))}, r.now)
 	r.h.mails += n
 	return "", err
 }
@@ -278,7 +278,7 @@ func (e *Engine) cmdReassign(r *replyCtx) (string, error) {
 		return "", err
 	}
 	n, err = e.agentUpdate(r.tx, r.c, templates.Update{What: "reassigned to " + human(team), By: e.who(r.addr),
-		Detail: fmt.Sprintf("%s handed the case to %s; they must respond by %s.", human(from), human(team), r.c.RespondBy.UTC().Format("2006-01-02 15:04 MST"))}, r.now)
+		Detail: fmt.Sprintf("%s handed the case to %s; they must respond by %s.", human(from), human(team), templates.FormatTime(r.c.RespondBy, r.now, e.cfg.Location()))}, r.now)
 	r.h.mails += n
 	return "", err
 }
