@@ -44,7 +44,8 @@ type crashMail struct {
 
 // crashBacklog builds n mails: 70% valid escalations (each routed and
 // receipted to the escalating agent, an internal address; a tenth of them
-// Critical, which adds an incident notice), 15% malformed (one rejection
+// Critical, which adds an incident notice; a fifth Low, whose routed mail
+// waits for the daily backlog digest), 15% malformed (one rejection
 // reply each, from distinct senders so no rate limit applies) and 15% that
 // must never be answered (auto-replies, list mail, loops, outsiders,
 // bounces).
@@ -58,6 +59,11 @@ func crashBacklog(rng *rand.Rand, n int) []crashMail {
 		case r < 70:
 			u := urgencies[rng.IntN(len(urgencies))]
 			m := crashMail{raw: validMail(key, u), messageID: id, folder: "Processed", ticket: key, mails: []string{"routed/" + key, "receipt/" + key}}
+			if u == "Low" {
+				// A Low case is a backlog case: its routed mail waits for
+				// the team's next daily digest; only the receipt goes now.
+				m.mails = []string{"receipt/" + key}
+			}
 			if u == "Critical" {
 				m.mails = append(m.mails, "incident/"+key)
 			}

@@ -163,21 +163,21 @@ func TestOutageDatabaseDiskFull(t *testing.T) {
 func TestOutageDatabaseDiskFullSLATimer(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{edit: func(doc string) string {
-		// Low urgency: respond within 2 s, so the breach comes during the
-		// test.
-		return strings.Replace(doc, "low:      {response: 24h,", "low:      {response: 2s,", 1)
+		// Medium urgency: respond within 2 s, so the breach comes during
+		// the test.
+		return strings.Replace(doc, "medium:   {response: 2h,", "medium:   {response: 2s,", 1)
 	}})
 	e.dbDir = filepath.Join(e.dir, "db")
 	tmpfs(t, e.dbDir, "4m")
 	e.writeConfig(e.extra)
 	d := e.start()
-	e.dove.Append(t, e.escUser, "INBOX", validMail("SLAFULL-1", "Low"))
-	e.pit.WaitForCount(t, 1, 15*time.Second) // routed
+	e.dove.Append(t, e.escUser, "INBOX", validMail("SLAFULL-1", "Medium"))
+	e.pit.WaitForCount(t, 2, 15*time.Second) // routed, and the agent's receipt
 	free := fill(t, e.dbDir)
 	time.Sleep(6 * time.Second) // the breach falls due after 2 s
 	failed := strings.Count(d.log.String(), `msg="firing SLA steps failed"`)
 	free()
-	e.pit.WaitForCount(t, 2, 90*time.Second) // the breach mail
+	e.pit.WaitForCount(t, 4, 90*time.Second) // the breach mail, and the agent's word of it
 	d.stop(t)
 	if failed == 0 {
 		t.Fatal("no SLA step failed while the disk was full; the test did not test anything")
