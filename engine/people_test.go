@@ -255,3 +255,69 @@ func TestHolidayCaseGoesToOnCallUntilTheNextWorkingDay(t *testing.T) {
 // unwrapped is a queued mail with its quoted-printable soft line breaks
 // undone, so a long line of the body can be searched.
 func unwrapped(raw []byte) string { return strings.ReplaceAll(string(raw), "=\r\n", "") }
+
+// No status check reaches a team outside its hours unless the case is
+// Critical: a High BUG acknowledged by engineering on Friday afternoon gets
+// its next status check on Monday when engineering opens.
+func TestStatusChecksWaitForTheTeamsHours(t *testing.T) {
+	h := newHarness(t)
+	fri := time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC) // Fri 16:00 New York
+	h.restart(fri)
+	m, _ := h.deliver("escalations", bug("TCK-92", "High"))
+	c := h.caseOf(m)
+	if c.Team != "engineering" {
+		t.Fatalf("team %q", c.Team)
+	}
+	h.clk.Advance(5 * time.Minute)
+	h.deliver("escalations", reply(c.ThreadID, "casey.morgan@craudiovizai.com", "Re: BUG", "ACK"))
+	h.fireUntil(fri.Add(4 * 24 * time.Hour))
+	checks := h.events(vocab.EventStatusCheck)
+	ny, _ := time.LoadLocation("America/New_York")
+	monday := time.Date(2026, 11, 30, 9, 0, 0, 0, ny)
+	if len(checks) == 0 || !checks[0].CreatedAt.Equal(monday) {
+		var at []time.Time
+		for _, ch := range checks {
+			at = append(at, ch.CreatedAt.In(ny))
+		}
+		t.Fatalf("status checks at %v, want the first on Monday 09:00", at)
+	}
+	for _, ch := range checks {
+		if l := ch.CreatedAt.In(ny); l.Hour() < 9 || l.Hour() >= 18 || l.Weekday() == time.Saturday || l.Weekday() == time.Sunday {
+			t.Errorf("status check at %v, outside engineering's hours", l)
+		}
+	}
+}
+
+// "Customer expecting update by: Today 5 PM ET" brings the first reminder
+// to the agent to half an hour before, not 24 hours later.
+func TestCustomerExpectingUpdateBy(t *testing.T) {
+	h := newHarness(t) // Friday 10:00 New York
+	raw := `From: Sam Senior <sam.senior@craudiovizai.com>
+To: escalations@craudiovizai.com
+Subject: Escalation - refund approval
+Message-ID: <tck-93@agent.craudiovizai.com>
+
+Hi Riley,
+
+Escalating ticket TCK-93 for john.doe@example.com.
+
+Issue: Refund of $1,240 outside the 30-day policy
+Attempted: Offered store credit, customer declined
+Blocker: Refunds over $500 need Tier 2 approval
+
+Customer expecting update by: Today 5 PM ET
+
+Thanks!
+`
+	m, _ := h.deliver("escalations", raw)
+	if m.CaseID == 0 {
+		t.Fatalf("not a case: %s/%s", m.Disposition, m.Reason)
+	}
+	h.fireUntil(t0.Add(8 * time.Hour))
+	ups := h.events(vocab.EventCustomerUpdate)
+	ny, _ := time.LoadLocation("America/New_York")
+	want := time.Date(2026, 11, 27, 16, 30, 0, 0, ny)
+	if len(ups) != 1 || !ups[0].CreatedAt.Equal(want) || !slices.Equal(ups[0].RcptTo, []string{"sam.senior@craudiovizai.com"}) {
+		t.Fatalf("customer-update reminders: %+v, want one at 16:30 New York to the agent", ups)
+	}
+}

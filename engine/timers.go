@@ -41,7 +41,15 @@ func (e *Engine) startClock(tx *store.Tx, c *store.Case, now time.Time) (bool, e
 		}
 	}
 	if iv := p.CustomerUpdate(c.Urgency); iv > 0 && !c.Confidential && !e.digested(c) {
-		if err := add(vocab.TimerCustomerUpdate, e.workingDay(now.Add(iv))); err != nil {
+		due := now.Add(iv)
+		if by, ok := e.customerExpects(c, now); ok && by.Before(due) {
+			// The agent promised the customer news by then: remind them
+			// half an hour before, whatever the working hours say.
+			due = maxTime(by.Add(-30*time.Minute), now)
+		} else {
+			due = e.agentHours(due)
+		}
+		if err := add(vocab.TimerCustomerUpdate, due); err != nil {
 			return false, err
 		}
 	}
@@ -88,9 +96,14 @@ func (e *Engine) latestNote(tx *store.Tx, c *store.Case) (templates.Note, error)
 	return templates.Note{}, nil
 }
 
-// workingDay moves a reminder to the agent off the company's days off (its
-// calendar: the first team with hours), keeping the time of day.
-func (e *Engine) workingDay(t time.Time) time.Time {
+// agentHours moves a reminder to the agent into working time: the
+// follow-up hours (sla.status_check_hours, holidays included) when set,
+// else off the company's days off (its calendar: the first team with
+// hours), keeping the time of day.
+func (e *Engine) agentHours(t time.Time) time.Time {
+	if e.sla.StatusCheckHours != nil {
+		return e.sla.StatusCheckDue(t)
+	}
 	loc, days := e.rt.Calendar("")
 	for i := 0; i < 7 && !days[t.In(loc).Weekday()]; i++ {
 		t = t.AddDate(0, 0, 1)
@@ -258,7 +271,7 @@ func (e *Engine) fire(tx *store.Tx, c *store.Case, t store.Timer, now time.Time)
 		case vocab.TimerStatusCheck:
 			due = e.statusCheckDue(c, due)
 		case vocab.TimerCustomerUpdate:
-			due = e.workingDay(due)
+			due = e.agentHours(due)
 		}
 		return following(due)
 	}

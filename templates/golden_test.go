@@ -158,6 +158,8 @@ func goldenData(name string, tpl vocab.Template) Data {
 		d.FollowUp = FollowUp{Number: 1, Interval: 4 * time.Hour}
 		if c.Urgency != string(vocab.Medium) {
 			acknowledge(10 * time.Minute)
+			d.LatestNote = Note{Text: "Rolled back the 4.2 deploy; watching error rates.", By: "Alex Rivera <alex.rivera@craudiovizai.com>",
+				At: c.OpenedAt.Add(90 * time.Minute)}
 		}
 	case "customer-update", "customer-update-direct":
 		d.Role = string(vocab.RoleAgent)
@@ -166,6 +168,10 @@ func goldenData(name string, tpl vocab.Template) Data {
 		}
 		d.Now = c.OpenedAt.Add(24 * time.Hour)
 		d.FollowUp = FollowUp{Number: 1, Interval: 24 * time.Hour}
+		if tpl == "customer-update" {
+			d.LatestNote = Note{Text: "A fix is in review; expected in tomorrow's release.", By: "Sam Senior <sam.senior@craudiovizai.com>",
+				At: c.OpenedAt.Add(20 * time.Hour)}
+		}
 		acknowledge(10 * time.Minute)
 	case "resolved", "thanks":
 		d.Role = string(vocab.RoleAgent)

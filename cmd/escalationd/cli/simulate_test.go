@@ -247,8 +247,8 @@ Urgency: High - written legal threat
 		}
 	}
 	// The control: a non-confidential case does get the direct update.
-	// (Saturday 03:00 + 24h is a Sunday: the reminder waits for Monday.)
-	plain := simulate(t, cfg, 49*time.Hour, nil, generic(t, "TCK-7", "Medium", "Export to PDF fails for one user"))
+	// (Saturday 03:00 + 24h is a Sunday: the reminder waits for Monday 08:00.)
+	plain := simulate(t, cfg, 60*time.Hour, nil, generic(t, "TCK-7", "Medium", "Export to PDF fails for one user"))
 	var direct bool
 	for _, m := range plain {
 		if m.Event == "customer-update" && slices.Equal(m.To, []string{"jane.doe@example.com"}) {
