@@ -18,6 +18,7 @@ type actor int
 const (
 	actorOwner      actor = iota // the owning team: its addresses, members, whom it resolves to now, its after-hours team
 	actorMailed                  // someone the case's team mail went to (a breach to management, a reassigned team)
+	actorIncident                // an incident list the case's incident notice went to
 	actorManagement              // a person of a team in authorization.management
 	actorAgent                   // the agent who escalated the case
 	actorCustomer                // the customer, or someone at the customer's own domain
@@ -27,7 +28,7 @@ const (
 	actorCount
 )
 
-var actorNames = [actorCount]string{"owning team", "people the case was mailed to", "management", "escalating agent",
+var actorNames = [actorCount]string{"owning team", "people the case was mailed to", "incident list", "management", "escalating agent",
 	"customer", "outside reporter", "other internal address", "outsider"}
 
 func (a actor) String() string { return actorNames[a] }
@@ -58,6 +59,7 @@ var (
 var authorization = [actorCount][2]permission{
 	actorOwner:      {team, team},
 	actorMailed:     {team, team},
+	actorIncident:   {commentOnly, commentOnly},
 	actorManagement: {team, team},
 	actorAgent:      {agent, agent},
 	actorCustomer:   {commentOnly, commentOnly},
@@ -98,6 +100,15 @@ func (e *Engine) actorOf(tx *store.Tx, c *store.Case, addr string, now time.Time
 	}
 	if slices.Contains(mailed, addr) && addr != c.Agent && !slices.Contains(c.CustomerSide, addr) {
 		return actorMailed, nil
+	}
+	// An incident list (a channel or status page feed) may add notes; its
+	// automatic confirmations must never acknowledge the case.
+	incident, err := tx.CaseRecipients(c.ID, vocab.RoleIncident)
+	if err != nil {
+		return actorOutsider, err
+	}
+	if slices.Contains(incident, addr) {
+		return actorIncident, nil
 	}
 	for _, name := range e.cfg.Authorization.Management {
 		if e.inTeam(name, addr, now) {

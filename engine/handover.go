@@ -113,10 +113,24 @@ func (e *Engine) history(tx *store.Tx, c *store.Case, now time.Time) ([]string, 
 		return nil, err
 	}
 	var out []string
-	for _, ev := range evs {
-		line := fmt.Sprintf("%s %s", templates.FormatTime(ev.At, now, e.cfg.Location()), ev.Type)
+	at := func(t time.Time) string { return templates.FormatTime(t, now, e.cfg.Location()) }
+	for i := 0; i < len(evs); i++ {
+		ev := evs[i]
+		if ev.Type == vocab.EventBreach {
+			// A run of breach reminders is one line: how long, how often.
+			j := i
+			for j+1 < len(evs) && evs[j+1].Type == vocab.EventBreach {
+				j++
+			}
+			if j > i {
+				out = append(out, fmt.Sprintf("%s to %s: not acknowledged; %d breach mails", at(ev.At), at(evs[j].At), j-i+1))
+				i = j
+				continue
+			}
+		}
+		line := fmt.Sprintf("%s %s", at(ev.At), ev.Type)
 		if ev.Actor != "" {
-			line += " by " + ev.Actor
+			line += " by " + e.who(ev.Actor)
 		}
 		if ev.Detail != "" && !strings.HasPrefix(ev.Detail, "{") { // JSON details are for the audit, not for people
 			line += ": " + truncate(oneLine(ev.Detail), 160)

@@ -357,7 +357,7 @@ func routedDetail(d router.Decision) string {
 func summary(res *mailparse.Result) string {
 	for _, k := range []string{"issue", "brief_description", "summary", "description", "subject"} {
 		if v, ok := res.Fields[k].(string); ok && strings.TrimSpace(v) != "" {
-			return truncate(oneLine(v), 120)
+			return truncate(strings.TrimRight(oneLine(v), ". "), 120)
 		}
 	}
 	return truncate(oneLine(res.Subject), 120)
@@ -418,7 +418,8 @@ func (e *Engine) caseData(c *store.Case, res *mailparse.Result, dec *router.Deci
 	}
 	if dec != nil {
 		d.Routing = templates.Routing{Teams: dec.Teams, To: dec.To, Cc: dec.Cc, Rule: dec.Rule, Explain: dec.Explain,
-			Categories: categoryNames(*dec), Notes: dec.Notes, Actions: dec.Actions, Why: e.routingWhy(c, dec, now)}
+			Categories: categoryNames(*dec), Notes: dec.Notes, Actions: dec.Actions, Why: e.routingWhy(c, dec, now),
+			ToNames: e.namesOf(dec.To, dec), CcNames: e.namesOf(dec.Cc, dec)}
 	}
 	return d
 }
@@ -499,9 +500,9 @@ func (e *Engine) routingWhy(c *store.Case, dec *router.Decision, now time.Time) 
 			closed += " until " + templates.FormatTime(at, now, loc)
 		}
 		if t, ok := e.cfg.Team(r.Team); ok && t.Rotation != "" {
-			return "You are on call: " + closed + copied + "."
+			return capitalize(closed) + ", so it went to the on-call engineer" + copied + "."
 		}
-		return "You cover for " + humanName(r.Via) + ": " + closed + copied + "."
+		return capitalize(closed) + ", so it went to " + humanName(r.Team) + copied + "."
 	}
 	var to []string
 	for _, r := range dec.Recipients {
@@ -513,16 +514,54 @@ func (e *Engine) routingWhy(c *store.Case, dec *router.Decision, now time.Time) 
 		return ""
 	}
 	if t, ok := e.cfg.Team(firstTeam(*dec)); ok && t.Rotation != "" {
-		s := "You are on call"
+		s := fmt.Sprintf("%s cases go to the on-call engineer", c.Urgency.Title())
 		if until, ok := e.rt.ShiftEnd(t.Name, now); ok {
-			s += " until " + templates.FormatTime(until, now, loc)
+			s += ", on call until " + templates.FormatTime(until, now, loc)
 		}
-		return fmt.Sprintf("%s: this %s case goes to on call%s.", s, c.Urgency.Title(), copied)
+		return s + copied + "."
 	}
 	if cats := categoryNames(*dec); len(cats) > 0 {
 		return fmt.Sprintf("It is a %s case, which goes to %s%s.", humanName(strings.Join(cats, " and ")), strings.Join(to, " and "), copied)
 	}
 	return fmt.Sprintf("%s %s cases go to %s (rule %s)%s.", c.Urgency.Title(), kindName(c.Kind), strings.Join(to, " and "), dec.Rule, copied)
+}
+
+// namesOf names addresses as people: "Alex Rivera (on call)", "Roy
+// Henderson", or the address when nobody is named.
+func (e *Engine) namesOf(addrs []string, dec *router.Decision) []string {
+	var out []string
+	for _, a := range addrs {
+		name := e.cfg.PersonName(a)
+		for _, r := range dec.Recipients {
+			if strings.EqualFold(r.Address, a) && name == "" {
+				name = r.Name
+			}
+		}
+		if name == "" {
+			name = a
+		}
+		if t, ok := e.cfg.Team(teamOf(dec, a)); ok && t.Rotation != "" {
+			name += " (on call)"
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+func teamOf(dec *router.Decision, addr string) string {
+	for _, r := range dec.Recipients {
+		if strings.EqualFold(r.Address, addr) {
+			return r.Team
+		}
+	}
+	return ""
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // humanName writes a config name for people: senior_support → senior support.

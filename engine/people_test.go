@@ -321,3 +321,23 @@ Thanks!
 		t.Fatalf("customer-update reminders: %+v, want one at 16:30 New York to the agent", ups)
 	}
 }
+
+// The incident list (a channel feed) may add notes but never acknowledge:
+// its automatic "ACK" leaves the on-call engineer's clock running.
+// "REASSIGN senior support" names a team in words.
+func TestIncidentListCannotActAndTeamsInWords(t *testing.T) {
+	h := newHarness(t)
+	m, _ := h.deliver("escalations", escalation("TCK-94", "Critical", "payments down"))
+	c := h.caseOf(m)
+	h.clk.Advance(time.Minute)
+	if r, _ := h.deliver("escalations", reply(c.ThreadID, "incidents@craudiovizai.com", "Re: ESCALATION: [TCK-94]", "ACK")); r.Reason != "command-refused" {
+		t.Fatalf("the incident list's ACK: %s/%s", r.Disposition, r.Reason)
+	}
+	if got := h.caseOf(m); got.State != store.CaseOpen {
+		t.Fatalf("the incident list acknowledged the case: %+v", got)
+	}
+	h.deliver("escalations", reply(c.ThreadID, "roy@craudiovizai.com", "Re: ESCALATION: [TCK-94]", "REASSIGN senior support"))
+	if got := h.caseOf(m); got.Team != "senior_support" {
+		t.Fatalf("REASSIGN senior support: team %q", got.Team)
+	}
+}

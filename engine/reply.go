@@ -265,6 +265,14 @@ func (e *Engine) cmdReassign(r *replyCtx) (string, error) {
 	}
 	team := firstWord(r.arg)
 	if _, ok := e.cfg.Team(team); !ok {
+		// "REASSIGN senior support": the words of a team name.
+		if joined := strings.ReplaceAll(strings.ToLower(strings.Join(strings.Fields(r.arg), "_")), "-", "_"); joined != "" {
+			if _, ok := e.cfg.Team(joined); ok {
+				team = joined
+			}
+		}
+	}
+	if _, ok := e.cfg.Team(team); !ok {
 		if near := nearestTeam(team, e.rt.Teams()); near != "" {
 			return fmt.Sprintf("there is no team %q; did you mean %s? (teams: %s)", r.arg, near, strings.Join(e.rt.Teams(), ", ")), nil
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -345,6 +346,10 @@ func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, epoch 
 	}
 	to, cc := assigned, []string(nil)
 	switch {
+	case len(up) > 0 && slices.Contains(e.cfg.Authorization.Management, step.Team):
+		// Management is kept informed, copied: the people who must act
+		// are the ones the mail is to.
+		to, cc = assigned, up
 	case step.Level == 1:
 		to = append(append([]string{}, assigned...), up...)
 	case len(up) > 0:
@@ -360,7 +365,7 @@ func (e *Engine) breach(tx *store.Tx, c *store.Case, step sla.BreachStep, epoch 
 	if err != nil {
 		return 0, err
 	}
-	detail := fmt.Sprintf("no acknowledgement %s after respond-by; escalated to %s", now.Sub(c.RespondBy).Round(time.Second), orDefault(step.Team, c.Team))
+	detail := fmt.Sprintf("not acknowledged by the respond-by; escalated to %s", human(orDefault(step.Team, c.Team)))
 	if step.Reminder > 0 {
 		detail = fmt.Sprintf("reminder %d to %s", step.Reminder, orDefault(step.Team, c.Team))
 		if step.Of > 0 {

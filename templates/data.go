@@ -171,8 +171,11 @@ type Routing struct {
 	Notes      []string
 	Actions    []string
 	// Why is the routing in one sentence, for the top of the routed mail:
-	// "You are on call: engineering is closed until Mon 30 Nov 09:00 EST."
+	// "Engineering is closed until Mon 30 Nov 09:00 EST: on call."
 	Why string
+	// ToNames and CcNames are the people the mail is to and copied to, by
+	// name: the mail says whose the case is, for every reader.
+	ToNames, CcNames []string
 }
 
 // Rejection explains why an escalation was not accepted.

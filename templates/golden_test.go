@@ -328,7 +328,12 @@ func TestMailReadsWell(t *testing.T) {
 				if !strings.Contains(top, "What works:") {
 					t.Errorf("%s: does not say what works:\n%s", where, top)
 				}
-			case d.Role == string(vocab.RoleTeam) || d.Role == string(vocab.RoleIncident) || d.Role == string(vocab.RoleSender):
+			case d.Role == string(vocab.RoleIncident):
+				// The incident list runs the channel; it may only add notes.
+				if !strings.Contains(top, "Reply NOTE <text>") {
+					t.Errorf("%s: does not say how to add to the case:\n%s", where, top)
+				}
+			case d.Role == string(vocab.RoleTeam) || d.Role == string(vocab.RoleSender):
 				if tpl != "thanks" && !strings.Contains(top, "Reply to this mail with one command on the first line:") {
 					t.Errorf("%s: no commands in the first 15 lines:\n%s", where, top)
 				}
