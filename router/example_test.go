@@ -50,7 +50,7 @@ func ExampleRouter_Route() {
 	//   - Create the incident channel
 	//   - Update the status page
 	//   - Keep management (copied) informed until it is resolved
-	//   - Senior support has not been paged: this critical issue is yours
+	//   - Senior support has not been paged: the on-call engineer owns critical issues
 }
 
 // A legal threat from the management template: legal, management in Cc,

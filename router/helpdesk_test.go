@@ -52,7 +52,7 @@ var (
 		"Give the agent regular updates for the customer: reply to this mail", "Document the solution: reply RESOLVED <solution>"}
 	lowActions = []string{"Acknowledge within 24 hours: reply ACK", "Log it in the backlog", "Give the agent a response for the customer: reply to this mail",
 		"No immediate escalation needed", "Review it at the weekly review"}
-	notPaged = "Senior support has not been paged: this critical issue is yours"
+	notPaged = "Senior support has not been paged: the on-call engineer owns critical issues"
 )
 
 func TestHelpdeskReference(t *testing.T) {
