@@ -189,3 +189,53 @@ func TestCaseShowMail(t *testing.T) {
 		t.Errorf("out of range: %v", err)
 	}
 }
+
+// The percentiles are nearest-rank: with few cases the p90 is the slowest,
+// never an interpolation between two cases that did not happen.
+func TestPercentileNearestRank(t *testing.T) {
+	ds := []time.Duration{3 * time.Hour, time.Hour, 2 * time.Hour}
+	if got := percentile(ds, 90); got != Duration(3*time.Hour) {
+		t.Errorf("p90 = %v, want 3h", time.Duration(got))
+	}
+	if got := percentile(ds, 50); got != Duration(2*time.Hour) {
+		t.Errorf("median = %v, want 2h", time.Duration(got))
+	}
+	if got := percentile(nil, 90); got != 0 {
+		t.Errorf("p90 of nothing = %v", time.Duration(got))
+	}
+}
+
+// stats --by agent --tickets gives each agent's figures and the escalation
+// rate against the reference's 10% target; --since as a span counts back
+// from the injected clock.
+func TestStatsByAgentAndRate(t *testing.T) {
+	cfg := casesConfig(t)
+	var out bytes.Buffer
+	env := Env{Stdout: &out, Stderr: io.Discard, Now: func() time.Time { return simStart.Add(24 * time.Hour) }}
+	if err := Run(context.Background(), env, "stats", []string{"--config", cfg, "--by", "agent", "--tickets", "5", "--since", "2d", "--json"}); err != nil {
+		t.Fatal(err)
+	}
+	var s Stats
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Cases != 1 || s.EscalationRate != 0.2 || s.RateTarget != 0.1 || len(s.By) != 1 {
+		t.Fatalf("stats = %s", out.String())
+	}
+	for agent, f := range s.By {
+		if !strings.Contains(agent, "@") || f.Cases != 1 {
+			t.Errorf("by agent: %q %+v", agent, f)
+		}
+	}
+	// A window that ends before the case opened counts nothing.
+	out.Reset()
+	if err := Run(context.Background(), env, "stats", []string{"--config", cfg, "--until", "2d", "--json"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil || s.Cases != 0 {
+		t.Fatalf("stats --until 2d = %s", out.String())
+	}
+	if err := Run(context.Background(), env, "stats", []string{"--config", cfg, "--by", "moon"}); err == nil {
+		t.Fatal("--by moon accepted")
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"escalationd/app"
 	"escalationd/config"
@@ -54,6 +55,16 @@ func (e *UsageError) Error() string { return e.Msg }
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// Now is the clock of relative times ("--since 7d"); nil is the real
+	// clock.
+	Now func() time.Time
+}
+
+func (e Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
 }
 
 // commands are the commands Run knows; "run" (the daemon) is

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"escalationd/config"
 	"flag"
 	"fmt"
 	"io"
@@ -77,12 +78,26 @@ func (r *repeated) String() string     { return strings.Join(*r, ", ") }
 func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
 func parseTime(s string) (time.Time, error) {
+	return parseTimeAt(s, time.Time{})
+}
+
+// parseTimeAt reads an RFC 3339 time, a date (YYYY-MM-DD, UTC midnight), or,
+// when now is set, a span back from now: "7d", "30d", "12h".
+func parseTimeAt(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
+	if !now.IsZero() {
+		if d, err := config.ParseDuration(s); err == nil && d > 0 {
+			return now.Add(-d), nil
+		}
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, &UsageError{Msg: fmt.Sprintf("invalid time %q: use RFC 3339, e.g. 2026-11-29T03:00:00-05:00", s)}
+		return time.Time{}, &UsageError{Msg: fmt.Sprintf("invalid time %q: use RFC 3339 (2026-11-29T03:00:00-05:00), a date (2026-11-29) or a span back from now (7d)", s)}
 	}
 	return t, nil
 }

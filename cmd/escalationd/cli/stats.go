@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -31,38 +32,110 @@ func reportFlags(name string, env Env, args []string) (cfgPath string, since tim
 }
 
 func statsCmd(ctx context.Context, env Env, args []string) error {
-	cfg, since, asJSON, err := reportFlags("stats", env, args)
+	fs := NewFlagSet("stats", env.Stderr)
+	c := fs.String("config", "", "config `FILE` (its database is read)")
+	since := fs.String("since", "", "only cases opened since this `time` (RFC 3339, a date, or a span back from now: 7d)")
+	until := fs.String("until", "", "only cases opened before this `time`")
+	by := fs.String("by", "", "break the figures down `by` urgency, kind, category, team or agent")
+	tickets := fs.Int("tickets", 0, "the helpdesk's ticket `count` for the period: gives the escalation rate")
+	j := fs.Bool("json", false, "print JSON")
+	pos, err := ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	return PrintStats(ctx, env.Stdout, StatsOptions{ConfigPath: cfg, Since: since, JSON: asJSON})
+	if err := NoArgs("stats", pos); err != nil {
+		return err
+	}
+	o := StatsOptions{ConfigPath: *c, JSON: *j, By: *by, Tickets: *tickets}
+	if o.Since, err = parseTimeAt(*since, env.now()); err != nil {
+		return err
+	}
+	if o.Until, err = parseTimeAt(*until, env.now()); err != nil {
+		return err
+	}
+	if !slices.Contains([]string{"", "urgency", "kind", "category", "team", "agent"}, o.By) {
+		return &UsageError{Msg: fmt.Sprintf("--by %q: use urgency, kind, category, team or agent", o.By)}
+	}
+	if o.Tickets < 0 {
+		return &UsageError{Msg: "--tickets must not be negative"}
+	}
+	return PrintStats(ctx, env.Stdout, o)
 }
 
 // StatsOptions are the inputs of `escalationd stats`.
 type StatsOptions struct {
-	ConfigPath string
-	Since      time.Time // zero: all cases
-	JSON       bool
+	ConfigPath   string
+	Since, Until time.Time // zero: no bound
+	By           string    // "", urgency, kind, category, team, agent
+	Tickets      int       // the helpdesk's tickets in the period (0: unknown)
+	JSON         bool
 }
 
+// EscalationRateTarget is the reference's target: fewer than 10% of tickets
+// escalated.
+const EscalationRateTarget = 0.10
+
 // Stats are the reference's escalation metrics the gateway can know: how
-// many cases by urgency, how fast they were acknowledged and resolved, how
-// many breached their response target, and how much mail was refused.
+// many cases, how fast they were acknowledged and resolved, how many
+// breached their response target, how much mail was refused, and, given the
+// helpdesk's ticket count, the escalation rate against its 10% target.
 type Stats struct {
-	Since       time.Time             `json:"since,omitzero"`
-	Cases       int                   `json:"cases"`
-	Open        int                   `json:"open"`
-	ByUrgency   map[vocab.Urgency]int `json:"by_urgency"`
-	ByKind      map[vocab.Kind]int    `json:"by_kind"`
-	WithinSLA   int                   `json:"acknowledged_within_sla"`
-	Breached    int                   `json:"breached"`
-	AckMedian   Duration              `json:"time_to_acknowledge_median"`
-	AckP90      Duration              `json:"time_to_acknowledge_p90"`
-	ResMedian   Duration              `json:"time_to_resolve_median"`
-	ResP90      Duration              `json:"time_to_resolve_p90"`
-	Rejected    int                   `json:"rejected_mails"`
-	Ignored     int                   `json:"ignored_mails"`
-	Undelivered int                   `json:"undelivered_mails"`
+	Since          time.Time             `json:"since,omitzero"`
+	Until          time.Time             `json:"until,omitzero"`
+	Figures                              // all cases of the period
+	Open           int                   `json:"open"`
+	ByUrgency      map[vocab.Urgency]int `json:"by_urgency"`
+	ByKind         map[vocab.Kind]int    `json:"by_kind"`
+	Rejected       int                   `json:"rejected_mails"`
+	Ignored        int                   `json:"ignored_mails"`
+	Undelivered    int                   `json:"undelivered_mails"`
+	Tickets        int                   `json:"tickets,omitempty"`
+	EscalationRate float64               `json:"escalation_rate,omitempty"` // cases / tickets
+	RateTarget     float64               `json:"escalation_rate_target,omitempty"`
+	// By holds the figures per urgency, kind, category, team or agent
+	// (StatsOptions.By), with each agent's rejection rate.
+	By map[string]Figures `json:"by,omitempty"`
+}
+
+// Figures are the metrics of a set of cases.
+type Figures struct {
+	Cases     int      `json:"cases"`
+	WithinSLA int      `json:"acknowledged_within_sla"`
+	Breached  int      `json:"breached"`
+	AckMedian Duration `json:"time_to_acknowledge_median"`
+	AckP90    Duration `json:"time_to_acknowledge_p90"`
+	ResMedian Duration `json:"time_to_resolve_median"`
+	ResP90    Duration `json:"time_to_resolve_p90"`
+	// Rejections and RejectionRate (rejected / (rejected + cases)) are
+	// the agent's, with --by agent.
+	Rejections    int     `json:"rejections,omitempty"`
+	RejectionRate float64 `json:"rejection_rate,omitempty"`
+
+	acks, resolves []time.Duration
+}
+
+func (f *Figures) add(c *store.Case, breached bool) {
+	f.Cases++
+	if !c.AcknowledgedAt.IsZero() {
+		f.acks = append(f.acks, c.AcknowledgedAt.Sub(c.OpenedAt))
+		if !c.AcknowledgedAt.After(c.RespondBy) {
+			f.WithinSLA++
+		}
+	}
+	if !c.ResolvedAt.IsZero() {
+		f.resolves = append(f.resolves, c.ResolvedAt.Sub(c.OpenedAt))
+	}
+	if breached {
+		f.Breached++
+	}
+}
+
+func (f *Figures) finish() {
+	f.AckMedian, f.AckP90 = percentile(f.acks, 50), percentile(f.acks, 90)
+	f.ResMedian, f.ResP90 = percentile(f.resolves, 50), percentile(f.resolves, 90)
+	if f.Rejections > 0 {
+		f.RejectionRate = float64(f.Rejections) / float64(f.Rejections+f.Cases)
+	}
 }
 
 // Duration prints as "1h30m" in JSON.
@@ -73,54 +146,134 @@ func (d Duration) MarshalText() ([]byte, error) {
 	return []byte(time.Duration(d).Round(time.Second).String()), nil
 }
 
-// ComputeStats reads the metrics from the store.
-func ComputeStats(ctx context.Context, st *store.Store, since time.Time) (Stats, error) {
-	s := Stats{Since: since, ByUrgency: map[vocab.Urgency]int{}, ByKind: map[vocab.Kind]int{}}
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	*d = Duration(v)
+	return err
+}
+
+// ComputeStats reads the metrics of the cases opened in [o.Since, o.Until)
+// from the store.
+func ComputeStats(ctx context.Context, st *store.Store, o StatsOptions) (Stats, error) {
+	s := Stats{Since: o.Since, Until: o.Until, ByUrgency: map[vocab.Urgency]int{}, ByKind: map[vocab.Kind]int{}}
+	in := func(t time.Time) bool { return !t.Before(o.Since) && (o.Until.IsZero() || t.Before(o.Until)) }
 	cases, err := st.Cases(ctx, store.CaseFilter{})
 	if err != nil {
 		return s, err
 	}
-	var acks, resolves []time.Duration
+	breaches, err := st.EventsOfTypes(ctx, []vocab.Event{vocab.EventBreach}, o.Since)
+	if err != nil {
+		return s, err
+	}
+	breached := map[int64]bool{}
+	for _, ev := range breaches {
+		if in(ev.At) {
+			breached[ev.CaseID] = true
+		}
+	}
+	if o.By != "" {
+		s.By = map[string]Figures{}
+	}
 	for _, c := range cases {
-		if c.OpenedAt.Before(since) {
+		if !in(c.OpenedAt) {
 			continue
 		}
-		s.Cases++
+		s.Figures.add(c, breached[c.ID])
 		s.ByUrgency[c.Urgency]++
 		s.ByKind[c.Kind]++
 		if c.IsOpen() {
 			s.Open++
 		}
-		if !c.AcknowledgedAt.IsZero() {
-			acks = append(acks, c.AcknowledgedAt.Sub(c.OpenedAt))
-			if !c.AcknowledgedAt.After(c.RespondBy) {
-				s.WithinSLA++
-			}
-		}
-		if !c.ResolvedAt.IsZero() {
-			resolves = append(resolves, c.ResolvedAt.Sub(c.OpenedAt))
+		for _, key := range groupKeys(c, o.By) {
+			f := s.By[key]
+			f.add(c, breached[c.ID])
+			s.By[key] = f
 		}
 	}
-	counts, err := st.EventCounts(ctx, since)
+	refused, err := st.EventsOfTypes(ctx, []vocab.Event{vocab.EventRejected, vocab.EventIgnored, vocab.EventDeliveryFailed}, o.Since)
 	if err != nil {
 		return s, err
 	}
-	if s.Breached, err = st.CasesWithEvent(ctx, vocab.EventBreach, since); err != nil {
-		return s, err
+	for _, ev := range refused {
+		if !in(ev.At) {
+			continue
+		}
+		switch ev.Type {
+		case vocab.EventRejected:
+			s.Rejected++
+			if o.By == "agent" && ev.Actor != "" {
+				f := s.By[ev.Actor]
+				f.Rejections++
+				s.By[ev.Actor] = f
+			}
+		case vocab.EventIgnored:
+			s.Ignored++
+		case vocab.EventDeliveryFailed:
+			s.Undelivered++
+		}
 	}
-	s.Rejected, s.Ignored, s.Undelivered = counts[vocab.EventRejected], counts[vocab.EventIgnored], counts[vocab.EventDeliveryFailed]
-	s.AckMedian, s.AckP90 = percentile(acks, 50), percentile(acks, 90)
-	s.ResMedian, s.ResP90 = percentile(resolves, 50), percentile(resolves, 90)
+	s.Figures.finish()
+	for k, f := range s.By {
+		f.finish()
+		s.By[k] = f
+	}
+	if o.Tickets > 0 {
+		s.Tickets, s.RateTarget = o.Tickets, EscalationRateTarget
+		s.EscalationRate = float64(s.Cases) / float64(o.Tickets)
+	}
 	return s, nil
 }
 
+// groupKeys are the groups a case counts in for --by: one urgency, kind,
+// team or agent; each of its categories (or "none").
+func groupKeys(c *store.Case, by string) []string {
+	switch by {
+	case "urgency":
+		return []string{string(c.Urgency)}
+	case "kind":
+		return []string{string(c.Kind)}
+	case "team":
+		return []string{c.Team}
+	case "agent":
+		return []string{c.Agent}
+	case "category":
+		if names := caseCategories(c); len(names) > 0 {
+			return names
+		}
+		return []string{"none"}
+	}
+	return nil
+}
+
+// caseCategories reads the categories detected at opening from the case's
+// stored routing decision.
+func caseCategories(c *store.Case) []string {
+	var d struct {
+		Categories []struct {
+			Name string `json:"name"`
+		} `json:"categories"`
+	}
+	if json.Unmarshal([]byte(c.DecisionJSON), &d) != nil {
+		return nil
+	}
+	names := make([]string, 0, len(d.Categories))
+	for _, cat := range d.Categories {
+		names = append(names, cat.Name)
+	}
+	return names
+}
+
+// percentile is the nearest-rank percentile: the smallest value with at
+// least p% of the values at or below it (p90 of 1h, 2h, 3h is 3h).
 func percentile(ds []time.Duration, p int) Duration {
 	if len(ds) == 0 {
 		return 0
 	}
 	sorted := slices.Clone(ds)
 	slices.Sort(sorted)
-	return Duration(sorted[(len(sorted)-1)*p/100])
+	rank := (p*len(sorted) + 99) / 100 // ceil(p/100 * n)
+	return Duration(sorted[max(rank, 1)-1])
 }
 
 // PrintStats prints the metrics.
@@ -130,7 +283,7 @@ func PrintStats(ctx context.Context, w io.Writer, o StatsOptions) error {
 		return err
 	}
 	defer st.Close()
-	s, err := ComputeStats(ctx, st, o.Since)
+	s, err := ComputeStats(ctx, st, o)
 	if err != nil {
 		return err
 	}
@@ -156,5 +309,25 @@ func PrintStats(ctx context.Context, w io.Writer, o StatsOptions) error {
 	fmt.Fprintf(tw, "time to resolve (median, p90)\t%s, %s\n", time.Duration(s.ResMedian), time.Duration(s.ResP90))
 	fmt.Fprintf(tw, "mails rejected / ignored\t%d / %d\n", s.Rejected, s.Ignored)
 	fmt.Fprintf(tw, "mails undeliverable\t%d\n", s.Undelivered)
+	if s.Tickets > 0 {
+		verdict := "within"
+		if s.EscalationRate >= s.RateTarget {
+			verdict = "above"
+		}
+		fmt.Fprintf(tw, "escalation rate\t%.1f%% of %d tickets (%s the %.0f%% target)\n", 100*s.EscalationRate, s.Tickets, verdict, 100*s.RateTarget)
+	}
+	if len(s.By) > 0 {
+		keys := make([]string, 0, len(s.By))
+		for k := range s.By {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		fmt.Fprintf(tw, "\nby %s\tcases\twithin target\tbreached\tack median/p90\tresolve median/p90\trejected\n", o.By)
+		for _, k := range keys {
+			f := s.By[k]
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s / %s\t%s / %s\t%d\n", k, f.Cases, f.WithinSLA, f.Breached,
+				time.Duration(f.AckMedian), time.Duration(f.AckP90), time.Duration(f.ResMedian), time.Duration(f.ResP90), f.Rejections)
+		}
+	}
 	return tw.Flush()
 }
