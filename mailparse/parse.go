@@ -97,6 +97,10 @@ func (p *parser) run(raw []byte) *Result {
 		return p.ignore(ReasonLoop)
 	}
 	if isBounce(h, res.From) {
+		if b := parseBounce(raw, h); len(b.MessageIDs) > 0 || b.EnvelopeID != "" || len(b.Failed) > 0 {
+			res.Bounce = b
+		}
+		res.Auth, _ = authenticate(h, p.opts.TrustedAuthservIDs, res.From)
 		return p.ignore(ReasonBounce)
 	}
 	if isAutoReply(h, res.Subject) {

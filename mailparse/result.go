@@ -110,6 +110,9 @@ type Result struct {
 	// command they probably meant. Ordinary English first words
 	// ("Thanks", "Noted", "Done.") are never typos.
 	CommandTypo *CommandTypo `json:"command_typo,omitempty"`
+	// Bounce is what a delivery status notification (Reason bounce)
+	// reports: the returned mail and its failed recipients.
+	Bounce *Bounce `json:"bounce,omitempty"`
 	// InReplyTo and References are the thread's Message-IDs, without <>.
 	InReplyTo  []string `json:"in_reply_to,omitempty"`
 	References []string `json:"references,omitempty"`
