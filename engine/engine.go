@@ -193,6 +193,11 @@ func (e *Engine) dispatch(tx *store.Tx, msg *store.StoredMessage, res *mailparse
 			return e.ignore(tx, msg, res, reasonReplyAll, now)
 		}
 		return e.reject(tx, msg, res, now)
+	case mailparse.DispositionIgnored:
+		if res.Reason == mailparse.ReasonBounce {
+			return e.bounce(tx, msg, res, now)
+		}
+		return e.ignore(tx, msg, res, res.Reason, now)
 	default:
 		return e.ignore(tx, msg, res, res.Reason, now)
 	}

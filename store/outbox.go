@@ -228,3 +228,29 @@ func (tx *Tx) MailQueued(dedupKey string) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// MailByMessageIDs reads the outbox rows with these Message-IDs (without
+// <>): the gateway mail a bounce returns.
+func (tx *Tx) MailByMessageIDs(ids []string) ([]*Mail, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(ids))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+mailCols+` FROM outbox WHERE message_id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find mail by message id: %w", err)
+	}
+	defer rows.Close()
+	var out []*Mail
+	for rows.Next() {
+		m, err := scanMail(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -228,6 +228,11 @@ type Failure struct {
 	Event string
 	To    []string
 	Error string
+	// Bounced: the mail was accepted, then returned by the remote server.
+	Bounced bool
+	// Next is the escalation step asked to take the case because the page
+	// did not reach the person who had to act.
+	Next string
 }
 
 // Sample returns example data for the named template, used to check

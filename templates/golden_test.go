@@ -189,6 +189,12 @@ func goldenData(name string, tpl vocab.Template) Data {
 		d.Role = string(vocab.RoleAgent)
 		d.Now = c.OpenedAt.Add(2 * time.Minute)
 		d.Failure = Failure{Event: "routed", To: d.Routing.To, Error: "550 5.1.1 mailbox unavailable"}
+		if c.Urgency == string(vocab.Critical) {
+			// The 3 am page bounced later: the next in the chain reads this.
+			d.Role = string(vocab.RoleTeam)
+			d.Failure = Failure{Event: "routed", To: []string{"alex.rivera@craudiovizai.com"}, Bounced: true, Next: "engineering's lead",
+				Error: "returned by the remote server: 5.1.1 550 5.1.1 <alex.rivera@craudiovizai.com>: Recipient address rejected: User unknown"}
+		}
 	case "command-error":
 		d.Role = string(vocab.RoleSender)
 		d.Now = c.OpenedAt.Add(12 * time.Minute)
