@@ -128,6 +128,7 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 				done <- a
 				return
 			}
+			requestDSN(a.conn)
 		}
 		a.rejected, a.err = transaction(a.conn, s.timeout, from, to, raw)
 		if a.err != nil {
@@ -149,6 +150,17 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 	}
 	s.conn = a.conn
 	return a.rejected, a.err
+}
+
+// requestDSN asks a server that offers DSN (RFC 3461) to report only
+// failures (no delay reports: the MTA still tries), returning only the
+// header of the mail: a bounce names the returned mail by its Message-ID,
+// which is how it reaches its case, and does not carry a confidential
+// case's text around again. go-mail sends the parameters only when the
+// server offers the extension.
+func requestDSN(c *smtp.Client) {
+	c.SetDSNMailReturnOption(string(gomail.DSNMailReturnHeadersOnly))
+	c.SetDSNRcptNotifyOption(string(gomail.DSNRcptNotifyFailure))
 }
 
 // waitAttempt waits for the attempt; ok is false when it was abandoned.

@@ -91,3 +91,25 @@ func TestSMTPSenderSessionFailuresAreTemporary(t *testing.T) {
 		t.Fatalf("AUTH refused: %v temporary=%v", err, IsTemporary(err))
 	}
 }
+
+// A server that offers DSN is asked for failure reports with the returned
+// header only (bounces reach their case by the Message-ID in that header);
+// one that does not is sent no DSN parameter.
+func TestSMTPSenderRequestsFailureReports(t *testing.T) {
+	raw := []byte("From: gw@example.com\r\nTo: a@example.com\r\nSubject: x\r\n\r\nbody\r\n")
+	for _, dsn := range []bool{true, false} {
+		sink := mailtest.StartSMTPSinkWith(t, mailtest.SMTPSinkOptions{DSN: dsn})
+		s := sinkSender(t, sink)
+		if _, err := s.Send(context.Background(), "gw@example.com", []string{"a@example.com"}, raw); err != nil {
+			t.Fatal(err)
+		}
+		m := sink.WaitForCount(t, 1, 5*time.Second)[0]
+		wantRet, wantNotify := "", ""
+		if dsn {
+			wantRet, wantNotify = "HDRS", "FAILURE"
+		}
+		if m.Return != wantRet || len(m.Notify) != 1 || m.Notify[0] != wantNotify {
+			t.Errorf("DSN offered %v: RET=%q NOTIFY=%q, want %q %q", dsn, m.Return, m.Notify, wantRet, wantNotify)
+		}
+	}
+}

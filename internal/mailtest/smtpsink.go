@@ -38,6 +38,10 @@ type SinkMessage struct {
 	From string   // envelope sender; "" for the null sender MAIL FROM:<>
 	To   []string // envelope recipients that were accepted, in order
 	Data []byte   // the message as received, CRLF line endings
+	// Return and Notify are the DSN parameters of MAIL FROM (RET=) and of
+	// each accepted RCPT TO (NOTIFY=, comma-joined), with DSN offered.
+	Return string
+	Notify []string
 }
 
 // Stage is the SMTP command at which an injected failure is returned.
@@ -78,6 +82,8 @@ type SMTPSinkOptions struct {
 	// and require it before MAIL: any user name with this password is
 	// accepted, anything else gets 535.
 	Password string
+	// DSN makes the sink offer the DSN extension (RFC 3461).
+	DSN bool
 }
 
 // StartSMTPSink starts a sink on a free 127.0.0.1 port and closes it when
@@ -108,6 +114,7 @@ func StartSMTPSinkWith(t testing.TB, opts SMTPSinkOptions) *SMTPSink {
 	s.srv.ReadTimeout = 30 * time.Second
 	s.srv.WriteTimeout = 30 * time.Second
 	s.srv.AllowInsecureAuth = true
+	s.srv.EnableDSN = opts.DSN
 	var serveLn net.Listener = ln
 	if opts.TLS != nil {
 		if opts.ImplicitTLS {
@@ -237,25 +244,37 @@ func (s *SMTPSink) rejectBusy(c net.Conn) bool {
 }
 
 type sinkSession struct {
-	sink *SMTPSink
-	helo string
-	from string
-	to   []string
+	sink   *SMTPSink
+	helo   string
+	from   string
+	to     []string
+	ret    string
+	notify []string
 }
 
-func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *sinkSession) Mail(from string, opts *smtp.MailOptions) error {
 	if err := ss.sink.injected(StageMail); err != nil {
 		return err
 	}
-	ss.from, ss.to = from, nil
+	ss.from, ss.to, ss.ret, ss.notify = from, nil, "", nil
+	if opts != nil {
+		ss.ret = string(opts.Return)
+	}
 	return nil
 }
 
-func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (ss *sinkSession) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if err := ss.sink.injected(StageRcpt); err != nil {
 		return err
 	}
 	ss.to = append(ss.to, to)
+	var notify []string
+	if opts != nil {
+		for _, n := range opts.Notify {
+			notify = append(notify, string(n))
+		}
+	}
+	ss.notify = append(ss.notify, strings.Join(notify, ","))
 	return nil
 }
 
@@ -268,12 +287,13 @@ func (ss *sinkSession) Data(r io.Reader) error {
 		return err
 	}
 	ss.sink.mu.Lock()
-	ss.sink.msgs = append(ss.sink.msgs, SinkMessage{Helo: ss.helo, From: ss.from, To: slices.Clone(ss.to), Data: data})
+	ss.sink.msgs = append(ss.sink.msgs, SinkMessage{Helo: ss.helo, From: ss.from, To: slices.Clone(ss.to), Data: data,
+		Return: ss.ret, Notify: slices.Clone(ss.notify)})
 	ss.sink.mu.Unlock()
 	return nil
 }
 
-func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *sinkSession) Reset()        { ss.from, ss.to, ss.ret, ss.notify = "", nil, "", nil }
 func (ss *sinkSession) Logout() error { return nil }
 
 // authSinkSession is a sinkSession that requires AUTH PLAIN.
