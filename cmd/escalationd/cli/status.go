@@ -209,7 +209,7 @@ func writeStatusText(w io.Writer, s StatusJSON) error {
 	if s.Parked > 0 {
 		fmt.Fprintf(w, "parked    %d mail (escalationd review lists them)\n", s.Parked)
 	}
-	fmt.Fprintf(w, "\ntimers    %d overdue, %d due within %s\n", s.TimersOverdue, len(s.TimersDue)-min(s.TimersOverdue, len(s.TimersDue)), statusSoon)
+	fmt.Fprintf(w, "\ntimers    %d overdue, %d due within the hour\n", s.TimersOverdue, len(s.TimersDue)-min(s.TimersOverdue, len(s.TimersDue)))
 	if len(s.TimersDue) == 0 {
 		return nil
 	}
