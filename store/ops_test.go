@@ -284,3 +284,18 @@ func TestBackupWhileWriting(t *testing.T) {
 		t.Fatalf("backup schema version %d", v)
 	}
 }
+
+func TestMailInStateLeavesTheBytes(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seedCase(t, s, 1, time.Time{}, MailFailed)
+	seedCase(t, s, 2, time.Time{}, MailSent)
+	all, err := s.MailInState(ctx, "")
+	if err != nil || len(all) != 2 || len(all[0].Raw) != 0 || all[0].RcptTo[0] != "team@x" {
+		t.Fatalf("all: %+v %v", all, err)
+	}
+	failed, err := s.MailInState(ctx, MailFailed)
+	if err != nil || len(failed) != 1 || failed[0].State != MailFailed {
+		t.Fatalf("failed: %+v %v", failed, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"escalationd/vocab"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -236,12 +237,29 @@ func (tx *Tx) MailQueued(dedupKey string) (bool, error) {
 }
 
 // MailInState lists the outbox rows in a state (all when state is ""),
-// oldest first.
+// oldest first, without their bytes (Raw is empty): a listing of years
+// of mail must not read every attachment.
 func (s *Store) MailInState(ctx context.Context, state string) ([]*Mail, error) {
-	if state == "" {
-		return s.queryMail(ctx, `ORDER BY id`)
+	q := `SELECT ` + strings.Replace(mailCols, ", raw,", ", x'',", 1) + ` FROM outbox `
+	var args []any
+	if state != "" {
+		q += `WHERE state = ? `
+		args = append(args, state)
 	}
-	return s.queryMail(ctx, `WHERE state = ? ORDER BY id`, state)
+	rows, err := s.db.QueryContext(ctx, q+`ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*Mail
+	for rows.Next() {
+		m, err := scanMail(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // ErrMailState is returned when an outbox row is not in a state the
