@@ -103,7 +103,7 @@ func Status(ctx context.Context, w io.Writer, o StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, o.ConfigPath)
+	st, err := store.OpenReadOnly(ctx, c.Config.Database)
 	if err != nil {
 		return err
 	}
