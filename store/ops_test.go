@@ -299,3 +299,30 @@ func TestMailInStateLeavesTheBytes(t *testing.T) {
 		t.Fatalf("failed: %+v %v", failed, err)
 	}
 }
+
+// A first run over more mail than one batch prunes all of it.
+func TestPruneInBatches(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	const n = 2*pruneBatch + 7
+	err := s.InTx(ctx, func(tx *Tx) error {
+		for i := range n {
+			if _, err := tx.tx.Exec(`INSERT INTO messages (mailbox, uid_validity, uid, dedupe_key, raw, size, received_at, state)
+				VALUES ('esc', 1, ?, ?, 'abc', 3, ?, 'handled')`, i+1, fmt.Sprint("k", i), ts(t0)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Prune(ctx, RetentionPolicy{IgnoredMail: 24 * time.Hour}, t0.Add(48*time.Hour), false)
+	if err != nil || r.Messages != n || r.MessageBytes != 3*n {
+		t.Fatalf("prune = %+v %v, want %d messages", r, err, n)
+	}
+	var left int
+	if err := s.db.QueryRow(`SELECT count(*) FROM messages WHERE pruned_at IS NULL OR length(raw) > 0`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d messages left unpruned (%v)", left, err)
+	}
+}

@@ -42,10 +42,16 @@ const (
 	pruneIgnoredOutbox = `FROM outbox WHERE pruned_at IS NULL AND state != 'pending' AND case_id IS NULL AND created_at < ?`
 )
 
+// pruneBatch bounds one pruning transaction, so the daemon's single
+// connection is never held for long while its engine and poller wait.
+const pruneBatch = 500
+
 // Prune applies the retention policy as of now: the raw bytes of eligible
 // stored and outgoing mail become an empty blob and the row is marked
 // pruned; the rows, their cases and the audit trail stay. With dryRun it
-// only counts. It runs in one transaction.
+// only counts. It works in transactions of at most pruneBatch rows, so a
+// first run over years of mail does not stall the daemon; an interrupted
+// run leaves the rest for the next.
 func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dryRun bool) (PruneResult, error) {
 	var r PruneResult
 	type step struct {
@@ -60,28 +66,48 @@ func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dry
 		{"outbox", pruneCaseOutbox, p.RawMail, &r.Outbox, &r.OutboxBytes},
 		{"outbox", pruneIgnoredOutbox, p.IgnoredMail, &r.Outbox, &r.OutboxBytes},
 	}
-	err := s.InTx(ctx, func(tx *Tx) error {
-		for _, st := range steps {
-			if st.keep <= 0 {
-				continue
-			}
-			cutoff := ts(now.Add(-st.keep))
+	for _, st := range steps {
+		if st.keep <= 0 {
+			continue
+		}
+		cutoff := ts(now.Add(-st.keep))
+		if dryRun {
 			var n int
 			var bytes int64
-			if err := tx.tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(raw)), 0) `+st.where, cutoff).Scan(&n, &bytes); err != nil {
-				return fmt.Errorf("prune %s: %w", st.table, err)
+			if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(raw)), 0) `+st.where, cutoff).Scan(&n, &bytes); err != nil {
+				return r, fmt.Errorf("prune %s: %w", st.table, err)
 			}
 			*st.n += n
 			*st.bytes += bytes
-			if dryRun || n == 0 {
-				continue
+			continue
+		}
+		for {
+			var n int
+			err := s.InTx(ctx, func(tx *Tx) error {
+				var bytes int64
+				batch := `(SELECT id ` + st.where + ` ORDER BY id LIMIT ?)`
+				if err := tx.tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(raw)), 0) FROM `+st.table+` WHERE id IN `+batch,
+					cutoff, pruneBatch).Scan(&n, &bytes); err != nil {
+					return err
+				}
+				if n == 0 {
+					return nil
+				}
+				if _, err := tx.tx.ExecContext(ctx, `UPDATE `+st.table+` SET raw = x'', pruned_at = ? WHERE id IN `+batch,
+					ts(now), cutoff, pruneBatch); err != nil {
+					return err
+				}
+				*st.n += n
+				*st.bytes += bytes
+				return nil
+			})
+			if err != nil {
+				return r, fmt.Errorf("prune %s: %w", st.table, err)
 			}
-			if _, err := tx.tx.ExecContext(ctx, `UPDATE `+st.table+` SET raw = x'', pruned_at = ? WHERE id IN (SELECT id `+st.where+`)`,
-				ts(now), cutoff); err != nil {
-				return fmt.Errorf("prune %s: %w", st.table, err)
+			if n < pruneBatch {
+				break
 			}
 		}
-		return nil
-	})
-	return r, err
+	}
+	return r, nil
 }
