@@ -161,6 +161,9 @@ func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
 	g.cancelEn = cancelEn
 	g.goEngine(enCtx, "outbound", g.Worker.Run)
 	g.goEngine(enCtx, "timers", g.Engine.RunTimers)
+	g.goEngine(enCtx, "retention", func(ctx context.Context) error {
+		return runRetention(ctx, st, RetentionPolicy(cfg), clk, log.With("component", "retention"))
+	})
 	inCtx, cancelIn := context.WithCancel(ctx)
 	g.cancelIn = cancelIn
 	for _, p := range g.Pollers {

@@ -48,6 +48,9 @@ func TestBadConfigs(t *testing.T) {
 		{"loop-rotation-person.yaml", 26, `rotations[0].people[1].address: address "escalations@example.com" is a mailbox the gateway watches: routing to it would loop`},
 		{"loop-override-address.yaml", 28, `rotations[0].overrides[0].person: address "escalations@example.com" is a mailbox the gateway watches: routing to it would loop`},
 
+		// Retention shorter than a day (0 keeps mail forever).
+		{"retention-too-short.yaml", 19, `retention.raw_mail: 12h0m0s must be at least 1d (or 0 to keep mail forever)`},
+
 		// Rotations with gaps or overlaps.
 		{"rotation-no-people.yaml", 19, `rotations[0]: rotation "eng" has no people: nobody would be on call (a gap)`},
 		{"rotation-start-weekday.yaml", 21, `rotations[0].start: start 2026-01-06 is a Tuesday, but hand-offs happen on Monday: the first shift would be short (a gap)`},

@@ -53,6 +53,9 @@ type Config struct {
 	SLA SLA `yaml:"sla"`
 	// Outbox tunes delivery retries.
 	Outbox Outbox `yaml:"outbox"`
+	// Retention says how long raw mail is kept; cases and their audit
+	// trail are kept.
+	Retention Retention `yaml:"retention"`
 	// RateLimits bound automatic answers (rejection replies) and new cases.
 	RateLimits RateLimits `yaml:"rate_limits"`
 	// Authorization says who may act on a case besides its teams.
@@ -392,6 +395,26 @@ type UrgencySLA struct {
 	// the top reminders.
 	Repeat Duration `yaml:"repeat"`
 }
+
+// Retention bounds how long the bytes of mail are kept: after the period
+// the raw mail (stored and sent) is replaced by nothing, while the case,
+// its events and the rows themselves stay. Applied daily by the daemon and
+// by `escalationd prune`. A period of 0 keeps mail forever.
+type Retention struct {
+	// RawMail is how long after its case was resolved a case's mail (the
+	// escalation, replies, and the mail sent about it) is kept.
+	RawMail *Duration `yaml:"raw_mail"`
+	// IgnoredMail is how long mail that opened no case (ignored or
+	// rejected) and mail sent about no case is kept after it arrived or was
+	// queued.
+	IgnoredMail *Duration `yaml:"ignored_mail"`
+}
+
+// Default retention periods.
+const (
+	DefaultRetainRawMail     = 180 * 24 * time.Hour
+	DefaultRetainIgnoredMail = 30 * 24 * time.Hour
+)
 
 // Outbox tunes delivery.
 type Outbox struct {

@@ -94,6 +94,14 @@ func (c *Config) ApplyDefaults() {
 	if o.GiveUpAfter == 0 {
 		o.GiveUpAfter = Duration(24 * time.Hour)
 	}
+	if c.Retention.RawMail == nil {
+		d := Duration(DefaultRetainRawMail)
+		c.Retention.RawMail = &d
+	}
+	if c.Retention.IgnoredMail == nil {
+		d := Duration(DefaultRetainIgnoredMail)
+		c.Retention.IgnoredMail = &d
+	}
 	r := &c.RateLimits
 	if r.Window == 0 {
 		r.Window = Duration(time.Hour)

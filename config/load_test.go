@@ -138,6 +138,9 @@ func TestDefaults(t *testing.T) {
 		cfg.SLA.Urgencies["low"].Response.D() != 24*time.Hour || cfg.SLA.TopReminders != 3 {
 		t.Errorf("limits/sla defaults: %+v %+v", cfg.Limits, cfg.SLA)
 	}
+	if r := cfg.Retention; r.RawMail.D() != 180*24*time.Hour || r.IgnoredMail.D() != 30*24*time.Hour {
+		t.Errorf("retention defaults: raw_mail %s, ignored_mail %s", r.RawMail.D(), r.IgnoredMail.D())
+	}
 }
 
 func TestExampleConfigIsValid(t *testing.T) {

@@ -77,6 +77,17 @@ func (v *validator) durations() {
 	if o.GiveUpAfter < o.RetryInitial {
 		v.add("outbox.give_up_after", "give_up_after %s must not be shorter than retry_initial %s", o.GiveUpAfter.D(), o.RetryInitial.D())
 	}
+	// Less than a day would drop mail a team may still be reading about;
+	// 0 keeps it forever.
+	periods := []struct {
+		key string
+		d   *Duration
+	}{{"retention.raw_mail", v.c.Retention.RawMail}, {"retention.ignored_mail", v.c.Retention.IgnoredMail}}
+	for _, p := range periods {
+		if p.d != nil && *p.d != 0 && p.d.D() < 24*time.Hour {
+			v.add(p.key, "%s must be at least 1d (or 0 to keep mail forever)", p.d.D())
+		}
+	}
 }
 
 // sizes are non-negative and fit int64 already (ParseByteSize); below 1KB

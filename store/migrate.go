@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -33,17 +35,15 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	migrations, err := embeddedMigrations()
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
+	if err := s.checkSchemaVersion(ctx, migrations[len(migrations)-1].version); err != nil {
+		return err
+	}
+	for _, m := range migrations {
+		name, base, version := m.name, m.base, m.version
 		var n int
 		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 			return err
@@ -70,6 +70,81 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+type migration struct {
+	name, base string
+	version    int
+}
+
+// embeddedMigrations lists the migrations this binary carries, in order.
+func embeddedMigrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []migration
+	for _, name := range names {
+		base := filepath.Base(name)
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		out = append(out, migration{name: name, base: base, version: version})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no embedded migrations")
+	}
+	return out, nil
+}
+
+// KnownSchemaVersion is the highest schema version this binary knows.
+func KnownSchemaVersion() int {
+	m, err := embeddedMigrations()
+	if err != nil {
+		return 0
+	}
+	return m[len(m)-1].version
+}
+
+// SchemaTooNewError is returned by Open and OpenReadOnly for a database
+// that a newer escalationd has migrated: this binary would misread it.
+type SchemaTooNewError struct {
+	Database, Known int
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("database schema version %d is newer than this escalationd (knows up to %d): upgrade escalationd or restore a backup",
+		e.Database, e.Known)
+}
+
+// SchemaVersion is the highest migration applied to the database (0 for
+// an empty one).
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var exists int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	if exists == 0 {
+		return 0, nil
+	}
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+func (s *Store) checkSchemaVersion(ctx context.Context, known int) error {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if v > known {
+		return &SchemaTooNewError{Database: v, Known: known}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"escalationd/vocab"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -17,7 +18,13 @@ const (
 	MailFailed  = "failed"
 	// MailBlocked is mail the outbound confidentiality check refused.
 	MailBlocked = "blocked"
+	// MailDropped is mail an operator gave up on (escalationd outbox drop):
+	// the row stays, it is never sent.
+	MailDropped = "dropped"
 )
+
+// MailStates lists every outbox state.
+var MailStates = []string{MailPending, MailSent, MailFailed, MailBlocked, MailDropped}
 
 // Mail is one outgoing message: rendered once, at enqueue time, and sent
 // byte for byte however often it is retried.
@@ -253,4 +260,103 @@ func (tx *Tx) MailByMessageIDs(ids []string) ([]*Mail, error) {
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// MailInState lists the outbox rows in a state (all when state is ""),
+// oldest first, without their bytes (Raw is empty): a listing of years
+// of mail must not read every attachment.
+func (s *Store) MailInState(ctx context.Context, state string) ([]*Mail, error) {
+	q := `SELECT ` + strings.Replace(mailCols, ", raw,", ", x'',", 1) + ` FROM outbox `
+	var args []any
+	if state != "" {
+		q += `WHERE state = ? `
+		args = append(args, state)
+	}
+	rows, err := s.db.QueryContext(ctx, q+`ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*Mail
+	for rows.Next() {
+		m, err := scanMail(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ErrMailState is returned when an outbox row is not in a state the
+// operation accepts.
+var ErrMailState = errors.New("wrong state")
+
+// RetryMail puts a failed mail (or, with force, one the confidentiality
+// check blocked: it is checked again before sending) back in the queue,
+// due now, with a fresh give-up time, and records who did it on its case.
+func (s *Store) RetryMail(ctx context.Context, id int64, force bool, actor string, giveUpAt, now time.Time) (*Mail, error) {
+	var m *Mail
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		if m, err = tx.mailByID(id); err != nil {
+			return err
+		}
+		switch {
+		case m.State == MailFailed:
+		case m.State == MailBlocked && force:
+		case m.State == MailBlocked:
+			return fmt.Errorf("mail %d was blocked by the confidentiality check (%s): retry it only with --force: %w", id, m.LastError, ErrMailState)
+		default:
+			return fmt.Errorf("mail %d is %s; only failed or blocked mail can be retried: %w", id, m.State, ErrMailState)
+		}
+		if _, err := tx.tx.ExecContext(tx.ctx, `UPDATE outbox SET state = 'pending', next_attempt_at = ?, give_up_at = ? WHERE id = ? AND state = ?`,
+			ts(now), ts(giveUpAt), id, m.State); err != nil {
+			return fmt.Errorf("retry mail %d: %w", id, err)
+		}
+		detail, _ := json.Marshal(map[string]any{"mail": m.ID, "event": m.Event, "to": m.RcptTo, "was": m.State, "last_error": m.LastError})
+		return tx.AddEvent(Event{CaseID: m.CaseID, At: now, Type: vocab.EventMailRetried, Actor: actor, Detail: string(detail)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.State = MailPending
+	return m, nil
+}
+
+// DropMail ends a pending or failed mail as dropped (the row stays and is
+// never sent) and records the reason on its case.
+func (s *Store) DropMail(ctx context.Context, id int64, reason, actor string, now time.Time) (*Mail, error) {
+	var m *Mail
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		if m, err = tx.mailByID(id); err != nil {
+			return err
+		}
+		if m.State != MailPending && m.State != MailFailed {
+			return fmt.Errorf("mail %d is %s; only pending or failed mail can be dropped: %w", id, m.State, ErrMailState)
+		}
+		if _, err := tx.tx.ExecContext(tx.ctx, `UPDATE outbox SET state = 'dropped', last_error = ? WHERE id = ? AND state = ?`,
+			"dropped: "+reason, id, m.State); err != nil {
+			return fmt.Errorf("drop mail %d: %w", id, err)
+		}
+		detail, _ := json.Marshal(map[string]any{"mail": m.ID, "event": m.Event, "to": m.RcptTo, "was": m.State, "reason": reason})
+		return tx.AddEvent(Event{CaseID: m.CaseID, At: now, Type: vocab.EventMailDropped, Actor: actor, Detail: string(detail)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.State = MailDropped
+	return m, nil
+}
+
+func (tx *Tx) mailByID(id int64) (*Mail, error) {
+	m, err := scanMail(tx.tx.QueryRowContext(tx.ctx, `SELECT `+mailCols+` FROM outbox WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("mail %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read mail %d: %w", id, err)
+	}
+	return m, nil
 }

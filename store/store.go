@@ -59,6 +59,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
+		var tooNew *SchemaTooNewError
+		if errors.As(err, &tooNew) {
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
 		return nil, fmt.Errorf("migrate store %s: %w", path, err)
 	}
 	return s, nil
@@ -82,7 +86,12 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	s := &Store{db: db, path: path}
+	if err := s.checkSchemaVersion(ctx, KnownSchemaVersion()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
 }
 
 // ensureFile creates the database file with mode 0600 so cases and mail

@@ -68,6 +68,12 @@ const (
 	EventCommandRefused Event = "command-refused"
 	// EventLinked: a new case opened for a ticket that has another case.
 	EventLinked Event = "linked"
+	// EventMailRetried: an operator put a failed or blocked mail back in
+	// the queue (escalationd outbox retry).
+	EventMailRetried Event = "mail-retried"
+	// EventMailDropped: an operator gave up on a queued or failed mail
+	// (escalationd outbox drop); its detail has the reason.
+	EventMailDropped Event = "mail-dropped"
 )
 
 // MailEvents lists every X-Escalation-Event value.
@@ -80,7 +86,7 @@ var MailEvents = []Event{EventRouted, EventIncident, EventRejection, EventBreach
 var AuditEvents = append(slices.Clone(MailEvents), EventOpened, EventNote, EventReply, EventAcknowledged, EventReassigned,
 	EventReopened, EventUrgencyChanged, EventReEscalated, EventDuplicateEscalation, EventUnrouted, EventIgnored,
 	EventRejected, EventRejectionReply, EventRejectionSuppressed, EventFlood, EventStepFailed, EventParked, EventMailBlocked,
-	EventMailTrimmed, EventCommandRefused, EventLinked)
+	EventMailTrimmed, EventCommandRefused, EventLinked, EventMailRetried, EventMailDropped)
 
 // IsMail reports whether e is an X-Escalation-Event value.
 func (e Event) IsMail() bool { return slices.Contains(MailEvents, e) }

@@ -187,7 +187,11 @@ func CaseShow(ctx context.Context, w io.Writer, o CaseShowOptions) error {
 		if o.Mail < 1 || o.Mail > len(mails) {
 			return &UsageError{Msg: fmt.Sprintf("case %s has %d mails; --mail %d is out of range (1-%d)", c.Ticket, len(mails), o.Mail, len(mails))}
 		}
-		_, err := w.Write(mails[o.Mail-1].Raw)
+		raw := mails[o.Mail-1].Raw
+		if len(raw) == 0 {
+			return fmt.Errorf("case %s: the bytes of mail %d were removed by retention (retention.raw_mail); its record is kept", c.Ticket, o.Mail)
+		}
+		_, err := w.Write(raw)
 		return err
 	}
 	timers, err := st.Timers(ctx, c.ID)

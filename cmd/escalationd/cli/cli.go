@@ -1,9 +1,10 @@
 // Package cli implements escalationd's commands other than the daemon
 // itself: check-config, parse, route, oncall, cases, simulate, stats,
-// review and demo. Each command parses its own flags, which may come before,
-// between or after its arguments and subcommand, and refuses stray
-// arguments with a UsageError. cmd/escalationd maps the errors to exit
-// codes; package app provides the compiled config and the engine.
+// review, status, outbox, prune, backup and demo. Each command parses its
+// own flags, which may come before, between or after its arguments and
+// subcommand, and refuses stray arguments with a UsageError.
+// cmd/escalationd maps the errors to exit codes; package app provides the
+// compiled config and the engine.
 package cli
 
 import (
@@ -41,6 +42,14 @@ Usage:
                                                 escalation metrics: volume, time to acknowledge and resolve, breaches
   escalationd review --config FILE [--since RFC3339] [--json]
                                                 mail that opened no case (unknown or spoofed senders, rejects, parked)
+  escalationd status --config FILE [--json]    mailboxes, parked mail, outbox and timers due, from the database
+  escalationd outbox list --config FILE [--state STATE] [--json]
+  escalationd outbox retry --config FILE ID [--force]
+  escalationd outbox drop --config FILE ID --reason TEXT
+                                                inspect the outbox, send failed mail again, give up on mail
+  escalationd prune --config FILE [--dry-run] [--json]
+                                                apply retention: now (the daemon does it daily)
+  escalationd backup --config FILE FILE         copy the live database (SQLite online backup)
   escalationd demo [-v]                         run the gateway against built-in servers and sample mail
 
 Flags may come before or after a command's arguments. Run "escalationd COMMAND -h" for a command's flags.
@@ -79,6 +88,10 @@ var commands = map[string]func(ctx context.Context, env Env, args []string) erro
 	"stats":        statsCmd,
 	"review":       reviewCmd,
 	"demo":         demoCmd,
+	"status":       statusCmd,
+	"outbox":       outboxCmd,
+	"prune":        pruneCmd,
+	"backup":       backupCmd,
 }
 
 // Run runs the command name with its arguments. An unknown command, an
