@@ -89,7 +89,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 
 func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := cli.NewFlagSet("run", stderr)
-	cfgPath := fs.String("config", "", "config `FILE`")
+	cfgPath := fs.String("config", app.DefaultConfigPath, "config `FILE`")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	pos, err := cli.ParseArgs(fs, args)

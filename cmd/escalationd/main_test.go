@@ -35,6 +35,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"route", "-"}, 2}, // no --config
 		{[]string{"route", "--config", example, "--at", "tomorrow", "-"}, 2},
 		{[]string{"check-config", "--config", "/does/not/exist.yaml"}, 2},
+		{[]string{"check-config", "--offline", "--config", example}, 0},
+		{[]string{"check-config", "--offline", example}, 0},
+		{[]string{"check-config", "--offline", "--connect", example}, 2},
 		{[]string{"run"}, 2},
 		{[]string{"oncall", "--config", example, "--rotation", "nope"}, 2},
 		{[]string{"cases", "frob", "--config", example}, 2},

@@ -23,7 +23,9 @@ const Usage = `escalationd: email-driven escalation gateway
 
 Usage:
   escalationd run --config FILE                 run the daemon
-  escalationd check-config --config FILE        validate a config (every problem, with line numbers)
+  escalationd check-config [--config FILE] [--offline | --connect]
+                                                validate a config (every problem, with line numbers);
+                                                --offline without passwords, --connect logs in to each server
   escalationd parse [--config FILE] [--mailbox NAME] FILE|-
                                                 print how a mail is read, as JSON
   escalationd route --config FILE [--mailbox NAME] [--at RFC3339] [--explain] FILE|-
@@ -42,6 +44,7 @@ Usage:
                                                 mail that opened no case (unknown or spoofed senders, rejects, parked)
   escalationd demo [-v]                         run the gateway against built-in servers and sample mail
 
+--config defaults to ` + app.DefaultConfigPath + ` (parse: built-in defaults).
 Flags may come before or after a command's arguments. Run "escalationd COMMAND -h" for a command's flags.
 `
 

@@ -16,7 +16,7 @@ import (
 // no arguments.
 func reportFlags(name string, env Env, args []string) (cfgPath string, since time.Time, asJSON bool, err error) {
 	fs := NewFlagSet(name, env.Stderr)
-	c := fs.String("config", "", "config `FILE` (its database is read)")
+	c := configFlag(fs, "its database is read")
 	s := fs.String("since", "", "only since this RFC 3339 `time`")
 	j := fs.Bool("json", false, "print JSON")
 	pos, err := ParseArgs(fs, args)
