@@ -138,3 +138,20 @@ func TestCheckConfigReportsLines(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
 }
+
+func TestVersionFlagAndStartLog(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "--version")
+	if code != 0 || !strings.HasPrefix(out, "escalationd ") {
+		t.Fatalf("--version: exit %d\n%s%s", code, out, stderr)
+	}
+	code, jsonOut, _ := runCLI(t, "", "--version", "--json")
+	if code != 0 || !strings.HasPrefix(jsonOut, `{"version":`) {
+		t.Fatalf("--version --json: exit %d\n%s", code, jsonOut)
+	}
+	// The daemon's first line says which build it is, even when the
+	// config then fails.
+	code, _, stderr = runCLI(t, "", "run", "--config", "/does/not/exist.yaml")
+	if code != 2 || !strings.Contains(stderr, `msg="escalationd starting" version=`) || !strings.Contains(stderr, " go=go") {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+}

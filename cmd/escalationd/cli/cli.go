@@ -1,6 +1,6 @@
 // Package cli implements escalationd's commands other than the daemon
 // itself: check-config, parse, route, oncall, cases, simulate, stats,
-// review and demo. Each command parses its own flags, which may come before,
+// review, demo and version. Each command parses its own flags, which may come before,
 // between or after its arguments and subcommand, and refuses stray
 // arguments with a UsageError. cmd/escalationd maps the errors to exit
 // codes; package app provides the compiled config and the engine.
@@ -43,6 +43,7 @@ Usage:
   escalationd review --config FILE [--since RFC3339] [--json]
                                                 mail that opened no case (unknown or spoofed senders, rejects, parked)
   escalationd demo [-v]                         run the gateway against built-in servers and sample mail
+  escalationd version [--json]                  print the version, commit and Go version (also --version)
 
 --config defaults to ` + app.DefaultConfigPath + ` (parse: built-in defaults).
 Flags may come before or after a command's arguments. Run "escalationd COMMAND -h" for a command's flags.
@@ -71,6 +72,7 @@ var commands = map[string]func(ctx context.Context, env Env, args []string) erro
 	"stats":        statsCmd,
 	"review":       reviewCmd,
 	"demo":         demoCmd,
+	"version":      versionCmd,
 }
 
 // Run runs the command name with its arguments. An unknown command, an
