@@ -11,11 +11,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+
 	// Rotations and business hours name IANA zones; carry the database so
 	// the binary works on hosts without /usr/share/zoneinfo.
 	_ "time/tzdata"
@@ -43,7 +43,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	var err error
 	if args[0] == "run" {
-		err = runDaemon(ctx, args[1:], stderr)
+		err = runDaemon(ctx, args[1:], stderr, os.Getenv("JOURNAL_STREAM") != "")
 	} else {
 		err = cli.Run(ctx, cli.Env{Stdin: stdin, Stdout: stdout, Stderr: stderr}, args[0], args[1:])
 	}
@@ -75,22 +75,8 @@ func exitCode(err error, stderr io.Writer) int {
 	return 1
 }
 
-func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, &cli.UsageError{Msg: fmt.Sprintf("invalid --log-level %q: use debug, info, warn or error", level)}
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, &cli.UsageError{Msg: fmt.Sprintf("invalid --log-format %q: use text or json", format)}
-}
-
-func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
+// runDaemon runs the daemon; journal says stderr goes to journald.
+func runDaemon(ctx context.Context, args []string, stderr io.Writer, journal bool) error {
 	fs := cli.NewFlagSet("run", stderr)
 	cfgPath := fs.String("config", app.DefaultConfigPath, "config `FILE`")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
@@ -102,7 +88,7 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := cli.NoArgs("run", pos); err != nil {
 		return err
 	}
-	logger, err := newLogger(stderr, *logFormat, *logLevel)
+	logger, err := newLogger(stderr, *logFormat, *logLevel, journal)
 	if err != nil {
 		return err
 	}
