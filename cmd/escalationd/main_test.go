@@ -38,7 +38,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"check-config", "--offline", "--config", example}, 0},
 		{[]string{"check-config", "--offline", example}, 0},
 		{[]string{"check-config", "--offline", "--connect", example}, 2},
-		{[]string{"run"}, 2},
+		// Not bare "run": on a host with the default config it would start.
+		{[]string{"run", "--config", "/does/not/exist.yaml"}, 2},
+		{[]string{"run", "--config", ""}, 2},
 		{[]string{"oncall", "--config", example, "--rotation", "nope"}, 2},
 		{[]string{"cases", "frob", "--config", example}, 2},
 		// Stray arguments are refused, wherever the flags stand.
