@@ -12,8 +12,8 @@ import (
 )
 
 // newLogger builds the daemon's logger: text or JSON, every duration as a
-// string ("1m30s") in both, and under journald (journal set: JOURNAL_STREAM
-// is in the environment) each line prefixed with its syslog priority, so
+// string ("1m30s") in both, and under journald (journal set: stderr is the
+// stream JOURNAL_STREAM names) each line prefixed with its syslog priority, so
 // `journalctl -p warning` finds the warnings and errors.
 func newLogger(w io.Writer, format, level string, journal bool) (*slog.Logger, error) {
 	var lv slog.Level

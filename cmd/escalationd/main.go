@@ -43,7 +43,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	var err error
 	if args[0] == "run" {
-		err = runDaemon(ctx, args[1:], stderr, os.Getenv("JOURNAL_STREAM") != "")
+		f, _ := stderr.(*os.File)
+		err = runDaemon(ctx, args[1:], stderr, toJournal(os.Getenv("JOURNAL_STREAM"), f))
 	} else {
 		err = cli.Run(ctx, cli.Env{Stdin: stdin, Stdout: stdout, Stderr: stderr}, args[0], args[1:])
 	}
