@@ -2,6 +2,8 @@ package app
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"time"
 
@@ -36,6 +38,10 @@ type Compiled struct {
 	Policy sla.Policy
 }
 
+// DefaultConfigPath is where the daemon and the commands look for the
+// config file when --config is not given.
+const DefaultConfigPath = "/etc/escalationd/escalationd.yaml"
+
 // LoadConfig reads, validates and compiles the config file at path. Every
 // problem (YAML, validation, secrets, CA files, routing, rotations, SLA,
 // templates) comes back at once, in file order, in one ConfigError. The
@@ -51,6 +57,9 @@ func LoadConfig(path string, opts config.Options) (*Compiled, error) {
 	cfg, err := config.Load(path, opts)
 	if err != nil {
 		if cfg == nil {
+			if path == DefaultConfigPath && errors.Is(err, fs.ErrNotExist) {
+				return nil, &ConfigError{fmt.Errorf("no config file at %s (the default): use --config FILE", path)}
+			}
 			return nil, &ConfigError{err}
 		}
 		// Report template problems with the config's own: one pass shows

@@ -28,6 +28,9 @@ type Options struct {
 	// the policy (parse, route, oncall, simulate) on a machine without the
 	// daemon's secret files.
 	SkipSecrets bool
+	// SecretSources, with SkipSecrets, still checks that every password
+	// has exactly one source, without reading it (check-config --offline).
+	SecretSources bool
 	// Checks compile the parts of the config other packages own, such as
 	// router.Compile (teams, rotations, routes) and sla.CheckPolicy: the
 	// rules that need more than one value live there, not here. They run
@@ -65,6 +68,8 @@ func Parse(data []byte, path string, opts Options) (*Config, error) {
 			env = os.LookupEnv
 		}
 		problems = append(problems, cfg.resolveSecrets(env)...)
+	} else if opts.SecretSources {
+		problems = append(problems, cfg.checkSecretSources()...)
 	}
 	problems = append(problems, cfg.loadHolidays()...)
 	problems = append(problems, cfg.validate()...)
@@ -171,6 +176,22 @@ func (c *Config) resolveSecrets(env Env) []error {
 	return problems
 }
 
+// checkSecretSources is resolveSecrets without reading anything: each
+// password must have exactly one source.
+func (c *Config) checkSecretSources() []error {
+	var problems []error
+	for i := range c.Mailboxes {
+		p := fmt.Sprintf("mailboxes[%d]", i)
+		if err := c.Mailboxes[i].checkSources(true); err != nil {
+			problems = append(problems, c.Problem(c.Mailboxes[i].keyPath(p), "%v", err))
+		}
+	}
+	if err := c.SMTP.checkSources(c.SMTP.Username != ""); err != nil {
+		problems = append(problems, c.Problem(c.SMTP.keyPath("smtp"), "%v", err))
+	}
+	return problems
+}
+
 // keyPath is the path of the key that set the secret, so a problem points at
 // the line to fix.
 func (s *SecretRef) keyPath(parent string) string {
@@ -210,19 +231,35 @@ func (c *Config) dir() string {
 	return filepath.Dir(c.Path)
 }
 
-// resolve reads the secret from the one configured source.
-func (s *SecretRef) resolve(dir string, env Env, required bool) error {
-	sources := 0
+// sources counts the configured sources of the secret.
+func (s *SecretRef) sources() int {
+	n := 0
 	for _, set := range []bool{s.Password != "", s.PasswordFile != "", s.PasswordEnv != "", s.PasswordCredential != ""} {
 		if set {
-			sources++
+			n++
 		}
 	}
-	switch {
-	case sources > 1:
+	return n
+}
+
+// checkSources refuses more than one source, or none for a required secret.
+func (s *SecretRef) checkSources(required bool) error {
+	switch n := s.sources(); {
+	case n > 1:
 		return errors.New("set only one of password, password_file, password_env, password_credential")
-	case sources == 0 && required:
+	case n == 0 && required:
 		return errors.New("missing password: set password_file, password_env or password_credential")
+	}
+	return nil
+}
+
+// resolve reads the secret from the one configured source.
+func (s *SecretRef) resolve(dir string, env Env, required bool) error {
+	if err := s.checkSources(required); err != nil {
+		return err
+	}
+	sources := s.sources()
+	switch {
 	case s.PasswordFile != "":
 		f := s.PasswordFile
 		if !filepath.IsAbs(f) {

@@ -109,7 +109,7 @@ func (e *Engine) Process(ctx context.Context, messageID int64) (string, error) {
 	opts.OriginalSize = msg.Size
 	res := mailparse.Parse(msg.Raw, opts)
 	now := e.clock.Now()
-	log := e.log.With("message", msg.ID, "mailbox", msg.Mailbox, "message_id", res.MessageID)
+	log := e.log.With("message_row", msg.ID, "mailbox", msg.Mailbox, "message_id", res.MessageID)
 	var h handled
 	err = e.st.InTx(ctx, func(tx *store.Tx) error {
 		// Re-read inside the transaction: another pass may have won.

@@ -199,7 +199,7 @@ func (s *session) store(ctx context.Context, m meta, raw []byte) error {
 		// and is fetched again on the next pass.
 		return err
 	}
-	log := p.log.With("uid", m.uid, "message", ing.ID, "message_id", in.MessageID)
+	log := p.log.With("uid", m.uid, "message_row", ing.ID, "message_id", in.MessageID)
 	if ing.Duplicate {
 		log.Info("message already known (rescan or resend); not handled twice")
 	} else {

@@ -179,19 +179,19 @@ func (p *Poller) handle(ctx context.Context, id int64) (outcome string, ok bool)
 		// The database is in trouble (full, read-only, locked), not the
 		// mail: retry on a later pass and never count it against the
 		// message, or a bad hour would park good escalations.
-		p.log.Error("handling message failed: database error; will retry", "message", id, "err", err)
+		p.log.Error("handling message failed: database error; will retry", "message_row", id, "err", err)
 		return "", false
 	}
 	parked, merr := p.opt.Store.MarkAttemptFailed(ctx, id, err, p.opt.MaxAttempts, p.opt.Clock.Now())
 	if merr != nil {
-		p.log.Error("handling message failed; recording the failure failed too", "message", id, "err", err, "record_err", merr)
+		p.log.Error("handling message failed; recording the failure failed too", "message_row", id, "err", err, "record_err", merr)
 		return "", false
 	}
 	if parked {
-		p.log.Error("handling message keeps failing; parking it in the rejected folder", "message", id, "err", err)
+		p.log.Error("handling message keeps failing; parking it in the rejected folder", "message_row", id, "err", err)
 		return store.OutcomeRejected, true
 	}
-	p.log.Warn("handling message failed; will retry", "message", id, "err", err)
+	p.log.Warn("handling message failed; will retry", "message_row", id, "err", err)
 	return "", false
 }
 

@@ -52,36 +52,11 @@ func (p *Poller) connect(ctx context.Context) (*session, error) {
 		},
 	}
 	addr := net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port))
-	dialer := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	c, conn, err := dial(ctx, mb, opts, p.opt.CommandTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", addr, err)
-	}
-	s.conn = conn
-	// A dead server must not hang us: every exchange runs under a deadline.
-	s.deadline(p.opt.CommandTimeout)
-	tlsConf, err := config.ClientTLS(mb.Host, mb.TLSSkipVerify, mb.TLSCAFile)
-	if err != nil {
-		conn.Close()
 		return nil, err
 	}
-	switch mb.TLS {
-	case config.TLSImplicit:
-		tc := tls.Client(conn, tlsConf)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
-		}
-		s.c = imapclient.New(tc, opts)
-	case config.TLSStartTLS:
-		opts.TLSConfig = tlsConf
-		if s.c, err = imapclient.NewStartTLS(conn, opts); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("starttls with %s: %w", addr, err)
-		}
-	default:
-		s.c = imapclient.New(conn, opts)
-	}
+	s.c, s.conn = c, conn
 	// When ctx ends, the message in hand may finish (its store and move
 	// take milliseconds) but nothing may hang: whatever still waits on the
 	// server after a short grace fails its read.
@@ -113,6 +88,42 @@ func (p *Poller) connect(ctx context.Context) (*session, error) {
 	p.log.Info("mailbox connected", "host", addr, "tls", mb.TLS, "uidvalidity", sel.UIDValidity, "messages", sel.NumMessages,
 		"idle", s.c.Caps().Has(imap.CapIdle), "move", s.c.Caps().Has(imap.CapMove))
 	return s, nil
+}
+
+// dial connects to the mailbox's server as its tls setting says. Every
+// exchange on conn runs under timeout until the caller moves the deadline:
+// a dead server must not hang us.
+func dial(ctx context.Context, mb config.Mailbox, opts *imapclient.Options, timeout time.Duration) (*imapclient.Client, net.Conn, error) {
+	addr := net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port))
+	dialer := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	tlsConf, err := config.ClientTLS(mb.Host, mb.TLSSkipVerify, mb.TLSCAFile)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	switch mb.TLS {
+	case config.TLSImplicit:
+		tc := tls.Client(conn, tlsConf)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
+		}
+		return imapclient.New(tc, opts), conn, nil
+	case config.TLSStartTLS:
+		opts.TLSConfig = tlsConf
+		c, err := imapclient.NewStartTLS(conn, opts)
+		if err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("starttls with %s: %w", addr, err)
+		}
+		return c, conn, nil
+	}
+	return imapclient.New(conn, opts), conn, nil
 }
 
 // deadline bounds the next exchange; once shutdown began, never beyond the

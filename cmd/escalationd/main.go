@@ -11,11 +11,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+
 	// Rotations and business hours name IANA zones; carry the database so
 	// the binary works on hosts without /usr/share/zoneinfo.
 	_ "time/tzdata"
@@ -36,11 +36,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
 	if args[0] == "run" {
-		err = runDaemon(ctx, args[1:], stderr)
+		f, _ := stderr.(*os.File)
+		err = runDaemon(ctx, args[1:], stderr, toJournal(os.Getenv("JOURNAL_STREAM"), f))
 	} else {
 		err = cli.Run(ctx, cli.Env{Stdin: stdin, Stdout: stdout, Stderr: stderr}, args[0], args[1:])
 	}
@@ -72,24 +76,10 @@ func exitCode(err error, stderr io.Writer) int {
 	return 1
 }
 
-func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, &cli.UsageError{Msg: fmt.Sprintf("invalid --log-level %q: use debug, info, warn or error", level)}
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, &cli.UsageError{Msg: fmt.Sprintf("invalid --log-format %q: use text or json", format)}
-}
-
-func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
+// runDaemon runs the daemon; journal says stderr goes to journald.
+func runDaemon(ctx context.Context, args []string, stderr io.Writer, journal bool) error {
 	fs := cli.NewFlagSet("run", stderr)
-	cfgPath := fs.String("config", "", "config `FILE`")
+	cfgPath := fs.String("config", app.DefaultConfigPath, "config `FILE`")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	pos, err := cli.ParseArgs(fs, args)
@@ -99,10 +89,11 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := cli.NoArgs("run", pos); err != nil {
 		return err
 	}
-	logger, err := newLogger(stderr, *logFormat, *logLevel)
+	logger, err := newLogger(stderr, *logFormat, *logLevel, journal)
 	if err != nil {
 		return err
 	}
+	logger.Info("escalationd starting", cli.Version().LogAttrs()...)
 	reload := make(chan struct{}, 1)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -35,7 +35,12 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"route", "-"}, 2}, // no --config
 		{[]string{"route", "--config", example, "--at", "tomorrow", "-"}, 2},
 		{[]string{"check-config", "--config", "/does/not/exist.yaml"}, 2},
-		{[]string{"run"}, 2},
+		{[]string{"check-config", "--offline", "--config", example}, 0},
+		{[]string{"check-config", "--offline", example}, 0},
+		{[]string{"check-config", "--offline", "--connect", example}, 2},
+		// Not bare "run": on a host with the default config it would start.
+		{[]string{"run", "--config", "/does/not/exist.yaml"}, 2},
+		{[]string{"run", "--config", ""}, 2},
 		{[]string{"oncall", "--config", example, "--rotation", "nope"}, 2},
 		{[]string{"cases", "frob", "--config", example}, 2},
 		// Stray arguments are refused, wherever the flags stand.
@@ -133,5 +138,22 @@ func TestCheckConfigReportsLines(t *testing.T) {
 	code, _, stderr := runCLI(t, "", "check-config", "--config", bad)
 	if code != 2 || !strings.Contains(stderr, "bad.yaml:7: unknown key \"pasword\" in mailboxes[0]") {
 		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+}
+
+func TestVersionFlagAndStartLog(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "--version")
+	if code != 0 || !strings.HasPrefix(out, "escalationd ") {
+		t.Fatalf("--version: exit %d\n%s%s", code, out, stderr)
+	}
+	code, jsonOut, _ := runCLI(t, "", "--version", "--json")
+	if code != 0 || !strings.HasPrefix(jsonOut, `{"version":`) {
+		t.Fatalf("--version --json: exit %d\n%s", code, jsonOut)
+	}
+	// The daemon's first line says which build it is, even when the
+	// config then fails.
+	code, _, stderr = runCLI(t, "", "run", "--config", "/does/not/exist.yaml")
+	if code != 2 || !strings.Contains(stderr, `msg="escalationd starting" version=`) || !strings.Contains(stderr, " go=go") {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
 	}
 }

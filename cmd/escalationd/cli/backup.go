@@ -10,7 +10,7 @@ import (
 
 func backupCmd(ctx context.Context, env Env, args []string) error {
 	fs := NewFlagSet("backup", env.Stderr)
-	cfgPath := fs.String("config", "", "config `FILE` (its database is copied)")
+	cfgPath := configFlag(fs, "its database is copied")
 	pos, err := ParseArgs(fs, args)
 	if err != nil {
 		return err

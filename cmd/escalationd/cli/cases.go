@@ -20,7 +20,7 @@ import (
 // "cases --config F show TCK-1" is "cases show --config F TCK-1".
 func casesCmd(ctx context.Context, env Env, args []string) error {
 	fs := NewFlagSet("cases", env.Stderr)
-	cfgPath := fs.String("config", "", "config `FILE` (its database is read)")
+	cfgPath := configFlag(fs, "its database is read")
 	asJSON := fs.Bool("json", false, "print JSON (list, show)")
 	open := fs.Bool("open", false, "only cases not yet resolved (list)")
 	note := fs.String("note", "", "resolution `TEXT` (resolve)")

@@ -1,6 +1,6 @@
 // Package cli implements escalationd's commands other than the daemon
 // itself: check-config, parse, route, oncall, cases, simulate, stats,
-// review, status, outbox, prune, backup and demo. Each command parses its
+// review, status, outbox, prune, backup, demo and version. Each command parses its
 // own flags, which may come before, between or after its arguments and
 // subcommand, and refuses stray arguments with a UsageError.
 // cmd/escalationd maps the errors to exit codes; package app provides the
@@ -25,7 +25,9 @@ const Usage = `escalationd: email-driven escalation gateway
 
 Usage:
   escalationd run --config FILE                 run the daemon
-  escalationd check-config --config FILE        validate a config (every problem, with line numbers)
+  escalationd check-config [--config FILE] [--offline | --connect]
+                                                validate a config (every problem, with line numbers);
+                                                --offline without passwords, --connect logs in to each server
   escalationd parse [--config FILE] [--mailbox NAME] FILE|-
                                                 print how a mail is read, as JSON
   escalationd route --config FILE [--mailbox NAME] [--at RFC3339] [--explain] FILE|-
@@ -51,7 +53,9 @@ Usage:
                                                 apply retention: now (the daemon does it daily)
   escalationd backup --config FILE FILE         copy the live database (SQLite online backup)
   escalationd demo [-v]                         run the gateway against built-in servers and sample mail
+  escalationd version [--json]                  print the version, commit and Go version (also --version)
 
+--config defaults to ` + app.DefaultConfigPath + ` (parse: built-in defaults).
 Flags may come before or after a command's arguments. Run "escalationd COMMAND -h" for a command's flags.
 `
 
@@ -92,6 +96,7 @@ var commands = map[string]func(ctx context.Context, env Env, args []string) erro
 	"outbox":       outboxCmd,
 	"prune":        pruneCmd,
 	"backup":       backupCmd,
+	"version":      versionCmd,
 }
 
 // Run runs the command name with its arguments. An unknown command, an

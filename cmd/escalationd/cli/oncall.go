@@ -12,7 +12,7 @@ import (
 
 func onCallCmd(_ context.Context, env Env, args []string) error {
 	fs := NewFlagSet("oncall", env.Stderr)
-	cfgPath := fs.String("config", "", "config `FILE`")
+	cfgPath := configFlag(fs, "")
 	rotation := fs.String("rotation", "", "rotation `NAME` (default: the first)")
 	at := fs.String("at", "", "RFC 3339 `time` (default: now)")
 	asJSON := fs.Bool("json", false, `print {"name", "address", "until"} as JSON`)

@@ -22,7 +22,7 @@ import (
 // cases, the subcommand is the first argument that is not a flag.
 func outboxCmd(ctx context.Context, env Env, args []string) error {
 	fs := NewFlagSet("outbox", env.Stderr)
-	cfgPath := fs.String("config", "", "config `FILE` (its database is used)")
+	cfgPath := configFlag(fs, "its database is used")
 	asJSON := fs.Bool("json", false, "print JSON (list)")
 	state := fs.String("state", "", "only mail in `STATE`: "+strings.Join(store.MailStates, ", ")+" (list)")
 	force := fs.Bool("force", false, "retry mail the confidentiality check blocked; it is checked again before sending (retry)")

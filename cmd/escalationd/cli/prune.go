@@ -12,7 +12,7 @@ import (
 
 func pruneCmd(ctx context.Context, env Env, args []string) error {
 	fs := NewFlagSet("prune", env.Stderr)
-	cfgPath := fs.String("config", "", "config `FILE` (its database and retention: are used)")
+	cfgPath := configFlag(fs, "its database and retention: are used")
 	dryRun := fs.Bool("dry-run", false, "only print what would be removed")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := ParseArgs(fs, args)

@@ -14,7 +14,7 @@ import (
 
 func routeCmd(_ context.Context, env Env, args []string) error {
 	fs := NewFlagSet("route", env.Stderr)
-	cfgPath := fs.String("config", "", "config `FILE`")
+	cfgPath := configFlag(fs, "")
 	mailbox := fs.String("mailbox", "", "mailbox `NAME` the mail arrived in (default: the first)")
 	at := fs.String("at", "", "route as of this RFC 3339 `time` (default: now)")
 	explain := fs.Bool("explain", false, "print the explanation as text instead of JSON")

@@ -24,7 +24,7 @@ import (
 
 func simulateCmd(ctx context.Context, env Env, args []string) error {
 	fs := NewFlagSet("simulate", env.Stderr)
-	cfgPath := fs.String("config", "", "config `FILE`")
+	cfgPath := configFlag(fs, "")
 	mailbox := fs.String("mailbox", "", "mailbox `NAME` the mails arrive in (default: the first)")
 	start := fs.String("start", "", "virtual start `time` (RFC 3339)")
 	span := fs.String("for", "", "how long to simulate (`DURATION`, e.g. 36h or 7d)")

@@ -17,7 +17,7 @@ import (
 // no arguments.
 func reportFlags(name string, env Env, args []string) (cfgPath string, since time.Time, asJSON bool, err error) {
 	fs := NewFlagSet(name, env.Stderr)
-	c := fs.String("config", "", "config `FILE` (its database is read)")
+	c := configFlag(fs, "its database is read")
 	s := fs.String("since", "", "only since this RFC 3339 `time`")
 	j := fs.Bool("json", false, "print JSON")
 	pos, err := ParseArgs(fs, args)
@@ -33,7 +33,7 @@ func reportFlags(name string, env Env, args []string) (cfgPath string, since tim
 
 func statsCmd(ctx context.Context, env Env, args []string) error {
 	fs := NewFlagSet("stats", env.Stderr)
-	c := fs.String("config", "", "config `FILE` (its database is read)")
+	c := configFlag(fs, "its database is read")
 	since := fs.String("since", "", "only cases opened since this `time` (RFC 3339, a date, or a span back from now: 7d)")
 	until := fs.String("until", "", "only cases opened before this `time`")
 	by := fs.String("by", "", "break the figures down `by` urgency, kind, category, team or agent")

@@ -15,7 +15,7 @@ import (
 
 func statusCmd(ctx context.Context, env Env, args []string) error {
 	fs := NewFlagSet("status", env.Stderr)
-	cfgPath := fs.String("config", "", "config `FILE` (its database is read)")
+	cfgPath := configFlag(fs, "its database is read")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := ParseArgs(fs, args)
 	if err != nil {
