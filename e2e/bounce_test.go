@@ -23,6 +23,10 @@ func bounceFixture(t *testing.T, file, id, rcpt string) []byte {
 	s := strings.NewReplacer("{{MESSAGE_ID}}", id, "{{RCPT}}", rcpt).Replace(string(raw))
 	// Each bounce its own Message-ID, as each MTA's would be.
 	s = strings.Replace(s, "\nMessage-I", fmt.Sprintf("\nX-Test-Bounce: %d\nMessage-I", time.Now().UnixNano()), 1)
+	if file == "exchange.eml" {
+		// Exchange Online signs its bounces: the receiving server's verdict.
+		s = mailtest.AuthResults("postmaster@craudiovizai.onmicrosoft.com") + "\n" + s
+	}
 	return []byte(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n"))
 }
 

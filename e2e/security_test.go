@@ -61,7 +61,7 @@ func TestNeverAnswered(t *testing.T) {
 			id = "bounce-" + strings.ToLower(key) + "@mx.craudiovizai.com"
 		}
 		want[id] = map[string]string{"auto-reply": "ignored/auto-reply", "mailing-list": "ignored/mailing-list", "loop": "ignored/loop",
-			"outsider": "ignored/sender-not-allowed", "bounce": "ignored/bounce"}[k.name]
+			"outsider": "ignored/sender-not-allowed", "bounce": "ignored/bounce-unmatched"}[k.name]
 	}
 	e.dove.AppendMany(t, e.escUser, "INBOX", raws)
 	// A valid escalation after them: once it is routed, they were handled.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"escalationd/config"
 	"escalationd/mailparse"
 	"escalationd/store"
 	"escalationd/templates"
@@ -31,21 +32,15 @@ const reasonBounceUnmatched = "bounce-unmatched"
 // kept for review; each bounced mail is reported once.
 func (e *Engine) bounce(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Result, now time.Time) (handled, error) {
 	b := res.Bounce
-	if b == nil || len(b.Failed) == 0 || res.Auth == mailparse.AuthFail {
+	if b == nil || len(b.Failed) == 0 {
 		return e.ignore(tx, msg, res, res.Reason, now)
 	}
-	sent, err := tx.MailByMessageIDs(b.MessageIDs)
+	if !e.bounceBelieved(res) {
+		return e.ignore(tx, msg, res, reasonBounceUntrusted, now)
+	}
+	m, failed, err := matchBounce(tx, b, res)
 	if err != nil {
 		return handled{}, err
-	}
-	var m *store.Mail
-	var failed []mailparse.BouncedRecipient
-	for _, s := range sent {
-		failed = bouncedOf(s, b.Failed)
-		if s.CaseID > 0 && len(failed) > 0 {
-			m = s
-			break
-		}
 	}
 	if m == nil {
 		return e.ignore(tx, msg, res, reasonBounceUnmatched, now)
@@ -58,8 +53,13 @@ func (e *Engine) bounce(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 	causes := make([]string, 0, len(failed))
 	for _, f := range failed {
 		to = append(to, f.Address)
-		causes = append(causes, strings.TrimSpace(f.Status+" "+f.Diagnostic))
+		cause := f.Diagnostic
+		if !strings.Contains(cause, f.Status) {
+			cause = strings.TrimSpace(f.Status + " " + cause)
+		}
+		causes = append(causes, cause)
 	}
+	slices.Sort(to)
 	cause := "returned by the remote server: " + strings.Join(causes, "; ")
 	detail, _ := json.Marshal(map[string]any{"mail": m.ID, "event": m.Event, "to": to, "error": cause, "bounce": msg.ID})
 	if err := tx.AddEvent(store.Event{CaseID: c.ID, At: now, Type: vocab.EventDeliveryFailed, Actor: res.From, Message: msg.ID, Detail: string(detail)}); err != nil {
@@ -87,9 +87,21 @@ func (e *Engine) bounce(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 		return handled{}, err
 	}
 	team = minus(dedupe(append(team, owner...)), append(to, c.Agent))
-	notices := []outMail{{event: vocab.EventDeliveryFailed, role: vocab.RoleTeam, dedup: fmt.Sprintf("bounce:%d:team", m.ID), to: team}}
+	role := vocab.RoleTeam
+	if len(team) == 0 {
+		// Nobody who can act is reachable: the operator must know.
+		if team, err = e.operatorAddresses(now); err != nil {
+			return handled{}, err
+		}
+		team, role, failure.NobodyReached = minus(team, to), vocab.RoleOperator, true
+	}
+	// One notice per case and failing addresses: a second bounce of the
+	// same mail, or of each later reminder to the same dead address,
+	// tells nobody again; a bounce about someone else still does.
+	key := fmt.Sprintf("bounce:%d:%s", c.ID, strings.Join(to, ","))
+	notices := []outMail{{event: vocab.EventDeliveryFailed, role: role, dedup: key + ":team", to: team}}
 	if e.agentMayHear(c) && !slices.Contains(to, c.Agent) {
-		notices = append(notices, outMail{event: vocab.EventDeliveryFailed, role: vocab.RoleAgent, dedup: fmt.Sprintf("bounce:%d:agent", m.ID), to: []string{c.Agent}})
+		notices = append(notices, outMail{event: vocab.EventDeliveryFailed, role: vocab.RoleAgent, dedup: key + ":agent", to: []string{c.Agent}})
 	}
 	for _, n := range notices {
 		if len(n.to) == 0 {
@@ -103,6 +115,45 @@ func (e *Engine) bounce(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 		h.mails++
 	}
 	return h, nil
+}
+
+// reasonBounceUntrusted is why a bounce whose sender is not believed is
+// kept for review.
+const reasonBounceUntrusted = "bounce-untrusted"
+
+// bounceBelieved reports whether a bounce may change a case: anyone can
+// write one, naming a gateway Message-ID they were copied on. It is
+// believed when the receiving server authenticated its sender (a remote
+// MTA's signed bounce), when it comes unauthenticated from an internal
+// address (the company's own MTA: outside mail claiming an internal domain
+// fails DMARC), or when the gateway requires no authentication.
+func (e *Engine) bounceBelieved(res *mailparse.Result) bool {
+	switch res.Auth {
+	case mailparse.AuthPass:
+		return true
+	case mailparse.AuthFail:
+		return false
+	}
+	return e.cfg.IsInternal(res.From) || e.cfg.Senders.RequireAuthentication == config.RequireNone
+}
+
+// matchBounce finds the gateway mail a bounce returns and the recipients
+// of it that failed: by the Message-ID of the returned header, else by the
+// bounce's In-Reply-To and References (Exchange's form without the
+// returned header).
+func matchBounce(tx *store.Tx, b *mailparse.Bounce, res *mailparse.Result) (*store.Mail, []mailparse.BouncedRecipient, error) {
+	for _, ids := range [][]string{b.MessageIDs, append(slices.Clone(res.InReplyTo), res.References...)} {
+		sent, err := tx.MailByMessageIDs(ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, s := range sent {
+			if failed := bouncedOf(s, b.Failed); s.CaseID > 0 && len(failed) > 0 {
+				return s, failed, nil
+			}
+		}
+	}
+	return nil, nil, nil
 }
 
 // bouncedOf is the part of a bounce's failed recipients the mail m was

@@ -87,3 +87,66 @@ func TestForgedAndDelayedBouncesChangeNothing(t *testing.T) {
 		t.Fatalf("forged or delayed bounces sent mail: %+v", h.mail()[before:])
 	}
 }
+
+// Anyone copied on a gateway mail knows its Message-ID. A bounce about
+// one recipient never silences the bounce about another; an outsider's
+// unauthenticated bounce is not believed at all.
+func TestBounceForgeriesDoNotSilenceThePage(t *testing.T) {
+	h := newHarness(t)
+	h.deliver("escalations", escalation("TCK-52", "Critical", ""))
+	routed := h.events(vocab.EventRouted)[0]
+	outside := strings.Replace(bounceOf(t, "postfix.eml", routed.MessageID, "roy@craudiovizai.com", "f2@evil.example"),
+		"From: MAILER-DAEMON@mx.craudiovizai.com (Mail Delivery System)", "From: MAILER-DAEMON@mx.evil.example\nX-Test-Unauthenticated: yes", 1)
+	if m, _ := h.deliver("escalations", outside); m.Reason != reasonBounceUntrusted {
+		t.Errorf("outsider's bounce handled as %q", m.Reason)
+	}
+	// A believed bounce about the management copy first, then the page's.
+	h.deliver("escalations", bounceOf(t, "postfix.eml", routed.MessageID, "roy@craudiovizai.com", "b3@mx.craudiovizai.com"))
+	h.deliver("escalations", bounceOf(t, "postfix.eml", routed.MessageID, "alex.rivera@craudiovizai.com", "b4@mx.craudiovizai.com"))
+	paged := false
+	for _, n := range h.events(vocab.EventDeliveryFailed) {
+		paged = paged || strings.HasSuffix(n.DedupKey, ":alex.rivera@craudiovizai.com:team")
+	}
+	if !paged {
+		t.Fatal("the page's own bounce was silenced by an earlier bounce of the same mail")
+	}
+}
+
+// When every address that could act bounced, the operator hears of it
+// and the agent is told plainly that nobody was reached.
+func TestBounceOfEveryoneReachesTheOperator(t *testing.T) {
+	h := newHarness(t)
+	h.deliver("escalations", escalation("TCK-53", "Critical", ""))
+	routed := h.events(vocab.EventRouted)[0]
+	raw := bounceOf(t, "postfix.eml", routed.MessageID, "alex.rivera@craudiovizai.com", "b5@mx.craudiovizai.com")
+	// Both recipients in one report.
+	raw = strings.Replace(raw, "Final-Recipient: rfc822; alex.rivera@craudiovizai.com",
+		"Final-Recipient: rfc822; roy@craudiovizai.com\nAction: failed\nStatus: 5.1.1\n\nFinal-Recipient: rfc822; alex.rivera@craudiovizai.com", 1)
+	h.deliver("escalations", raw)
+	var toOperator, toAgent bool
+	for _, n := range h.events(vocab.EventDeliveryFailed) {
+		body := string(n.Raw)
+		if slices.Contains(n.RcptTo, "alex.rivera@craudiovizai.com") || slices.Contains(n.RcptTo, "roy@craudiovizai.com") {
+			t.Errorf("a notice went to a failing address: %v", n.RcptTo)
+		}
+		toOperator = toOperator || (n.Role == vocab.RoleOperator && strings.Contains(body, "NOBODY WAS REACHED"))
+		toAgent = toAgent || (n.Role == vocab.RoleAgent && strings.Contains(body, "NOBODY WAS REACHED"))
+	}
+	if !toOperator || !toAgent {
+		t.Fatalf("operator told %v, agent told %v: %+v", toOperator, toAgent, h.events(vocab.EventDeliveryFailed))
+	}
+}
+
+// Exchange's bounce without the returned header names the mail in its
+// In-Reply-To.
+func TestBounceMatchedByInReplyTo(t *testing.T) {
+	h := newHarness(t)
+	h.deliver("escalations", escalation("TCK-54", "High", ""))
+	routed := h.events(vocab.EventRouted)[0]
+	raw := bounceOf(t, "exchange.eml", routed.MessageID, routed.RcptTo[0], "x")
+	cut := strings.Index(raw, "--1f5a2c3d-4e6f-4a8b-9c0d-ef1234567890\nContent-Type: message/rfc822")
+	raw = raw[:cut] + "--1f5a2c3d-4e6f-4a8b-9c0d-ef1234567890--\n"
+	if m, outcome := h.deliver("escalations", raw); outcome != store.OutcomeProcessed || m.CaseID != routed.CaseID {
+		t.Fatalf("bounce with In-Reply-To only: %s %s", outcome, m.Reason)
+	}
+}

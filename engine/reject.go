@@ -78,19 +78,9 @@ func (e *Engine) reject(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 // sender is flooding the mailbox.
 func (e *Engine) floodAlert(tx *store.Tx, sender string, count int, now time.Time) (int, error) {
 	rl := e.cfg.RateLimits
-	if rl.FloodAlert == "" {
-		return 0, nil
-	}
-	recips, err := e.rt.ResolveTeam(rl.FloodAlert, now)
-	if err != nil {
+	to, err := e.operatorAddresses(now)
+	if err != nil || len(to) == 0 {
 		return 0, err
-	}
-	var to []string
-	for _, r := range recips {
-		to = append(to, r.Address)
-	}
-	if len(to) == 0 {
-		return 0, nil
 	}
 	window := rl.Window.D()
 	bucket := now.Truncate(window).Unix()
@@ -133,4 +123,22 @@ func (e *Engine) openDespiteErrors(tx *store.Tx, msg *store.StoredMessage, res *
 	}
 	h.mails++
 	return h, e.enqueue(tx, c, m, now)
+}
+
+// operatorAddresses is who hears of the gateway's own trouble (floods,
+// pages nobody received): the team rate_limits.flood_alert names; none
+// when it names none.
+func (e *Engine) operatorAddresses(now time.Time) ([]string, error) {
+	if e.cfg.RateLimits.FloodAlert == "" {
+		return nil, nil
+	}
+	recips, err := e.rt.ResolveTeam(e.cfg.RateLimits.FloodAlert, now)
+	if err != nil {
+		return nil, err
+	}
+	var to []string
+	for _, r := range recips {
+		to = append(to, r.Address)
+	}
+	return to, nil
 }

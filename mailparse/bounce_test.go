@@ -61,3 +61,15 @@ func TestBrokenBounceNamesNothing(t *testing.T) {
 		t.Fatalf("broken bounce read as %+v", res.Bounce)
 	}
 }
+
+// postmaster@ of a partner reporting a vulnerability to security@ is a
+// report, not a bounce; the same sender elsewhere is a bounce.
+func TestPostmasterReportInSecurityMailbox(t *testing.T) {
+	raw := []byte("From: postmaster@partner.example\r\nTo: security@craudiovizai.com\r\nSubject: XSS in your login page\r\nMessage-ID: <v1@partner.example>\r\n\r\nThe login page reflects the next= parameter unescaped.\r\n")
+	if res := Parse(raw, Options{MailboxKind: "security"}); res.Reason == ReasonBounce {
+		t.Errorf("security report from postmaster@ ignored as a bounce")
+	}
+	if res := Parse(raw, Options{}); res.Reason != ReasonBounce {
+		t.Errorf("postmaster@ mail elsewhere: %s %s", res.Disposition, res.Reason)
+	}
+}

@@ -96,7 +96,13 @@ func (p *parser) run(raw []byte) *Result {
 		p.warn("loop: " + why)
 		return p.ignore(ReasonLoop)
 	}
-	if isBounce(h, res.From) {
+	// A report in the security mailbox may come from postmaster@: there only
+	// a delivery report's own structure makes a mail a bounce.
+	bounceFrom := res.From
+	if security {
+		bounceFrom = ""
+	}
+	if isBounce(h, bounceFrom) {
 		if b := parseBounce(raw, h); len(b.MessageIDs) > 0 || b.EnvelopeID != "" || len(b.Failed) > 0 {
 			res.Bounce = b
 		}

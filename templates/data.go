@@ -233,6 +233,8 @@ type Failure struct {
 	// Next is the escalation step asked to take the case because the page
 	// did not reach the person who had to act.
 	Next string
+	// NobodyReached: every person who could act on the case failed.
+	NobodyReached bool
 }
 
 // Sample returns example data for the named template, used to check

@@ -194,14 +194,14 @@ func TestCaseShowMail(t *testing.T) {
 // never an interpolation between two cases that did not happen.
 func TestPercentileNearestRank(t *testing.T) {
 	ds := []time.Duration{3 * time.Hour, time.Hour, 2 * time.Hour}
-	if got := percentile(ds, 90); got != Duration(3*time.Hour) {
-		t.Errorf("p90 = %v, want 3h", time.Duration(got))
+	if got := percentile(ds, 90); got == nil || *got != Duration(3*time.Hour) {
+		t.Errorf("p90 = %v, want 3h", got)
 	}
-	if got := percentile(ds, 50); got != Duration(2*time.Hour) {
-		t.Errorf("median = %v, want 2h", time.Duration(got))
+	if got := percentile(ds, 50); got == nil || *got != Duration(2*time.Hour) {
+		t.Errorf("median = %v, want 2h", got)
 	}
-	if got := percentile(nil, 90); got != 0 {
-		t.Errorf("p90 of nothing = %v", time.Duration(got))
+	if got := percentile(nil, 90); got != nil {
+		t.Errorf("p90 of nothing = %v, want none", got)
 	}
 }
 
@@ -235,7 +235,13 @@ func TestStatsByAgentAndRate(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &s); err != nil || s.Cases != 0 {
 		t.Fatalf("stats --until 2d = %s", out.String())
 	}
+	if s.AckMedian != nil || !strings.Contains(out.String(), `"time_to_acknowledge_median": null`) {
+		t.Errorf("no case acknowledged, yet a time to acknowledge: %s", out.String())
+	}
 	if err := Run(context.Background(), env, "stats", []string{"--config", cfg, "--by", "moon"}); err == nil {
 		t.Fatal("--by moon accepted")
+	}
+	if err := Run(context.Background(), env, "stats", []string{"--config", cfg, "--since", "2026-11-30", "--until", "2026-11-23"}); err == nil {
+		t.Fatal("a window that ends before it starts accepted")
 	}
 }

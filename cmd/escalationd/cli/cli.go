@@ -40,7 +40,7 @@ Usage:
                                                 inspect and resolve cases without mail
   escalationd simulate --config FILE --start RFC3339 --for DURATION [--reply OFFSET:FROM:TEXT]... [--mail-dir DIR] FILE...
                                                 preview every mail a policy sends, on a virtual clock
-  escalationd stats --config FILE [--since RFC3339] [--json]
+  escalationd stats --config FILE [--since T] [--until T] [--by urgency|kind|category|team|agent] [--tickets N] [--json]
                                                 escalation metrics: volume, time to acknowledge and resolve, breaches
   escalationd review --config FILE [--since RFC3339] [--json]
                                                 mail that opened no case (unknown or spoofed senders, rejects, parked)

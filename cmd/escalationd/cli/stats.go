@@ -59,6 +59,9 @@ func statsCmd(ctx context.Context, env Env, args []string) error {
 	if o.Tickets < 0 {
 		return &UsageError{Msg: "--tickets must not be negative"}
 	}
+	if !o.Until.IsZero() && !o.Since.Before(o.Until) {
+		return &UsageError{Msg: fmt.Sprintf("--since %s is not before --until %s", *since, *until)}
+	}
 	return PrintStats(ctx, env.Stdout, o)
 }
 
@@ -102,10 +105,12 @@ type Figures struct {
 	Cases     int      `json:"cases"`
 	WithinSLA int      `json:"acknowledged_within_sla"`
 	Breached  int      `json:"breached"`
-	AckMedian Duration `json:"time_to_acknowledge_median"`
-	AckP90    Duration `json:"time_to_acknowledge_p90"`
-	ResMedian Duration `json:"time_to_resolve_median"`
-	ResP90    Duration `json:"time_to_resolve_p90"`
+	// The times are null when no case of the set was acknowledged
+	// (resolved): "0s" would read as the fastest.
+	AckMedian *Duration `json:"time_to_acknowledge_median"`
+	AckP90    *Duration `json:"time_to_acknowledge_p90"`
+	ResMedian *Duration `json:"time_to_resolve_median"`
+	ResP90    *Duration `json:"time_to_resolve_p90"`
 	// Rejections and RejectionRate (rejected / (rejected + cases)) are
 	// the agent's, with --by agent.
 	Rejections    int     `json:"rejections,omitempty"`
@@ -265,15 +270,25 @@ func caseCategories(c *store.Case) []string {
 }
 
 // percentile is the nearest-rank percentile: the smallest value with at
-// least p% of the values at or below it (p90 of 1h, 2h, 3h is 3h).
-func percentile(ds []time.Duration, p int) Duration {
+// least p% of the values at or below it (p90 of 1h, 2h, 3h is 3h); nil
+// without values.
+func percentile(ds []time.Duration, p int) *Duration {
 	if len(ds) == 0 {
-		return 0
+		return nil
 	}
 	sorted := slices.Clone(ds)
 	slices.Sort(sorted)
 	rank := (p*len(sorted) + 99) / 100 // ceil(p/100 * n)
-	return Duration(sorted[max(rank, 1)-1])
+	d := Duration(sorted[max(rank, 1)-1])
+	return &d
+}
+
+// String prints a duration of the figures, "–" when there is none.
+func (d *Duration) String() string {
+	if d == nil {
+		return "–"
+	}
+	return time.Duration(*d).Round(time.Second).String()
 }
 
 // PrintStats prints the metrics.
@@ -305,8 +320,8 @@ func PrintStats(ctx context.Context, w io.Writer, o StatsOptions) error {
 	}
 	fmt.Fprintf(tw, "acknowledged within the response target\t%d\n", s.WithinSLA)
 	fmt.Fprintf(tw, "cases that breached\t%d\n", s.Breached)
-	fmt.Fprintf(tw, "time to acknowledge (median, p90)\t%s, %s\n", time.Duration(s.AckMedian), time.Duration(s.AckP90))
-	fmt.Fprintf(tw, "time to resolve (median, p90)\t%s, %s\n", time.Duration(s.ResMedian), time.Duration(s.ResP90))
+	fmt.Fprintf(tw, "time to acknowledge (median, p90)\t%s, %s\n", s.AckMedian, s.AckP90)
+	fmt.Fprintf(tw, "time to resolve (median, p90)\t%s, %s\n", s.ResMedian, s.ResP90)
 	fmt.Fprintf(tw, "mails rejected / ignored\t%d / %d\n", s.Rejected, s.Ignored)
 	fmt.Fprintf(tw, "mails undeliverable\t%d\n", s.Undelivered)
 	if s.Tickets > 0 {
@@ -322,11 +337,11 @@ func PrintStats(ctx context.Context, w io.Writer, o StatsOptions) error {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		fmt.Fprintf(tw, "\nby %s\tcases\twithin target\tbreached\tack median/p90\tresolve median/p90\trejected\n", o.By)
+		fmt.Fprintf(tw, "\nby %s\tcases\twithin target\tbreached\tack median/p90\tresolve median/p90\trejected (rate)\n", o.By)
 		for _, k := range keys {
 			f := s.By[k]
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s / %s\t%s / %s\t%d\n", k, f.Cases, f.WithinSLA, f.Breached,
-				time.Duration(f.AckMedian), time.Duration(f.AckP90), time.Duration(f.ResMedian), time.Duration(f.ResP90), f.Rejections)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s / %s\t%s / %s\t%d (%.0f%%)\n", k, f.Cases, f.WithinSLA, f.Breached,
+				f.AckMedian, f.AckP90, f.ResMedian, f.ResP90, f.Rejections, 100*f.RejectionRate)
 		}
 	}
 	return tw.Flush()
