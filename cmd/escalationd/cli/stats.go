@@ -102,9 +102,9 @@ type Stats struct {
 
 // Figures are the metrics of a set of cases.
 type Figures struct {
-	Cases     int      `json:"cases"`
-	WithinSLA int      `json:"acknowledged_within_sla"`
-	Breached  int      `json:"breached"`
+	Cases     int `json:"cases"`
+	WithinSLA int `json:"acknowledged_within_sla"`
+	Breached  int `json:"breached"`
 	// The times are null when no case of the set was acknowledged
 	// (resolved): "0s" would read as the fastest.
 	AckMedian *Duration `json:"time_to_acknowledge_median"`
