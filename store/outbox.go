@@ -104,11 +104,8 @@ func scanMail(row interface{ Scan(...any) error }) (*Mail, error) {
 	return &m, nil
 }
 
-func (s *Store) queryMail(ctx context.Context, q string, args ...any) ([]*Mail, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+mailCols+` FROM outbox `+q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query outbox: %w", err)
-	}
+// readMails reads and closes the rows of a query for mailCols.
+func readMails(rows *sql.Rows) ([]*Mail, error) {
 	defer rows.Close()
 	var out []*Mail
 	for rows.Next() {
@@ -119,6 +116,14 @@ func (s *Store) queryMail(ctx context.Context, q string, args ...any) ([]*Mail, 
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+func (s *Store) queryMail(ctx context.Context, q string, args ...any) ([]*Mail, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+mailCols+` FROM outbox `+q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query outbox: %w", err)
+	}
+	return readMails(rows)
 }
 
 // DueMail returns pending mail whose next attempt is due, oldest first.
@@ -250,16 +255,7 @@ func (tx *Tx) MailByMessageIDs(ids []string) ([]*Mail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find mail by message id: %w", err)
 	}
-	defer rows.Close()
-	var out []*Mail
-	for rows.Next() {
-		m, err := scanMail(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return readMails(rows)
 }
 
 // MailInState lists the outbox rows in a state (all when state is ""),
@@ -276,16 +272,7 @@ func (s *Store) MailInState(ctx context.Context, state string) ([]*Mail, error) 
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
-	defer rows.Close()
-	var out []*Mail
-	for rows.Next() {
-		m, err := scanMail(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return readMails(rows)
 }
 
 // ErrMailState is returned when an outbox row is not in a state the
