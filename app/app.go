@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -56,35 +57,43 @@ func Run(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	// The watchdog belongs to the process, not to one configuration: it
-	// keeps beating through a reload.
-	if iv := systemd.WatchdogInterval(); iv > 0 {
-		wctx, stopWatchdog := context.WithCancel(ctx)
-		defer stopWatchdog()
-		go func() { _ = watchdog(wctx, opt.Clock, iv) }()
+	// The health loop (STATUS=, the watchdog) belongs to the process, not
+	// to one configuration: it keeps going through a reload.
+	var cur atomic.Pointer[Gateway]
+	n := &notifier{}
+	if systemd.Enabled() {
+		hctx, stopHealth := context.WithCancel(ctx)
+		var hwg sync.WaitGroup
+		hwg.Add(1)
+		go func() { defer hwg.Done(); health(hctx, log, opt.Clock, &cur, n, systemd.WatchdogInterval()) }()
+		defer func() { stopHealth(); hwg.Wait() }()
 	}
 	logEffectiveConfig(log, c.Config)
+	n.status("starting")
 	g, err := Start(ctx, c, opt)
 	if err != nil {
 		return err
 	}
 	started := func(g *Gateway) {
+		cur.Store(g)
 		if opt.Started != nil {
 			opt.Started(g)
 		}
-		_, _ = systemd.Notify("READY=1")
+		g.ready(ctx, opt.Clock, n)
 	}
 	started(g)
 	for {
 		next, ok := g.waitForReload(ctx, opt.Reload)
 		if !ok {
+			cur.Store(nil)
 			_, _ = systemd.Notify("STOPPING=1")
 			g.Stop()
 			return nil
 		}
 		// The new config is fully checked (secrets, CA files, routes,
 		// templates) before the running gateway stops.
-		_, _ = systemd.Notify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", monotonicUsec()))
+		n.reloading()
+		cur.Store(nil)
 		g.Stop()
 		logEffectiveConfig(log, next.Config)
 		ng, err := Start(ctx, next, opt)
@@ -99,6 +108,26 @@ func Run(ctx context.Context, opt Options) error {
 		g = ng
 		started(g)
 	}
+}
+
+// ready waits (bounded by gateway.start_timeout) for every mailbox to log
+// in and select its folder, then sends READY=1 with the status, which
+// names the mailboxes that are not up.
+func (g *Gateway) ready(ctx context.Context, clk clock.Clock, n *notifier) {
+	if !g.waitUp(ctx, clk, g.Config.Gateway.StartTimeout.D(), n) {
+		if ctx.Err() != nil {
+			return
+		}
+		var down []string
+		for _, p := range g.Pollers {
+			if st := p.Status(); !st.Connected {
+				down = append(down, st.Mailbox)
+			}
+		}
+		g.log.Warn("not every mailbox is up after gateway.start_timeout; ready without them, they keep retrying",
+			"down", down, "start_timeout", g.Config.Gateway.StartTimeout.D())
+	}
+	n.ready(g.statusText(ctx))
 }
 
 // Gateway is one running configuration.
@@ -258,15 +287,6 @@ func monotonicUsec() int64 {
 		return 0
 	}
 	return ts.Nano() / 1000
-}
-
-func watchdog(ctx context.Context, clk clock.Clock, every time.Duration) error {
-	for {
-		_, _ = systemd.Notify("WATCHDOG=1")
-		if !clock.Sleep(ctx, clk, every, nil) {
-			return nil
-		}
-	}
 }
 
 // logEffectiveConfig logs what the daemon will do, secrets redacted.

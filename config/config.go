@@ -90,6 +90,11 @@ type Gateway struct {
 	LoopHeader string `yaml:"loop_header"`
 	// ShutdownTimeout bounds how long SIGTERM waits for in-flight work.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// StartTimeout bounds how long the daemon waits at start (and after a
+	// reload) for every mailbox to log in and select its folder before it
+	// tells systemd it is ready anyway, naming the mailboxes that are not
+	// up. Default 30s.
+	StartTimeout Duration `yaml:"start_timeout"`
 	// Timezone is the company's zone: every time in the mail the gateway
 	// sends is written in it. Default: the zone of the first team with
 	// hours, else UTC (see Config.Location).

@@ -67,6 +67,9 @@ func (c *Config) ApplyDefaults() {
 	if c.Gateway.ShutdownTimeout == 0 {
 		c.Gateway.ShutdownTimeout = Duration(30 * time.Second)
 	}
+	if c.Gateway.StartTimeout == 0 {
+		c.Gateway.StartTimeout = Duration(30 * time.Second)
+	}
 	l := &c.Limits
 	if l.MaxMessageSize == 0 {
 		l.MaxMessageSize = DefaultMaxMessageSize

@@ -199,6 +199,7 @@ func (s *session) store(ctx context.Context, m meta, raw []byte) error {
 		// and is fetched again on the next pass.
 		return err
 	}
+	p.progress(p.stepAllow())
 	log := p.log.With("uid", m.uid, "message_row", ing.ID, "message_id", in.MessageID)
 	if ing.Duplicate {
 		log.Info("message already known (rescan or resend); not handled twice")

@@ -65,6 +65,9 @@ type Options struct {
 	FetchBatch int
 	// MaxMessageSize: larger mail is fetched header only (0: no limit).
 	MaxMessageSize int64
+	// DownAlertAfter is how long the mailbox may be down (no login and
+	// select) before it is logged at ERROR rather than WARN (default 2m).
+	DownAlertAfter time.Duration
 }
 
 // Poller watches one mailbox.
@@ -74,6 +77,14 @@ type Poller struct {
 
 	mu     sync.Mutex
 	status Status
+	allow  time.Duration // how long the current step may take (Stalled)
+
+	up     chan struct{} // closed at the first login and select
+	upOnce sync.Once
+	// Owned by Run: when the next ERROR about a down mailbox is due, and
+	// the interval after it.
+	alertAt    time.Time
+	alertEvery time.Duration
 }
 
 // Status is a poller's health, for readiness checks and `status`.
@@ -83,6 +94,11 @@ type Status struct {
 	LastSuccess time.Time `json:"last_success,omitempty"`
 	LastError   string    `json:"last_error,omitempty"`
 	Failures    int       `json:"consecutive_failures"`
+	// DownSince is when the mailbox went down (a failed connection attempt
+	// or a lost session), zero while it is up.
+	DownSince time.Time `json:"down_since,omitempty"`
+	// LastProgress is the last step the poller's loop took (see Stalled).
+	LastProgress time.Time `json:"last_progress,omitempty"`
 }
 
 // New checks the options.
@@ -105,11 +121,18 @@ func New(o Options) (*Poller, error) {
 	if o.FetchBatch <= 0 {
 		o.FetchBatch = 20
 	}
-	return &Poller{
+	if o.DownAlertAfter <= 0 {
+		o.DownAlertAfter = DefaultDownAlertAfter
+	}
+	p := &Poller{
 		opt:    o,
 		log:    o.Logger.With("component", "inbound", "mailbox", o.Mailbox.Name),
 		status: Status{Mailbox: o.Mailbox.Name},
-	}, nil
+		up:     make(chan struct{}),
+	}
+	p.status.LastProgress = o.Clock.Now()
+	p.allow = dialTimeout + p.stepAllow()
+	return p, nil
 }
 
 // Status returns the current health.
@@ -130,10 +153,11 @@ func (p *Poller) setStatus(f func(*Status)) {
 func (p *Poller) Run(ctx context.Context) error {
 	failures := 0
 	for ctx.Err() == nil {
+		p.progress(dialTimeout + p.stepAllow())
 		s, err := p.connect(ctx)
 		if err == nil {
 			before := p.Status().LastSuccess
-			p.setStatus(func(st *Status) { st.Connected = true; st.LastError = "" })
+			p.markUp()
 			err = s.run(ctx)
 			s.close()
 			// Only a session that completed a pass resets the backoff: a
@@ -149,8 +173,8 @@ func (p *Poller) Run(ctx context.Context) error {
 		}
 		failures++
 		delay := p.backoff(failures)
-		p.setStatus(func(st *Status) { st.LastError = err.Error(); st.Failures = failures })
-		p.log.Warn("mailbox connection failed, retrying", "err", err, "retry_in", delay.Round(time.Millisecond), "failures", failures)
+		p.markDown(err, failures, delay)
+		p.progress(delay + p.stepAllow())
 		if !clock.Sleep(ctx, p.opt.Clock, delay, nil) {
 			return nil
 		}

@@ -180,6 +180,7 @@ func (s *session) checkUIDValidity(ctx context.Context) error {
 // run is the session's loop: catch up, then wait for more.
 func (s *session) run(ctx context.Context) error {
 	for {
+		s.p.progress(s.p.stepAllow())
 		if err := s.finishUnfinished(ctx); err != nil {
 			return err
 		}
@@ -280,6 +281,8 @@ func (s *session) copyDelete(set imap.UIDSet, uid imap.UID, folder string) error
 func (s *session) wait(ctx context.Context) error {
 	p := s.p
 	interval := p.opt.Mailbox.PollInterval.D()
+	// Waiting for mail is progress: a quiet mailbox is not a stuck one.
+	p.progress(p.stepAllow())
 	timer := p.opt.Clock.NewTimer(interval)
 	defer timer.Stop()
 	if !s.c.Caps().Has(imap.CapIdle) {

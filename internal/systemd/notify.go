@@ -10,6 +10,9 @@ import (
 	"time"
 )
 
+// Enabled reports whether a service manager listens ($NOTIFY_SOCKET set).
+func Enabled() bool { return os.Getenv("NOTIFY_SOCKET") != "" }
+
 // Notify sends state (e.g. "READY=1") to the service manager. It returns
 // false, nil when not running under systemd.
 func Notify(state string) (bool, error) {

@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Ping writes: it fails once the database file and its WAL are immutable
+// (chattr +i, refused even to root) and works again when they are not.
+func TestPingNeedsAWritableDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("ping of a healthy database: %v", err)
+	}
+	if _, err := exec.LookPath("chattr"); err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and chattr to make the database immutable")
+	}
+	files := []string{path, path + "-wal"}
+	undo := func() {
+		for _, f := range files {
+			_ = exec.Command("chattr", "-i", f).Run()
+		}
+	}
+	t.Cleanup(undo)
+	for _, f := range files {
+		if out, err := exec.Command("chattr", "+i", f).CombinedOutput(); err != nil {
+			t.Skipf("chattr +i %s: %v %s", f, err, out)
+		}
+	}
+	if err := s.Ping(ctx); err == nil {
+		t.Fatal("ping of a read-only database succeeded")
+	} else if !IsDatabaseError(err) {
+		t.Errorf("ping error %v is not a database error", err)
+	}
+	undo()
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("ping after the database is writable again: %v", err)
+	}
+}
