@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-message/charset"
 
 	"escalationd/config"
+	"escalationd/internal/oauth"
 	"escalationd/store"
 )
 
@@ -94,8 +95,8 @@ func (p *Poller) connect(ctx context.Context) (*session, error) {
 	if err := s.c.WaitGreeting(); err != nil {
 		return fail(fmt.Errorf("greeting from %s: %w", addr, err))
 	}
-	if err := s.c.Login(mb.Username, mb.Password.Reveal()).Wait(); err != nil {
-		return fail(fmt.Errorf("login as %s: %w", mb.Username, err))
+	if err := p.login(ctx, s.c); err != nil {
+		return fail(err)
 	}
 	for _, folder := range []string{mb.ProcessedFolder, mb.RejectedFolder} {
 		if err := s.ensureFolder(folder); err != nil {
@@ -113,6 +114,38 @@ func (p *Poller) connect(ctx context.Context) (*session, error) {
 	p.log.Info("mailbox connected", "host", addr, "tls", mb.TLS, "uidvalidity", sel.UIDValidity, "messages", sel.NumMessages,
 		"idle", s.c.Caps().Has(imap.CapIdle), "move", s.c.Caps().Has(imap.CapMove))
 	return s, nil
+}
+
+// login authenticates with the password (LOGIN) or, for auth xoauth2 and
+// oauthbearer, with an OAuth2 token over AUTHENTICATE.
+func (p *Poller) login(ctx context.Context, c *imapclient.Client) error {
+	mb := p.opt.Mailbox
+	mech := saslMech(mb.Auth)
+	if mech == "" {
+		if err := c.Login(mb.Username, mb.Password.Reveal()).Wait(); err != nil {
+			return fmt.Errorf("login as %s: %w", mb.Username, err)
+		}
+		return nil
+	}
+	tok, err := p.opt.Token.Token(ctx)
+	if err != nil {
+		return fmt.Errorf("login as %s: oauth2 token: %w", mb.Username, err)
+	}
+	if err := c.Authenticate(oauth.NewSASLClient(mech, mb.Username, tok)); err != nil {
+		return fmt.Errorf("authenticate %s as %s: %w", mech, mb.Username, err)
+	}
+	return nil
+}
+
+// saslMech is the SASL mechanism of an auth setting; "" for login.
+func saslMech(auth string) string {
+	switch auth {
+	case config.AuthXOAuth2:
+		return oauth.MechXOAuth2
+	case config.AuthOAuthBearer:
+		return oauth.MechOAuthBearer
+	}
+	return ""
 }
 
 // deadline bounds the next exchange; once shutdown began, never beyond the
