@@ -2,8 +2,6 @@ package oauth
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 )
 
@@ -95,41 +93,4 @@ func (s *Source) Check(ctx context.Context) *Alert {
 	s.log.Error("oauth token alert", "problem", problem, "since", a.Since, "expiry", a.Expiry, "err", a.Err,
 		"notice", a.Count, "next_notice", a.Next)
 	return a
-}
-
-// Subject is the alert mail's subject.
-func (a *Alert) Subject() string {
-	if a.Problem == ProblemExpiring {
-		return "escalationd: OAuth token for " + a.Server + " expires soon"
-	}
-	return "escalationd: OAuth token for " + a.Server + " cannot be refreshed"
-}
-
-// Body is the alert mail's plain text: what failed, for which server,
-// since when, what to do. Times are written in loc.
-func (a *Alert) Body(now time.Time, loc *time.Location) string {
-	const layout = "Mon 2 Jan 15:04 MST"
-	var b strings.Builder
-	switch a.Problem {
-	case ProblemExpiring:
-		fmt.Fprintf(&b, "The OAuth2 token escalationd uses for %s expires %s and cannot be renewed.\n\n",
-			a.Server, a.Expiry.In(loc).Format(layout))
-		b.WriteString("What to do: make the token command print a new token (or sign in again), " +
-			"or switch to a refresh token (oauth2.refresh_token_file).\n")
-	default:
-		fmt.Fprintf(&b, "escalationd cannot get an OAuth2 token for %s since %s.\n\n", a.Server, a.Since.In(loc).Format(layout))
-		if a.Err != nil {
-			fmt.Fprintf(&b, "Error: %v\n\n", a.Err)
-		}
-		switch {
-		case a.Expiry.IsZero() || !now.Before(a.Expiry):
-			b.WriteString("Mail for this server stops until this is fixed.\n")
-		default:
-			fmt.Fprintf(&b, "The current token still works until %s.\n", a.Expiry.In(loc).Format(layout))
-		}
-		b.WriteString("What to do: check the client id, secret and token URL; if the refresh token was revoked " +
-			"or expired, sign in again and write the new one to refresh_token_file, then restart escalationd.\n")
-	}
-	fmt.Fprintf(&b, "\nNext reminder %s if this lasts.\n", a.Next.In(loc).Format(layout))
-	return b.String()
 }

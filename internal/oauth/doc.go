@@ -17,6 +17,7 @@
 // expires within AlertBefore and that another fetch could not extend. The
 // first notice goes out at once, later ones at a slowing rate (1h, 2h,
 // 4h, … at most 24h) while the problem lasts; recovery resets the rate.
+// The caller turns an Alert into the operator's mail (engine.OAuthAlert).
 //
 // # SASL
 //

@@ -116,14 +116,8 @@ func TestRefreshFailureAlertsAtSlowingRate(t *testing.T) {
 	if a == nil || a.Problem != ProblemRefreshFailed || a.Count != 1 || !a.Since.Equal(failedAt) {
 		t.Fatalf("first alert = %+v", a)
 	}
-	body := a.Body(clk.Now(), time.UTC)
-	for _, want := range []string{"mailbox escalations", "invalid_grant", "What to do", "still works until"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("body lacks %q:\n%s", want, body)
-		}
-	}
-	if strings.Contains(body, "s3cr3t") || strings.Contains(body, "rt-") {
-		t.Errorf("body shows a secret:\n%s", body)
+	if msg := a.Err.Error(); strings.Contains(msg, "s3cr3t") || strings.Contains(msg, "rt-") {
+		t.Errorf("the error shows a secret: %s", msg)
 	}
 	// Later notices after 1h, 2h, 4h, 8h, 16h, then every 24h.
 	var got []time.Duration
@@ -214,9 +208,6 @@ func TestCommandTokenThatCannotBeRenewed(t *testing.T) {
 	a := s.Check(ctx)
 	if a == nil || a.Problem != ProblemExpiring || !a.Expiry.Equal(exp) {
 		t.Fatalf("alert = %+v", a)
-	}
-	if body := a.Body(clk.Now(), time.UTC); !strings.Contains(body, "expires") || !strings.Contains(body, "smtp") {
-		t.Fatalf("body:\n%s", body)
 	}
 	clk.Advance(30 * time.Minute)
 	if a := s.Check(ctx); a != nil {
