@@ -296,9 +296,10 @@ func watchdog(ctx context.Context, clk clock.Clock, every time.Duration) error {
 func logEffectiveConfig(log *slog.Logger, cfg *config.Config) {
 	var mbs []string
 	for _, m := range cfg.Mailboxes {
-		mbs = append(mbs, fmt.Sprintf("%s=%s@%s:%d/%s(tls %s)", m.Name, m.Username, m.Host, m.Port, m.Folder, m.TLS))
+		mbs = append(mbs, fmt.Sprintf("%s=%s@%s:%d/%s(tls %s, auth %s)", m.Name, m.Username, m.Host, m.Port, m.Folder, m.TLS, m.Auth))
 	}
 	log.Info("configuration", "file", cfg.Path, "database", cfg.Database, "mailboxes", mbs,
-		"smtp", fmt.Sprintf("%s:%d (tls %s, user %q, password %s)", cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS, cfg.SMTP.Username, cfg.SMTP.Password),
+		"smtp", fmt.Sprintf("%s:%d (tls %s, user %q, auth %s, password %s)", cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS, cfg.SMTP.Username,
+			cfg.SMTP.Auth, cfg.SMTP.Password), "operator", cfg.Operator,
 		"from", cfg.SMTP.From, "teams", len(cfg.Teams), "routes", len(cfg.Routes), "templates_dir", cfg.Templates.Dir)
 }
