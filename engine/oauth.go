@@ -40,5 +40,8 @@ func (e *Engine) OAuthAlert(ctx context.Context, a templates.OAuthAlert, notice 
 		}
 		return tx.AddEvent(store.Event{At: now, Type: vocab.EventOAuthAlert, Actor: a.Server, Detail: detail})
 	})
+	if err == nil && queued {
+		e.wake()
+	}
 	return queued, err
 }
