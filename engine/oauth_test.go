@@ -21,10 +21,15 @@ func TestOAuthAlertMailsTheOperator(t *testing.T) {
 		t.Fatalf("without an operator: queued %v, %v", queued, err)
 	}
 	h.cfg.Operator = "ops@craudiovizai.com"
+	wakes := 0
+	h.eng.wake = func() { wakes++ }
 	for range 2 { // the same notice twice: one mail
 		if _, err := h.eng.OAuthAlert(ctx, a, 1, t0); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if wakes != 1 {
+		t.Fatalf("outbox worker woken %d times, want once for the one queued mail", wakes)
 	}
 	mails := h.events(vocab.EventOAuthAlert)
 	if len(mails) != 1 {
