@@ -23,6 +23,7 @@ import (
 	"escalationd/engine"
 	"escalationd/inbound"
 	"escalationd/internal/clock"
+	"escalationd/internal/oauth"
 	"escalationd/internal/systemd"
 	"escalationd/outbound"
 	"escalationd/store"
@@ -137,6 +138,9 @@ type Gateway struct {
 	Engine  *engine.Engine
 	Worker  *outbound.Worker
 	Pollers []*inbound.Poller
+	// OAuth are the token sources of the servers that log in with OAuth2,
+	// for status and metrics (Expiry, LastError).
+	OAuth []*oauth.Source
 
 	compiled *Compiled
 	log      *slog.Logger
@@ -164,11 +168,21 @@ func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
 		st.Close()
 		return nil, err
 	}
+	smtpToken, err := newTokenSource("smtp", cfg.SMTP.Auth, cfg.SMTP.OAuth2, clk, log)
+	if err != nil {
+		return fail(&ConfigError{err})
+	}
+	var smtpTokens outbound.TokenSource // not a nil *oauth.Source
+	if smtpToken != nil {
+		g.OAuth = append(g.OAuth, smtpToken)
+		smtpTokens = smtpToken
+	}
 	sender := opt.Sender
 	if sender == nil {
 		s := cfg.SMTP
 		sender, err = outbound.NewSMTPSender(outbound.SMTPConfig{Host: s.Host, Port: s.Port, TLS: s.TLS, TLSSkipVerify: s.TLSSkipVerify,
-			TLSCAFile: s.TLSCAFile, Username: s.Username, Password: s.Password.Reveal(), HELO: s.HELO, Timeout: s.Timeout.D()})
+			TLSCAFile: s.TLSCAFile, Username: s.Username, Password: s.Password.Reveal(), HELO: s.HELO, Timeout: s.Timeout.D(),
+			Auth: s.Auth, Token: smtpTokens})
 		if err != nil {
 			return fail(&ConfigError{err})
 		}
@@ -178,8 +192,17 @@ func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
 		return fail(err)
 	}
 	for _, mb := range cfg.Mailboxes {
-		p, err := inbound.New(inbound.Options{Mailbox: mb, Store: st, Processor: g.Engine, Clock: clk, Logger: log,
-			MaxMessageSize: int64(cfg.Limits.MaxMessageSize)})
+		tok, err := newTokenSource("mailbox "+mb.Name, mb.Auth, mb.OAuth2, clk, log)
+		if err != nil {
+			return fail(&ConfigError{err})
+		}
+		opts := inbound.Options{Mailbox: mb, Store: st, Processor: g.Engine, Clock: clk, Logger: log,
+			MaxMessageSize: int64(cfg.Limits.MaxMessageSize)}
+		if tok != nil {
+			g.OAuth = append(g.OAuth, tok)
+			opts.Token = tok
+		}
+		p, err := inbound.New(opts)
 		if err != nil {
 			return fail(err)
 		}
@@ -193,6 +216,9 @@ func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
 	g.goEngine(enCtx, "retention", func(ctx context.Context) error {
 		return runRetention(ctx, st, RetentionPolicy(cfg), clk, log.With("component", "retention"))
 	})
+	if len(g.OAuth) > 0 {
+		g.goEngine(enCtx, "oauth", g.watchOAuth(clk))
+	}
 	inCtx, cancelIn := context.WithCancel(ctx)
 	g.cancelIn = cancelIn
 	for _, p := range g.Pollers {
@@ -293,9 +319,10 @@ func monotonicUsec() int64 {
 func logEffectiveConfig(log *slog.Logger, cfg *config.Config) {
 	var mbs []string
 	for _, m := range cfg.Mailboxes {
-		mbs = append(mbs, fmt.Sprintf("%s=%s@%s:%d/%s(tls %s)", m.Name, m.Username, m.Host, m.Port, m.Folder, m.TLS))
+		mbs = append(mbs, fmt.Sprintf("%s=%s@%s:%d/%s(tls %s, auth %s)", m.Name, m.Username, m.Host, m.Port, m.Folder, m.TLS, m.Auth))
 	}
 	log.Info("configuration", "file", cfg.Path, "database", cfg.Database, "mailboxes", mbs,
-		"smtp", fmt.Sprintf("%s:%d (tls %s, user %q, password %s)", cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS, cfg.SMTP.Username, cfg.SMTP.Password),
+		"smtp", fmt.Sprintf("%s:%d (tls %s, user %q, auth %s, password %s)", cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS, cfg.SMTP.Username,
+			cfg.SMTP.Auth, cfg.SMTP.Password), "operator", cfg.Operator,
 		"from", cfg.SMTP.From, "teams", len(cfg.Teams), "routes", len(cfg.Routes), "templates_dir", cfg.Templates.Dir)
 }

@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync"
 
 	"escalationd/config"
 	"escalationd/inbound"
+	"escalationd/internal/clock"
 	"escalationd/outbound"
 )
 
@@ -31,7 +33,15 @@ func CheckServers(ctx context.Context, cfg *config.Config) []ServerCheck {
 	for _, mb := range cfg.Mailboxes {
 		out = append(out, ServerCheck{Name: "mailbox " + mb.Name, Addr: net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port))})
 		runs = append(runs, func(ctx context.Context) (string, error) {
-			info, err := inbound.CheckLogin(ctx, mb, 0)
+			tok, err := newTokenSource("mailbox "+mb.Name, mb.Auth, mb.OAuth2, clock.Real{}, slog.New(slog.DiscardHandler))
+			if err != nil {
+				return "", err
+			}
+			var token inbound.TokenSource // not a nil *oauth.Source
+			if tok != nil {
+				token = tok
+			}
+			info, err := inbound.CheckLogin(ctx, mb, token, 0)
 			if err != nil {
 				return "", err
 			}
@@ -41,7 +51,15 @@ func CheckServers(ctx context.Context, cfg *config.Config) []ServerCheck {
 	s := cfg.SMTP
 	out = append(out, ServerCheck{Name: "smtp", Addr: net.JoinHostPort(s.Host, strconv.Itoa(s.Port))})
 	runs = append(runs, func(ctx context.Context) (string, error) {
-		if err := outbound.CheckConnection(ctx, outbound.ConfigFor(s)); err != nil {
+		cfg := outbound.ConfigFor(s)
+		tok, err := newTokenSource("smtp", s.Auth, s.OAuth2, clock.Real{}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return "", err
+		}
+		if tok != nil {
+			cfg.Token = tok
+		}
+		if err := outbound.CheckConnection(ctx, cfg); err != nil {
 			return "", err
 		}
 		if s.Username == "" {

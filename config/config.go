@@ -33,6 +33,9 @@ type Config struct {
 	Mailboxes []Mailbox `yaml:"mailboxes"`
 	// SMTP is the submission server routed mail leaves through.
 	SMTP SMTP `yaml:"smtp"`
+	// Operator is the address told when the gateway itself needs a hand
+	// (an OAuth2 token that cannot be refreshed).
+	Operator string `yaml:"operator"`
 	// Templates optionally overrides the embedded mail templates.
 	Templates Templates `yaml:"templates"`
 	// Limits bound what the parser accepts from hostile mail.
@@ -145,6 +148,10 @@ type Mailbox struct {
 	TLSCAFile string `yaml:"tls_ca_file"`
 	Username  string `yaml:"username"`
 	SecretRef `yaml:",inline"`
+	// Auth is login (default: LOGIN with the password), xoauth2 or
+	// oauthbearer (a token from OAuth2).
+	Auth   string  `yaml:"auth"`
+	OAuth2 *OAuth2 `yaml:"oauth2"`
 	// Folder is watched (default INBOX); handled mail moves to
 	// ProcessedFolder or RejectedFolder, both created when missing.
 	Folder          string   `yaml:"folder"`
@@ -162,6 +169,10 @@ type SMTP struct {
 	TLSCAFile     string `yaml:"tls_ca_file"`
 	Username      string `yaml:"username"`
 	SecretRef     `yaml:",inline"`
+	// Auth is login (default: PLAIN/LOGIN with the password when a
+	// username is set), xoauth2 or oauthbearer (a token from OAuth2).
+	Auth   string  `yaml:"auth"`
+	OAuth2 *OAuth2 `yaml:"oauth2"`
 	// From is the From header of every mail the gateway sends.
 	From string `yaml:"from"`
 	// HELO is the name announced to the server (default: the gateway domain).

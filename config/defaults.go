@@ -35,6 +35,10 @@ func (c *Config) ApplyDefaults() {
 			m.PollInterval = Duration(DefaultPollInterval)
 		}
 		m.Address = strings.ToLower(strings.TrimSpace(m.Address))
+		if m.Auth == "" {
+			m.Auth = AuthLogin
+		}
+		m.OAuth2.applyDefaults(true)
 	}
 	for i := range c.Teams {
 		for j := range c.Teams[i].Members {
@@ -55,6 +59,10 @@ func (c *Config) ApplyDefaults() {
 	if s.Timeout == 0 {
 		s.Timeout = Duration(30 * time.Second)
 	}
+	if s.Auth == "" {
+		s.Auth = AuthLogin
+	}
+	s.OAuth2.applyDefaults(false)
 	if c.Gateway.Domain == "" {
 		c.Gateway.Domain = domainOf(s.From)
 	}

@@ -166,12 +166,19 @@ func (c *Config) resolveSecrets(env Env) []error {
 	var problems []error
 	for i := range c.Mailboxes {
 		p := fmt.Sprintf("mailboxes[%d]", i)
-		if err := c.Mailboxes[i].resolve(c.dir(), env, true); err != nil {
-			problems = append(problems, c.Problem(c.Mailboxes[i].keyPath(p), "%v", err))
+		m := &c.Mailboxes[i]
+		if err := m.resolve(c.dir(), env, m.Auth == AuthLogin); err != nil {
+			problems = append(problems, c.Problem(m.keyPath(p), "%v", err))
+		}
+		if m.OAuth2 != nil {
+			problems = append(problems, c.Problems("", errors.Join(m.OAuth2.resolve(c.dir(), p+".oauth2")...))...)
 		}
 	}
-	if err := c.SMTP.resolve(c.dir(), env, c.SMTP.Username != ""); err != nil {
+	if err := c.SMTP.resolve(c.dir(), env, c.SMTP.Username != "" && c.SMTP.Auth == AuthLogin); err != nil {
 		problems = append(problems, c.Problem(c.SMTP.keyPath("smtp"), "%v", err))
+	}
+	if c.SMTP.OAuth2 != nil {
+		problems = append(problems, c.Problems("", errors.Join(c.SMTP.OAuth2.resolve(c.dir(), "smtp.oauth2")...))...)
 	}
 	return problems
 }

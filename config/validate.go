@@ -145,6 +145,7 @@ func (v *validator) mailboxes() {
 		if m.PollInterval.D() < time.Second {
 			v.add(p+".poll_interval", "poll_interval must be at least 1s")
 		}
+		v.checkAuth(p, m.Auth, m.OAuth2, m.hasPassword())
 		if m.ProcessedFolder == m.Folder || m.RejectedFolder == m.Folder {
 			v.add(p, "processed_folder and rejected_folder must differ from folder %q", m.Folder)
 		}
@@ -184,6 +185,26 @@ func (v *validator) smtp() {
 	}
 	if v.c.Gateway.Domain == "" {
 		v.add("gateway.domain", "missing gateway.domain (and smtp.from has no domain)")
+	}
+	v.checkAuth("smtp", s.Auth, s.OAuth2, s.hasPassword())
+	if s.Auth != AuthLogin && s.Username == "" {
+		v.add("smtp", "missing smtp.username (the account the token is for)")
+	}
+	v.operator()
+}
+
+// operator checks the operator address, which OAuth2 alerts need.
+func (v *validator) operator() {
+	c := v.c
+	oauth := c.SMTP.Auth != AuthLogin
+	for _, m := range c.Mailboxes {
+		oauth = oauth || m.Auth != AuthLogin
+	}
+	switch {
+	case c.Operator != "" && !validAddress(c.Operator):
+		v.add("operator", "invalid address %q", c.Operator)
+	case c.Operator == "" && oauth:
+		v.add("operator", "missing operator: OAuth2 logins need an address to tell when a token cannot be refreshed")
 	}
 }
 

@@ -126,10 +126,13 @@ func (e *Engine) openDespiteErrors(tx *store.Tx, msg *store.StoredMessage, res *
 }
 
 // operatorAddresses is who hears of the gateway's own trouble (floods,
-// pages nobody received): the team rate_limits.flood_alert names; none
-// when it names none.
+// pages nobody received): the team rate_limits.flood_alert names, else the
+// operator address; none when neither is set.
 func (e *Engine) operatorAddresses(now time.Time) ([]string, error) {
 	if e.cfg.RateLimits.FloodAlert == "" {
+		if e.cfg.Operator != "" {
+			return []string{e.cfg.Operator}, nil
+		}
 		return nil, nil
 	}
 	recips, err := e.rt.ResolveTeam(e.cfg.RateLimits.FloodAlert, now)

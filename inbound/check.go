@@ -27,8 +27,9 @@ type LoginInfo struct {
 // CheckLogin connects to the mailbox's server the way the poller does,
 // logs in and examines the watched folder read-only, then logs out: it
 // changes nothing on the server (check-config --connect). Each exchange is
-// bounded by timeout (30s when zero) and by ctx.
-func CheckLogin(ctx context.Context, mb config.Mailbox, timeout time.Duration) (LoginInfo, error) {
+// bounded by timeout (30s when zero) and by ctx. token supplies the OAuth2
+// access token of an xoauth2 or oauthbearer mailbox (nil otherwise).
+func CheckLogin(ctx context.Context, mb config.Mailbox, token TokenSource, timeout time.Duration) (LoginInfo, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
@@ -43,8 +44,8 @@ func CheckLogin(ctx context.Context, mb config.Mailbox, timeout time.Duration) (
 	if err := c.WaitGreeting(); err != nil {
 		return LoginInfo{}, fmt.Errorf("greeting from %s: %w", addr, err)
 	}
-	if err := c.Login(mb.Username, mb.Password.Reveal()).Wait(); err != nil {
-		return LoginInfo{}, fmt.Errorf("login as %s: %w", mb.Username, err)
+	if err := login(ctx, c, mb, token); err != nil {
+		return LoginInfo{}, err
 	}
 	sel, err := c.Select(mb.Folder, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {

@@ -19,11 +19,11 @@ func TestCheckLogin(t *testing.T) {
 	e.srv.Append(t, "escalations", "INBOX", msg("one"))
 	ctx := context.Background()
 
-	if _, err := CheckLogin(ctx, e.mb, 5*time.Second); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if _, err := CheckLogin(ctx, e.mb, nil, 5*time.Second); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("self-signed certificate: %v, want a verification error", err)
 	}
 	e.mb.TLSCAFile = cert.CAFile
-	info, err := CheckLogin(ctx, e.mb, 5*time.Second)
+	info, err := CheckLogin(ctx, e.mb, nil, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,16 +38,16 @@ func TestCheckLogin(t *testing.T) {
 	}
 
 	e.mb.Password = "wrong"
-	if _, err := CheckLogin(ctx, e.mb, 5*time.Second); err == nil || !strings.Contains(err.Error(), "login as escalations") {
+	if _, err := CheckLogin(ctx, e.mb, nil, 5*time.Second); err == nil || !strings.Contains(err.Error(), "login as escalations") {
 		t.Fatalf("bad password: %v", err)
 	}
 	e.mb.Password = mailtest.DefaultPassword
 	e.mb.Folder = "Nope"
-	if _, err := CheckLogin(ctx, e.mb, 5*time.Second); err == nil || !strings.Contains(err.Error(), "examine Nope") {
+	if _, err := CheckLogin(ctx, e.mb, nil, 5*time.Second); err == nil || !strings.Contains(err.Error(), "examine Nope") {
 		t.Fatalf("missing folder: %v", err)
 	}
 	e.srv.SetDown(true)
-	if _, err := CheckLogin(ctx, e.mb, 5*time.Second); err == nil {
+	if _, err := CheckLogin(ctx, e.mb, nil, 5*time.Second); err == nil {
 		t.Fatal("server down: no error")
 	}
 }

@@ -68,6 +68,15 @@ type Options struct {
 	// DownAlertAfter is how long the mailbox may be down (no login and
 	// select) before it is logged at ERROR rather than WARN (default 2m).
 	DownAlertAfter time.Duration
+	// Token supplies the OAuth2 access token; required when the mailbox's
+	// auth is xoauth2 or oauthbearer.
+	Token TokenSource
+}
+
+// TokenSource hands out an OAuth2 access token valid for the next login
+// (an *oauth.Source).
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
 }
 
 // Poller watches one mailbox.
@@ -105,6 +114,9 @@ type Status struct {
 func New(o Options) (*Poller, error) {
 	if o.Store == nil || o.Processor == nil || o.Clock == nil || o.Logger == nil || o.Mailbox.Name == "" {
 		return nil, errors.New("inbound: Mailbox, Store, Processor, Clock and Logger are required")
+	}
+	if saslMech(o.Mailbox.Auth) != "" && o.Token == nil {
+		return nil, fmt.Errorf("inbound: mailbox %s: auth %s needs a Token source", o.Mailbox.Name, o.Mailbox.Auth)
 	}
 	if o.BackoffInitial <= 0 {
 		o.BackoffInitial = time.Second

@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-message/charset"
 
 	"escalationd/config"
+	"escalationd/internal/oauth"
 	"escalationd/store"
 )
 
@@ -69,8 +70,8 @@ func (p *Poller) connect(ctx context.Context) (*session, error) {
 	if err := s.c.WaitGreeting(); err != nil {
 		return fail(fmt.Errorf("greeting from %s: %w", addr, err))
 	}
-	if err := s.c.Login(mb.Username, mb.Password.Reveal()).Wait(); err != nil {
-		return fail(fmt.Errorf("login as %s: %w", mb.Username, err))
+	if err := p.login(ctx, s.c); err != nil {
+		return fail(err)
 	}
 	for _, folder := range []string{mb.ProcessedFolder, mb.RejectedFolder} {
 		if err := s.ensureFolder(folder); err != nil {
@@ -124,6 +125,46 @@ func dial(ctx context.Context, mb config.Mailbox, opts *imapclient.Options, time
 		return c, conn, nil
 	}
 	return imapclient.New(conn, opts), conn, nil
+}
+
+// login authenticates with the password (LOGIN) or, for auth xoauth2 and
+// oauthbearer, with an OAuth2 token over AUTHENTICATE.
+func (p *Poller) login(ctx context.Context, c *imapclient.Client) error {
+	return login(ctx, c, p.opt.Mailbox, p.opt.Token)
+}
+
+// login is Poller.login for a mailbox and its token source (nil for
+// password logins); the check of check-config --connect shares it.
+func login(ctx context.Context, c *imapclient.Client, mb config.Mailbox, token TokenSource) error {
+	mech := saslMech(mb.Auth)
+	if mech == "" {
+		if err := c.Login(mb.Username, mb.Password.Reveal()).Wait(); err != nil {
+			return fmt.Errorf("login as %s: %w", mb.Username, err)
+		}
+		return nil
+	}
+	if token == nil {
+		return fmt.Errorf("login as %s: auth %s needs an oauth2 token source", mb.Username, mb.Auth)
+	}
+	tok, err := token.Token(ctx)
+	if err != nil {
+		return fmt.Errorf("login as %s: oauth2 token: %w", mb.Username, err)
+	}
+	if err := c.Authenticate(oauth.NewSASLClient(mech, mb.Username, tok)); err != nil {
+		return fmt.Errorf("authenticate %s as %s: %w", mech, mb.Username, err)
+	}
+	return nil
+}
+
+// saslMech is the SASL mechanism of an auth setting; "" for login.
+func saslMech(auth string) string {
+	switch auth {
+	case config.AuthXOAuth2:
+		return oauth.MechXOAuth2
+	case config.AuthOAuthBearer:
+		return oauth.MechOAuthBearer
+	}
+	return ""
 }
 
 // deadline bounds the next exchange; once shutdown began, never beyond the

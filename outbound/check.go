@@ -9,7 +9,7 @@ import (
 // ConfigFor is the SMTPConfig of the config's smtp section.
 func ConfigFor(s config.SMTP) SMTPConfig {
 	return SMTPConfig{Host: s.Host, Port: s.Port, TLS: s.TLS, TLSSkipVerify: s.TLSSkipVerify, TLSCAFile: s.TLSCAFile,
-		Username: s.Username, Password: s.Password.Reveal(), HELO: s.HELO, Timeout: s.Timeout.D()}
+		Username: s.Username, Password: s.Password.Reveal(), HELO: s.HELO, Timeout: s.Timeout.D(), Auth: s.Auth}
 }
 
 // CheckConnection sets up a session with the submission server as the

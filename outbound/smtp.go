@@ -11,6 +11,7 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 
 	"escalationd/config"
+	"escalationd/internal/oauth"
 )
 
 // SMTPConfig is how to reach the submission server.
@@ -25,6 +26,16 @@ type SMTPConfig struct {
 	Password      string
 	HELO          string
 	Timeout       time.Duration
+	// Auth is "login" or "" (the password, when Username is set),
+	// "xoauth2" or "oauthbearer" (a token from Token).
+	Auth  string
+	Token TokenSource
+}
+
+// TokenSource hands out an OAuth2 access token valid for the next login
+// (an *oauth.Source).
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
 }
 
 // Sender delivers one message's bytes. Implementations may keep a
@@ -80,7 +91,22 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	default:
 		return nil, fmt.Errorf("smtp tls mode %q: use implicit, starttls or none", cfg.TLS)
 	}
-	if cfg.Username != "" {
+	switch cfg.Auth {
+	case "", config.AuthLogin:
+	case config.AuthXOAuth2, config.AuthOAuthBearer:
+		if cfg.Token == nil || cfg.Username == "" {
+			return nil, fmt.Errorf("smtp auth %s needs a username and a token source", cfg.Auth)
+		}
+		mech := oauth.MechXOAuth2
+		if cfg.Auth == config.AuthOAuthBearer {
+			mech = oauth.MechOAuthBearer
+		}
+		opts = append(opts, gomail.WithSMTPAuthCustom(&tokenAuth{mech: mech, user: cfg.Username, src: cfg.Token, timeout: timeout}),
+			gomail.WithUsername(cfg.Username))
+	default:
+		return nil, fmt.Errorf("smtp auth %q: use login, xoauth2 or oauthbearer", cfg.Auth)
+	}
+	if cfg.Username != "" && (cfg.Auth == "" || cfg.Auth == config.AuthLogin) {
 		auth := gomail.SMTPAuthAutoDiscover
 		if cfg.TLS == "none" {
 			// The operator chose plaintext explicitly for this server.

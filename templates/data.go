@@ -47,6 +47,8 @@ type Data struct {
 	Flood Flood
 	// Failure describes undeliverable mail (delivery-failed).
 	Failure Failure
+	// OAuth describes a server's OAuth2 token in trouble (oauth-alert).
+	OAuth OAuthAlert
 	// CommandError explains a reply command that did not act
 	// (command-error).
 	CommandError CommandError
@@ -223,6 +225,24 @@ type Flood struct {
 	Window time.Duration
 }
 
+// OAuthAlert describes a server whose OAuth2 token needs the operator.
+type OAuthAlert struct {
+	// Server is "mailbox <name>" or "smtp".
+	Server string
+	// Problem is "refresh-failed" or "expiring" (cannot be renewed).
+	Problem string
+	// Since is when the problem began.
+	Since time.Time
+	// Expiry of the token in hand (zero: none).
+	Expiry time.Time
+	// Valid: the token in hand still works (Expiry is after Now).
+	Valid bool
+	// Error is the last refresh error, if any.
+	Error string
+	// Next is when the operator hears again if the problem lasts.
+	Next time.Time
+}
+
 // Failure describes mail that could not be delivered.
 type Failure struct {
 	Event string
@@ -272,5 +292,7 @@ func Sample(name vocab.Template) Data {
 			OpenedAt: opened, RespondBy: opened.Add(24 * time.Hour)}}},
 		CommandError: CommandError{Command: "REASSIGN engineers", Reason: `there is no team "engineers": use one of senior_support, engineering`},
 		Failure:      Failure{Event: string(vocab.EventRouted), To: []string{"x@example.com"}, Error: "550 no such user"},
+		OAuth: OAuthAlert{Server: "mailbox escalations", Problem: "refresh-failed", Since: opened.Add(-time.Hour),
+			Expiry: opened.Add(20 * time.Minute), Valid: true, Error: `oauth2: "invalid_grant"`, Next: opened.Add(time.Hour)},
 	}
 }

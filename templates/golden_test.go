@@ -185,6 +185,16 @@ func goldenData(name string, tpl vocab.Template) Data {
 	case "flood-alert":
 		d = Data{Event: string(tpl), Role: string(vocab.RoleOperator), Now: d.Now, Location: newYork,
 			Flood: Flood{Sender: "noisy@outside.example", Count: 6, Window: time.Hour}}
+	case "oauth-alert":
+		failed, critical := d.Now.Add(-20*time.Minute), c.Urgency == string(vocab.Critical)
+		d = Data{Event: string(tpl), Role: string(vocab.RoleOperator), Now: d.Now, Location: newYork,
+			OAuth: OAuthAlert{Server: "mailbox escalations", Problem: "refresh-failed", Since: failed, Expiry: d.Now.Add(35 * time.Minute),
+				Valid: true, Next: d.Now.Add(time.Hour),
+				Error: `refresh token at https://login.microsoftonline.com/organizations/oauth2/v2.0/token: oauth2: "invalid_grant" "AADSTS70043: The refresh token has expired due to inactivity."`}}
+		if critical {
+			d.OAuth = OAuthAlert{Server: "smtp", Problem: "expiring", Since: d.Now, Expiry: d.Now.Add(20 * time.Hour), Valid: true,
+				Next: d.Now.Add(time.Hour)}
+		}
 	case "delivery-failed":
 		d.Role = string(vocab.RoleAgent)
 		d.Now = c.OpenedAt.Add(2 * time.Minute)

@@ -39,6 +39,9 @@ const (
 	// EventBacklogDigest lists a team's backlog cases (an urgency with
 	// delivery: digest) once per working day.
 	EventBacklogDigest Event = "backlog-digest"
+	// EventOAuthAlert tells the operator that a server's OAuth2 token
+	// cannot be refreshed, or expires soon and cannot be renewed.
+	EventOAuthAlert Event = "oauth-alert"
 )
 
 // Audit-only events: recorded on a case (or gateway-wide), never a mail's
@@ -79,7 +82,7 @@ const (
 // MailEvents lists every X-Escalation-Event value.
 var MailEvents = []Event{EventRouted, EventIncident, EventRejection, EventBreach, EventStatusCheck, EventCustomerUpdate,
 	EventResolved, EventThanks, EventFloodAlert, EventDeliveryFailed, EventCommandError, EventReceipt, EventAgentUpdate,
-	EventComment, EventHandover, EventBacklogDigest}
+	EventComment, EventHandover, EventBacklogDigest, EventOAuthAlert}
 
 // AuditEvents lists every event type of the audit trail: the mail events
 // (recorded when such a mail is queued or fails) and the audit-only ones.

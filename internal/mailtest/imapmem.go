@@ -36,6 +36,10 @@ type IMAPMemOptions struct {
 	// NewSelfSigned(t).Server. The helpers (Messages, Mailboxes) then
 	// connect without verifying the certificate.
 	TLS *tls.Config
+	// Bearer, if set, makes the server accept only AUTHENTICATE XOAUTH2
+	// and OAUTHBEARER with a token it accepts; LOGIN is refused, as on
+	// Microsoft 365 and Google Workspace without basic auth.
+	Bearer Bearer
 }
 
 // IMAPMem is go-imap's in-memory IMAP server (imapmemserver) on a free
@@ -92,6 +96,16 @@ func StartIMAPMem(t testing.TB, opts IMAPMemOptions) *IMAPMem {
 		newSession = func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			s := m.mem.NewSession()
 			return noMoveSession{s, s.(imapserver.SessionNamespace)}, nil, nil
+		}
+	}
+	if opts.Bearer != nil {
+		inner := newSession
+		newSession = func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			s, g, err := inner(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			return &bearerIMAPSession{SessionIMAP4rev2: s.(imapserver.SessionIMAP4rev2), check: opts.Bearer, password: m.password}, g, nil
 		}
 	}
 	m.srv = imapserver.New(&imapserver.Options{

@@ -84,6 +84,9 @@ type SMTPSinkOptions struct {
 	Password string
 	// DSN makes the sink offer the DSN extension (RFC 3461).
 	DSN bool
+	// Bearer, if set, makes the sink offer only AUTH XOAUTH2 and
+	// OAUTHBEARER and require one with a token it accepts before MAIL.
+	Bearer Bearer
 }
 
 // StartSMTPSink starts a sink on a free 127.0.0.1 port and closes it when
@@ -104,6 +107,9 @@ func StartSMTPSinkWith(t testing.TB, opts SMTPSinkOptions) *SMTPSink {
 	s.ln = ln
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		ss := &sinkSession{sink: s, helo: c.Hostname()}
+		if opts.Bearer != nil {
+			return &bearerSinkSession{authSinkSession: &authSinkSession{sinkSession: ss}, check: opts.Bearer}, nil
+		}
 		if opts.Password != "" {
 			return &authSinkSession{sinkSession: ss, password: opts.Password}, nil
 		}
@@ -323,4 +329,25 @@ func (as *authSinkSession) Mail(from string, opts *smtp.MailOptions) error {
 		return smtp.ErrAuthRequired
 	}
 	return as.sinkSession.Mail(from, opts)
+}
+
+// bearerSinkSession is an authSinkSession that takes only OAuth2 tokens.
+type bearerSinkSession struct {
+	*authSinkSession
+	check Bearer
+}
+
+func (bs *bearerSinkSession) AuthMechanisms() []string { return []string{"XOAUTH2", sasl.OAuthBearer} }
+
+func (bs *bearerSinkSession) Auth(mech string) (sasl.Server, error) {
+	srv, ok := bearerSASL(mech, func(user, token string) error {
+		if err := bs.check(user, token); err != nil {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
+		}
+		return nil
+	}, func(string) error { bs.authed = true; return nil })
+	if !ok {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return srv, nil
 }
