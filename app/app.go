@@ -108,6 +108,8 @@ type Gateway struct {
 	Engine  *engine.Engine
 	Worker  *outbound.Worker
 	Pollers []*inbound.Poller
+	// HTTPAddr is where the HTTP listener listens ("" when off).
+	HTTPAddr string
 
 	compiled *Compiled
 	log      *slog.Logger
@@ -168,6 +170,10 @@ func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
 	g.cancelIn = cancelIn
 	for _, p := range g.Pollers {
 		g.goIntake(inCtx, "inbound "+p.Status().Mailbox, p.Run)
+	}
+	if err := g.startHTTP(inCtx, c, opt); err != nil {
+		g.Stop()
+		return nil, err
 	}
 	log.Info("gateway started", "mailboxes", len(g.Pollers), "database", cfg.Database)
 	return g, nil

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"escalationd/httpapi"
+	"escalationd/inbound"
+	"escalationd/internal/clock"
+)
+
+// pollerHealth is httpapi.MailboxHealth over the running pollers.
+type pollerHealth struct {
+	pollers  []*inbound.Poller
+	interval map[string]time.Duration
+}
+
+func (h pollerHealth) Mailboxes() []httpapi.Mailbox {
+	out := make([]httpapi.Mailbox, 0, len(h.pollers))
+	for _, p := range h.pollers {
+		st := p.Status()
+		out = append(out, httpapi.Mailbox{Name: st.Mailbox, Connected: st.Connected, LastSync: st.LastSuccess,
+			LastError: st.LastError, PollInterval: h.interval[st.Mailbox]})
+	}
+	return out
+}
+
+// startHTTP opens the HTTP listener when http.listen is set; it runs with
+// the intake, so it is the first thing to stop and never outlives the
+// database it reads.
+func (g *Gateway) startHTTP(ctx context.Context, c *Compiled, opt Options) error {
+	cfg := c.Config
+	if !cfg.HTTP.Enabled() {
+		return nil
+	}
+	health := pollerHealth{pollers: g.Pollers, interval: map[string]time.Duration{}}
+	for _, mb := range cfg.Mailboxes {
+		health.interval[mb.Name] = mb.PollInterval.D()
+	}
+	o := httpapi.Options{Store: g.Store, Mailboxes: health, Clock: opt.Clock, Logger: g.log, Token: cfg.HTTP.Token.Reveal(),
+		// Stuck: older than the first retries (a few minutes) plus slack.
+		OutboxStuckAfter: max(15*time.Minute, 2*cfg.Outbox.RetryMax.D())}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if c.Schedule != nil {
+		o.Schedule = c.Schedule
+	}
+	srv, err := httpapi.New(o)
+	if err != nil {
+		return err
+	}
+	ln, err := srv.Listen(cfg.HTTP.Address())
+	if err != nil {
+		return err
+	}
+	g.HTTPAddr = ln.Addr().String()
+	g.goIntake(ctx, "http", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	return nil
+}
