@@ -45,6 +45,7 @@ type env struct {
 	clk    *clock.Virtual
 	health *fakeHealth
 	srv    *httpapi.Server
+	sched  httpapi.Schedule
 	uid    uint32
 }
 
@@ -75,7 +76,7 @@ func newEnv(t *testing.T, token string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, st: st, eng: eng, clk: clk, health: health, srv: srv}
+	return &env{t: t, st: st, eng: eng, clk: clk, health: health, srv: srv, sched: c.Schedule}
 }
 
 func (e *env) deliver(o mailtest.EscalationOpts) {
