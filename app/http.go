@@ -55,6 +55,19 @@ func (g *Gateway) startHTTP(ctx context.Context, c *Compiled, opt Options) error
 		return err
 	}
 	g.HTTPAddr = ln.Addr().String()
-	g.goIntake(ctx, "http", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	// Serve closes its listener when it fails; the supervisor's restart
+	// then listens again on the same address.
+	g.goIntake(ctx, "http", func(ctx context.Context) error {
+		if ln == nil {
+			l, err := srv.Listen(g.HTTPAddr)
+			if err != nil {
+				return err
+			}
+			ln = l
+		}
+		err := srv.Serve(ctx, ln)
+		ln = nil
+		return err
+	})
 	return nil
 }
