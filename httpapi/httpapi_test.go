@@ -176,13 +176,16 @@ func TestMetricsMoveWithEngineWork(t *testing.T) {
 	}
 	e.deliver(mailtest.EscalationOpts{Ticket: "TICKET-1", Urgency: "Critical"})
 	e.deliver(mailtest.EscalationOpts{Ticket: "TICKET-2", Urgency: "Low"})
+	e.deliver(mailtest.EscalationOpts{Ticket: "TICKET-3", Urgency: "High", Issue: "Customer reports ransomware on the file share"})
 	_, body = e.get("/metrics")
 	want := map[string]string{
-		`escalationd_messages_fetched_total{mailbox="escalations"}`:                    "2",
-		`escalationd_messages_handled_total{disposition="case",mailbox="escalations"}`: "2",
+		`escalationd_messages_fetched_total{mailbox="escalations"}`:                    "3",
+		`escalationd_messages_handled_total{disposition="case",mailbox="escalations"}`: "3",
 		`escalationd_cases_open{urgency="critical"}`:                                   "1",
 		`escalationd_cases_open{urgency="low"}`:                                        "1",
 		`escalationd_cases_opened_total{kind="escalation",urgency="critical"}`:         "1",
+		`escalationd_cases_opened_by_category_total{category=""}`:                      "2",
+		`escalationd_cases_opened_by_category_total{category="security"}`:              "1",
 	}
 	for series, v := range want {
 		if got := sample(body, series); got != v {

@@ -26,6 +26,8 @@ var (
 		"Stored mail not handled yet (state new) or parked after repeated failures (state failed).", []string{"mailbox", "state"}, nil)
 	descOpened = prometheus.NewDesc("escalationd_cases_opened_total",
 		"Cases opened, by kind and urgency.", []string{"kind", "urgency"}, nil)
+	descByCategory = prometheus.NewDesc("escalationd_cases_opened_by_category_total",
+		"Cases opened, by detected category (a case with several counts under each; none: category=\"\").", []string{"category"}, nil)
 	descOpen = prometheus.NewDesc("escalationd_cases_open",
 		"Cases not resolved, by urgency.", []string{"urgency"}, nil)
 	descBreaches = prometheus.NewDesc("escalationd_sla_breaches_total",
@@ -50,7 +52,7 @@ var (
 type collector struct{ s *Server }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descFetched, descHandled, descUnhandled, descOpened, descOpen, descBreaches, descSent,
+	for _, d := range []*prometheus.Desc{descFetched, descHandled, descUnhandled, descOpened, descByCategory, descOpen, descBreaches, descSent,
 		descFailed, descDepth, descOldest, descConnected, descLastSync, descScrapeErr} {
 		ch <- d
 	}
@@ -115,6 +117,14 @@ func (c collector) collectStore(ctx context.Context, ch chan<- prometheus.Metric
 	}
 	opened.emit(ch, descOpened, prometheus.CounterValue)
 	open.emit(ch, descOpen, prometheus.GaugeValue)
+
+	cats, err := st.CategoryCounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range cats {
+		ch <- prometheus.MustNewConstMetric(descByCategory, prometheus.CounterValue, float64(g.N), g.Labels[0])
+	}
 
 	breaches, err := st.BreachCounts(ctx)
 	if err != nil {

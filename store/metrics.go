@@ -112,3 +112,12 @@ func (s *Store) CaseTimesSince(ctx context.Context, since time.Time) ([]CaseTime
 	}
 	return out, rows.Err()
 }
+
+// CategoryCounts counts cases by detected category (a case with several
+// counts once under each; one with none under ""). The categories are
+// read from the routing decision recorded with the case (its latest
+// routing), for reporting only: nothing is decided from them here.
+func (s *Store) CategoryCounts(ctx context.Context) ([]Count, error) {
+	return s.groupCount(ctx, "category counts", `SELECT coalesce(j.value ->> '$.name', ''), count(*)
+		FROM cases c LEFT JOIN json_each(c.decision_json, '$.categories') j GROUP BY 1`, 1)
+}
