@@ -248,7 +248,16 @@ func TestReadyz(t *testing.T) {
 func TestDashboard(t *testing.T) {
 	e := newEnv(t, "")
 	e.deliver(mailtest.EscalationOpts{Ticket: "TICKET-7", Urgency: "Critical", Customer: "<script>x@example.com"})
+	// A security case is confidential: ticket and urgency, nothing else.
+	e.deliver(mailtest.EscalationOpts{Ticket: "TICKET-8", Urgency: "High", Customer: "secret.customer@example.com",
+		Issue: "Customer reports ransomware on the file share"})
 	code, body := e.get("/")
+	if !strings.Contains(body, "TICKET-8") || !strings.Contains(body, "confidential") {
+		t.Error("dashboard does not show the confidential case as such")
+	}
+	if strings.Contains(body, "secret.customer@") || strings.Contains(body, "ransomware") {
+		t.Error("dashboard shows a confidential case's customer or summary")
+	}
 	if code != 200 {
 		t.Fatalf("/: %d", code)
 	}
