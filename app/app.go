@@ -141,6 +141,8 @@ type Gateway struct {
 	// OAuth are the token sources of the servers that log in with OAuth2,
 	// for status and metrics (Expiry, LastError).
 	OAuth []*oauth.Source
+	// HTTPAddr is where the HTTP listener listens ("" when off).
+	HTTPAddr string
 
 	compiled *Compiled
 	log      *slog.Logger
@@ -223,6 +225,10 @@ func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
 	g.cancelIn = cancelIn
 	for _, p := range g.Pollers {
 		g.goIntake(inCtx, "inbound "+p.Status().Mailbox, p.Run)
+	}
+	if err := g.startHTTP(inCtx, c, opt); err != nil {
+		g.Stop()
+		return nil, err
 	}
 	log.Info("gateway started", "mailboxes", len(g.Pollers), "database", cfg.Database)
 	return g, nil

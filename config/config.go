@@ -59,6 +59,8 @@ type Config struct {
 	// Retention says how long raw mail is kept; cases and their audit
 	// trail are kept.
 	Retention Retention `yaml:"retention"`
+	// HTTP is the optional metrics, health and dashboard listener.
+	HTTP HTTP `yaml:"http"`
 	// RateLimits bound automatic answers (rejection replies) and new cases.
 	RateLimits RateLimits `yaml:"rate_limits"`
 	// Authorization says who may act on a case besides its teams.

@@ -68,6 +68,7 @@ func Parse(data []byte, path string, opts Options) (*Config, error) {
 			env = os.LookupEnv
 		}
 		problems = append(problems, cfg.resolveSecrets(env)...)
+		problems = append(problems, cfg.resolveHTTPToken()...)
 	} else if opts.SecretSources {
 		problems = append(problems, cfg.checkSecretSources()...)
 	}

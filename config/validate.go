@@ -37,6 +37,7 @@ func (c *Config) validate() []error {
 	v.sla()
 	v.authorization()
 	v.durations()
+	v.http()
 	v.sizes()
 	if c.Limits.MaxMIMEDepth < 0 || c.Limits.MaxParts < 0 {
 		v.add("limits", "limits must be positive")
