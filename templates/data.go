@@ -214,6 +214,8 @@ type FollowUp struct {
 type Resolution struct {
 	Note string
 	By   string
+	// RootCause is the root cause the resolver named ("" when none).
+	RootCause string
 }
 
 // Flood describes a sender over its rate limit.

@@ -181,7 +181,7 @@ func goldenData(name string, tpl vocab.Template) Data {
 		d.Now = c.OpenedAt.Add(5 * time.Hour)
 		acknowledge(10 * time.Minute)
 		c.State = "resolved"
-		d.Resolution = Resolution{Note: "card processor restarted; payments flow again", By: owner}
+		d.Resolution = Resolution{Note: "card processor restarted; payments flow again", By: owner, RootCause: "product-bug"}
 	case "flood-alert":
 		d = Data{Event: string(tpl), Role: string(vocab.RoleOperator), Now: d.Now, Location: newYork,
 			Flood: Flood{Sender: "noisy@outside.example", Count: 6, Window: time.Hour}}

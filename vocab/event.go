@@ -68,6 +68,9 @@ const (
 	EventCommandRefused Event = "command-refused"
 	// EventLinked: a new case opened for a ticket that has another case.
 	EventLinked Event = "linked"
+	// EventSatisfaction: the customer's satisfaction (CSAT 1-5) reported
+	// on a resolved case.
+	EventSatisfaction Event = "satisfaction"
 )
 
 // MailEvents lists every X-Escalation-Event value.
@@ -80,7 +83,7 @@ var MailEvents = []Event{EventRouted, EventIncident, EventRejection, EventBreach
 var AuditEvents = append(slices.Clone(MailEvents), EventOpened, EventNote, EventReply, EventAcknowledged, EventReassigned,
 	EventReopened, EventUrgencyChanged, EventReEscalated, EventDuplicateEscalation, EventUnrouted, EventIgnored,
 	EventRejected, EventRejectionReply, EventRejectionSuppressed, EventFlood, EventStepFailed, EventParked, EventMailBlocked,
-	EventMailTrimmed, EventCommandRefused, EventLinked)
+	EventMailTrimmed, EventCommandRefused, EventLinked, EventSatisfaction)
 
 // IsMail reports whether e is an X-Escalation-Event value.
 func (e Event) IsMail() bool { return slices.Contains(MailEvents, e) }
