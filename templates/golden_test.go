@@ -185,6 +185,11 @@ func goldenData(name string, tpl vocab.Template) Data {
 	case "flood-alert":
 		d = Data{Event: string(tpl), Role: string(vocab.RoleOperator), Now: d.Now, Location: newYork,
 			Flood: Flood{Sender: "noisy@outside.example", Count: 6, Window: time.Hour}}
+	case "weekly-review", "monthly-review":
+		d = Data{Event: string(tpl), Role: string(vocab.RoleManagement), Now: d.Now, Location: newYork, Review: sampleReview()}
+		if tpl == "monthly-review" {
+			d.Review.Title, d.Review.Span, d.Review.Last = "Monthly root-cause review", "November 2026", "October"
+		}
 	case "delivery-failed":
 		d.Role = string(vocab.RoleAgent)
 		d.Now = c.OpenedAt.Add(2 * time.Minute)

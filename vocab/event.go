@@ -39,6 +39,12 @@ const (
 	// EventBacklogDigest lists a team's backlog cases (an urgency with
 	// delivery: digest) once per working day.
 	EventBacklogDigest Event = "backlog-digest"
+	// EventWeeklyReview is the weekly escalation-trends review to
+	// management and the team leads (Monday 09:00, company time).
+	EventWeeklyReview Event = "weekly-review"
+	// EventMonthlyReview is the monthly root-cause review (first working
+	// day of the month, 09:00).
+	EventMonthlyReview Event = "monthly-review"
 )
 
 // Audit-only events: recorded on a case (or gateway-wide), never a mail's
@@ -76,7 +82,7 @@ const (
 // MailEvents lists every X-Escalation-Event value.
 var MailEvents = []Event{EventRouted, EventIncident, EventRejection, EventBreach, EventStatusCheck, EventCustomerUpdate,
 	EventResolved, EventThanks, EventFloodAlert, EventDeliveryFailed, EventCommandError, EventReceipt, EventAgentUpdate,
-	EventComment, EventHandover, EventBacklogDigest}
+	EventComment, EventHandover, EventBacklogDigest, EventWeeklyReview, EventMonthlyReview}
 
 // AuditEvents lists every event type of the audit trail: the mail events
 // (recorded when such a mail is queued or fails) and the audit-only ones.

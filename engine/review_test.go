@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"escalationd/store"
+	"escalationd/templates"
+	"escalationd/vocab"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite engine/testdata/golden")
+
+func ny(t *testing.T, s string) time.Time {
+	t.Helper()
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+// reviewFixture builds two weeks of cases through the engine on a virtual
+// clock: last week one High case (root cause training, CSAT 5); this week
+// a High case resolved (product bug, CSAT 4), a Medium case that breached
+// before it was resolved (product bug, CSAT 2) and a Low case left open.
+func reviewFixture(t *testing.T) *harness {
+	h := newHarness(t)
+	team, agent := "senior-support@craudiovizai.com", "alice.agent@craudiovizai.com"
+	open := func(ticket, urgency string, at time.Time) *store.Case {
+		h.fireUntil(at)
+		m, _ := h.deliver("escalations", escalation(ticket, urgency, ""))
+		c, err := h.st.Case(context.Background(), m.CaseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	h.restart(ny(t, "2026-11-18 10:00"))
+	c := open("TCK-90", "High", ny(t, "2026-11-18 10:00"))
+	h.caseStep(c, team, "ACK")
+	h.clk.Advance(time.Hour)
+	h.caseStep(c, team, "RESOLVED walked the agent through the export settings\nRoot cause: training")
+	h.caseStep(c, agent, "CSAT 5")
+
+	a := open("TCK-100", "High", ny(t, "2026-11-24 10:00"))
+	h.caseStep(a, team, "ACK")
+	b := open("TCK-101", "Medium", ny(t, "2026-11-24 10:30"))
+	open("TCK-102", "Low", ny(t, "2026-11-24 11:00"))
+	h.fireUntil(ny(t, "2026-11-24 12:00"))
+	h.caseStep(a, team, "RESOLVED patched the exporter\nRoot cause: Product bug")
+	h.caseStep(a, agent, "CSAT 4")
+	h.fireUntil(ny(t, "2026-11-24 13:00")) // TCK-101 breaches at 12:30
+	h.caseStep(b, team, "RESOLVED same exporter bug. Root cause: product-bug")
+	h.caseStep(b, agent, "CSAT 2")
+	return h
+}
+
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *updateGolden {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test ./engine -run Review -update rewrites it):\n%s", name, got)
+	}
+}
+
+// renderReview renders the review of kind ev due at at, as the mail and
+// `escalationd report` write it.
+func (h *harness) renderReview(ev vocab.Event, at time.Time) string {
+	h.t.Helper()
+	p := ReviewPeriodAt(ev, at, h.cfg.Location())
+	rv, err := BuildReview(context.Background(), h.st, h.cfg, p, at)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	subject, body, err := h.eng.tpl.Render(ev.Template(), templates.Data{Event: string(ev), Role: string(vocab.RoleManagement), Now: at,
+		Location: h.cfg.Location(), Review: rv})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return "Subject: " + subject + "\n" + body
+}
+
+func TestWeeklyAndMonthlyReviewsGolden(t *testing.T) {
+	h := reviewFixture(t)
+	ctx := context.Background()
+	weekly := ny(t, "2026-11-30 09:00") // Monday
+	h.fireUntil(weekly.Add(-time.Minute))
+	if n := len(h.events(vocab.EventWeeklyReview)); n != 0 {
+		t.Fatalf("%d weekly reviews before Monday 09:00", n)
+	}
+	h.clk.Set(weekly)
+	if _, err := h.eng.FireDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := h.events(vocab.EventWeeklyReview)
+	// Management and the team leads.
+	want := append(ReviewRecipients(h.cfg)[:0:0], "riley.brooks@craudiovizai.com", "casey.morgan@craudiovizai.com")
+	if mgmt, _ := h.cfg.Team("management"); len(mgmt.Addresses) > 0 {
+		want = append(want, strings.ToLower(mgmt.Addresses[0]))
+	}
+	if len(got) != 1 || !got[0].CreatedAt.Equal(weekly) || got[0].Role != vocab.RoleManagement {
+		t.Fatalf("weekly reviews: %+v", got)
+	}
+	for _, w := range want {
+		if !slices.Contains(got[0].RcptTo, w) {
+			t.Errorf("weekly review to %v, missing %s", got[0].RcptTo, w)
+		}
+	}
+	for _, r := range got[0].RcptTo {
+		if !h.cfg.IsInternal(r) {
+			t.Errorf("weekly review to an outside address %s", r)
+		}
+	}
+	if !strings.HasPrefix(got[0].Subject, "Weekly escalation review: Mon 23 Nov - Sun 29 Nov 2026") {
+		t.Errorf("weekly subject %q", got[0].Subject)
+	}
+	checkGolden(t, "weekly-review.txt", h.renderReview(vocab.EventWeeklyReview, weekly))
+
+	// December's first working day is Tuesday the 1st.
+	monthly := ny(t, "2026-12-01 09:00")
+	h.fireUntil(monthly)
+	if _, err := h.eng.FireDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := h.events(vocab.EventMonthlyReview); len(m) != 1 || !m[0].CreatedAt.Equal(monthly) {
+		t.Fatalf("monthly reviews: %+v", m)
+	}
+	checkGolden(t, "monthly-review.txt", h.renderReview(vocab.EventMonthlyReview, monthly))
+}
+
+// One weekly review per week, ever: firing again, and a restart, queue no
+// second; the next Monday queues the next.
+func TestWeeklyReviewFiresOncePerWeek(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	fire := func(at time.Time) {
+		t.Helper()
+		h.clk.Set(at)
+		if _, err := h.eng.FireDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if next := h.eng.nextReviewSlot(t0); !next.Equal(ny(t, "2026-11-30 09:00")) {
+		t.Fatalf("next review slot %v, want Monday 09:00", next)
+	}
+	fire(ny(t, "2026-11-30 09:00"))
+	fire(ny(t, "2026-11-30 09:30"))
+	h.restart(ny(t, "2026-11-30 10:00"))
+	fire(ny(t, "2026-11-30 10:00"))
+	if n := len(h.events(vocab.EventWeeklyReview)); n != 1 {
+		t.Fatalf("%d weekly reviews in one week, want 1", n)
+	}
+	fire(ny(t, "2026-12-07 09:00"))
+	if n := len(h.events(vocab.EventWeeklyReview)); n != 2 {
+		t.Fatalf("%d weekly reviews after two Mondays, want 2", n)
+	}
+	// A Monday missed by more than a day (the gateway was down) is
+	// skipped, not sent late.
+	h.restart(ny(t, "2026-12-15 10:00"))
+	fire(ny(t, "2026-12-15 10:00"))
+	if n := len(h.events(vocab.EventWeeklyReview)); n != 2 {
+		t.Fatalf("%d weekly reviews, a stale one was sent", n)
+	}
+}
+
+// Without a reviews block no review is ever mailed.
+func TestNoReviewsBlockSendsNoReview(t *testing.T) {
+	h := newHarness(t)
+	h.cfg.Reviews = nil
+	h.restart(ny(t, "2026-11-30 09:00"))
+	if _, err := h.eng.FireDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.events(vocab.EventWeeklyReview)); n != 0 {
+		t.Fatalf("%d weekly reviews without a reviews block", n)
+	}
+}
