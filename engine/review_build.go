@@ -52,9 +52,15 @@ func BuildReview(ctx context.Context, st *store.Store, cfg *config.Config, p Rev
 		return rv, err
 	}
 	rv.Headline = []string{
-		fmt.Sprintf("%d escalations (%s %d), %d breached (%s %d), %d still open.", this.Cases, rv.Last, last.Cases, this.Breached, rv.Last, last.Breached, this.Open),
-		fmt.Sprintf("Acknowledged in %s median (p90 %s), resolved in %s median (p90 %s).",
-			short(this.AckMedian), short(this.AckP90), short(this.ResMedian), short(this.ResP90)),
+		fmt.Sprintf("%d %s (%s %d), %d breached (%s %d), %d still open.", this.Cases, plural(this.Cases, "escalation"), rv.Last, last.Cases,
+			this.Breached, rv.Last, last.Breached, this.Open),
+	}
+	switch {
+	case this.AckMedian == 0 && this.ResMedian == 0:
+		rv.Headline = append(rv.Headline, "None acknowledged or resolved yet.")
+	default:
+		rv.Headline = append(rv.Headline, fmt.Sprintf("Acknowledged in %s median (p90 %s), resolved in %s median (p90 %s).",
+			short(this.AckMedian), short(this.AckP90), short(this.ResMedian), short(this.ResP90)))
 	}
 	if this.Tickets > 0 {
 		verdict := "within"
