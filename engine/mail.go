@@ -38,6 +38,8 @@ type outMail struct {
 	nullSender     bool
 	attachOriginal []byte
 	messageRow     int64
+	// html is an HTML alternative of the text body (the reviews' tables).
+	html string
 }
 
 // enqueue renders and stores one outgoing mail in tx. c may be nil for
@@ -103,6 +105,7 @@ func (e *Engine) enqueue(tx *store.Tx, c *store.Case, m outMail, now time.Time) 
 	if m.inReplyTo != "" || m.references != nil {
 		msg.InReplyTo, msg.References = m.inReplyTo, m.references
 	}
+	msg.HTML = m.html
 	if m.attachOriginal != nil {
 		msg.Attachment = &outbound.Attachment{Filename: "escalation.eml", ContentType: "message/rfc822", Data: m.attachOriginal}
 	}

@@ -140,8 +140,12 @@ func (e *Engine) fireReviews(ctx context.Context, now time.Time) (int, error) {
 		if err != nil {
 			return sent, fmt.Errorf("build %s: %w", ev, err)
 		}
+		html, err := templates.ReviewHTML(rv)
+		if err != nil {
+			return sent, fmt.Errorf("render %s as HTML: %w", ev, err)
+		}
 		m := outMail{event: ev, role: vocab.RoleManagement, dedup: p.dedup(), to: to,
-			data: templates.Data{Now: now, Review: rv}}
+			data: templates.Data{Now: now, Review: rv}, html: html}
 		err = e.st.InTx(ctx, func(tx *store.Tx) error {
 			// Checked again in the transaction that queues it: one per
 			// period, even with two engines on one database.
@@ -163,12 +167,15 @@ func (e *Engine) fireReviews(ctx context.Context, now time.Time) (int, error) {
 
 // ReviewRecipients are the review mail's addresses: reviews.to (teams by
 // their addresses, or members when a team has none; internal addresses as
-// written), or by default the management teams and every team lead.
+// written), or by default the management teams and every team lead. Only
+// internal addresses are kept.
 func ReviewRecipients(cfg *config.Config) []string {
 	var out []string
 	add := func(addrs ...string) {
 		for _, a := range addrs {
-			if a = strings.ToLower(strings.TrimSpace(a)); a != "" && !slices.Contains(out, a) {
+			// Reviews name confidential cases: they never leave the
+			// company, whatever a team's list holds.
+			if a = strings.ToLower(strings.TrimSpace(a)); a != "" && cfg.IsInternal(a) && !slices.Contains(out, a) {
 				out = append(out, a)
 			}
 		}

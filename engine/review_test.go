@@ -135,6 +135,12 @@ func TestWeeklyAndMonthlyReviewsGolden(t *testing.T) {
 		t.Errorf("weekly subject %q", got[0].Subject)
 	}
 	checkGolden(t, "weekly-review.txt", h.renderReview(vocab.EventWeeklyReview, weekly))
+	// The plain text first, an HTML alternative with tables after it.
+	raw := string(got[0].Raw)
+	if !strings.Contains(raw, "multipart/alternative") || !strings.Contains(raw, "text/html") ||
+		strings.Index(raw, "text/plain") > strings.Index(raw, "text/html") || !strings.Contains(raw, "<table") {
+		t.Errorf("weekly review is not text and HTML alternatives:\n%s", raw)
+	}
 
 	// December's first working day is Tuesday the 1st.
 	monthly := ny(t, "2026-12-01 09:00")

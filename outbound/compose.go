@@ -30,6 +30,9 @@ type Message struct {
 	ReplyTo string
 	Subject string
 	Body    string // text/plain, UTF-8
+	// HTML, when set, is the same content as text/html: the message is
+	// multipart/alternative, the plain text first.
+	HTML string
 	// MessageID, InReplyTo and References are ids without <>.
 	MessageID  string
 	InReplyTo  string
@@ -150,6 +153,9 @@ func compose(m Message) ([]byte, error) {
 	}
 	// Quoted-printable writes every line ending of the body as CRLF.
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
 	if a := m.Attachment; a != nil {
 		enc := gomail.EncodingB64
 		ct, data := a.ContentType, a.Data
