@@ -201,3 +201,29 @@ func TestNoReviewsBlockSendsNoReview(t *testing.T) {
 		t.Fatalf("%d weekly reviews without a reviews block", n)
 	}
 }
+
+// The monthly review waits for the month's first working day: 1 January
+// 2027 is a company holiday and the 2nd and 3rd a weekend, so January's
+// comes on Monday the 4th at 09:00; weeks start on Monday in New York
+// time, across the DST change.
+func TestReviewSlots(t *testing.T) {
+	h := newHarness(t)
+	loc := h.cfg.Location()
+	p := ReviewPeriodAt(vocab.EventMonthlyReview, ny(t, "2027-01-02 12:00"), loc)
+	if !p.From.Equal(ny(t, "2026-12-01 00:00")) || !p.Until.Equal(ny(t, "2027-01-01 00:00")) || !p.LastFrom.Equal(ny(t, "2026-11-01 00:00")) {
+		t.Errorf("monthly period %+v", p)
+	}
+	if slot := reviewSlot(h.cfg, vocab.EventMonthlyReview, p.Until); !slot.Equal(ny(t, "2027-01-04 09:00")) {
+		t.Errorf("January's review at %v, want Monday 4 January 09:00", slot)
+	}
+	w := ReviewPeriodAt(vocab.EventWeeklyReview, ny(t, "2026-11-02 08:00"), loc) // Monday after the DST change
+	if !w.From.Equal(ny(t, "2026-10-26 00:00")) || !w.Until.Equal(ny(t, "2026-11-02 00:00")) {
+		t.Errorf("weekly period %+v", w)
+	}
+	if _, due := dueReview(h.cfg, vocab.EventWeeklyReview, ny(t, "2026-11-02 08:59")); due {
+		t.Error("weekly review due before 09:00")
+	}
+	if p, due := dueReview(h.cfg, vocab.EventWeeklyReview, ny(t, "2026-11-02 09:00")); !due || p.dedup() != "review:week:2026-10-26" {
+		t.Errorf("weekly review at 09:00: due %v, key %s", due, p.dedup())
+	}
+}
