@@ -227,3 +227,30 @@ func TestReviewSlots(t *testing.T) {
 		t.Errorf("weekly review at 09:00: due %v, key %s", due, p.dedup())
 	}
 }
+
+// reviews.tickets_command gives the escalation rate against the 10%
+// target; a command that fails leaves the review without it, saying why.
+func TestReviewEscalationRate(t *testing.T) {
+	h := reviewFixture(t)
+	at := ny(t, "2026-11-30 09:00")
+	p := ReviewPeriodAt(vocab.EventWeeklyReview, at, h.cfg.Location())
+	for _, tc := range []struct {
+		argv []string
+		want string
+	}{
+		// The period's start and end are appended: $0 and $1 of sh -c.
+		{[]string{"sh", "-c", `case "$0 $1" in 2026-11-23T00:00:00-05:00\ 2026-11-30T00:00:00-05:00) echo 20;; *) echo 1;; esac`},
+			"Escalation rate: 15.0% of 20 tickets (ABOVE the 10% target)."},
+		{[]string{"sh", "-c", "echo 300"}, "Escalation rate: 1.0% of 300 tickets (within the 10% target)."},
+		{[]string{"sh", "-c", "echo lots"}, `Escalation rate unknown: reviews.tickets_command printed "lots", not a ticket count`},
+	} {
+		h.cfg.Reviews.TicketsCommand = tc.argv
+		rv, err := BuildReview(context.Background(), h.st, h.cfg, p, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rv.Rate != tc.want {
+			t.Errorf("%v: rate %q, want %q", tc.argv, rv.Rate, tc.want)
+		}
+	}
+}
