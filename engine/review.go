@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"escalationd/config"
+	"escalationd/outbound"
 	"escalationd/store"
 	"escalationd/templates"
 	"escalationd/vocab"
@@ -140,12 +141,19 @@ func (e *Engine) fireReviews(ctx context.Context, now time.Time) (int, error) {
 		if err != nil {
 			return sent, fmt.Errorf("build %s: %w", ev, err)
 		}
-		html, err := templates.ReviewHTML(rv)
+		chart, err := templates.ReviewChart(rv)
+		if err != nil {
+			return sent, fmt.Errorf("draw %s chart: %w", ev, err)
+		}
+		html, err := templates.ReviewHTML(rv, chart != nil)
 		if err != nil {
 			return sent, fmt.Errorf("render %s as HTML: %w", ev, err)
 		}
 		m := outMail{event: ev, role: vocab.RoleManagement, dedup: p.dedup(), to: to,
 			data: templates.Data{Now: now, Review: rv}, html: html}
+		if chart != nil {
+			m.inline = []outbound.Inline{{ContentID: templates.ReviewChartID, Filename: "review-chart.png", ContentType: "image/png", Data: chart}}
+		}
 		err = e.st.InTx(ctx, func(tx *store.Tx) error {
 			// Checked again in the transaction that queues it: one per
 			// period, even with two engines on one database.

@@ -141,6 +141,11 @@ func TestWeeklyAndMonthlyReviewsGolden(t *testing.T) {
 		strings.Index(raw, "text/plain") > strings.Index(raw, "text/html") || !strings.Contains(raw, "<table") {
 		t.Errorf("weekly review is not text and HTML alternatives:\n%s", raw)
 	}
+	// The chart travels inline, next to the alternatives it belongs to.
+	if !strings.Contains(raw, "multipart/related") || !strings.Contains(raw, "image/png") ||
+		!strings.Contains(strings.ToLower(raw), "content-id: <review-chart@escalationd>") || !strings.Contains(raw, "cid:review-chart@escalationd") {
+		t.Errorf("weekly review lacks its inline chart:\n%.3000s", raw)
+	}
 
 	// December's first working day is Tuesday the 1st.
 	monthly := ny(t, "2026-12-01 09:00")

@@ -15,6 +15,8 @@ var reviewHTML = template.Must(template.New("review").Parse(`<!DOCTYPE html>
 {{range .Headline}}<p style="margin:0 0 4px">{{.}}</p>
 {{end}}{{if .Satisfaction}}<p style="margin:0 0 4px">{{.Satisfaction}}</p>
 {{end}}{{if .Rate}}<p style="margin:0 0 4px">{{.Rate}}</p>
+{{end}}{{if .Chart}}<p style="margin:12px 0 0"><img src="cid:{{.ChartID}}" width="360" height="160" alt="cases by urgency, this period and the last"><br>
+<span style="color:#1f5fa8">&#9632; this</span> &nbsp; <span style="color:#a8c4e4">&#9632; {{.Last}}</span> &nbsp; left to right: {{range $i, $r := (index .Groups 0).Rows}}{{if $i}}, {{end}}{{$r.Name}}{{end}}</p>
 {{end}}{{range .Groups}}<h3 style="font-size:15px;margin:16px 0 4px">{{.Name}}</h3>
 <table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse;border-color:#ccc">
 <tr><th align="left"></th><th align="right">this</th><th align="right">{{$.Last}}</th></tr>
@@ -36,10 +38,16 @@ var reviewHTML = template.Must(template.New("review").Parse(`<!DOCTYPE html>
 {{range .}}<tr><td>{{.Ticket}}</td><td>{{.Urgency}}</td><td>{{.Team}}</td><td>{{.Summary}}</td><td>{{.Note}}</td></tr>
 {{end}}</table>{{end}}`))
 
-// ReviewHTML renders a review as HTML (escaped by html/template).
-func ReviewHTML(r Review) (string, error) {
+// ReviewHTML renders a review as HTML (escaped by html/template); with
+// chart set it shows the ReviewChart image, sent inline as ReviewChartID.
+func ReviewHTML(r Review, chart bool) (string, error) {
 	var b bytes.Buffer
-	if err := reviewHTML.Execute(&b, r); err != nil {
+	data := struct {
+		Review
+		Chart   bool
+		ChartID string
+	}{r, chart && len(r.Groups) > 0, ReviewChartID}
+	if err := reviewHTML.Execute(&b, data); err != nil {
 		return "", err
 	}
 	return b.String(), nil
