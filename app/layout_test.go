@@ -59,17 +59,18 @@ func TestImportLadder(t *testing.T) {
 		"examples":          {},
 		"mailparse":         {},
 		"templates":         {},
+		"metrics":           {"store"},
 		"sla":               {"config"},
 		"router":            {"config", "sla"},
 		"outbound":          {"config", "internal/clock", "internal/oauth", "internal/retry", "store"},
 		"inbound":           {"config", "internal/clock", "internal/oauth", "internal/retry", "store"},
-		"engine":            {"config", "internal/clock", "internal/retry", "mailparse", "outbound", "router", "sla", "store", "templates"},
+		"engine":            {"config", "internal/clock", "internal/retry", "mailparse", "metrics", "outbound", "router", "sla", "store", "templates"},
 		"internal/mailtest": {},
 		"httpapi":           {"internal/clock", "sla", "store"},
 	}
 	// The wiring and the command line, which alone may import it.
 	allowed["app"] = []string{"config", "engine", "httpapi", "inbound", "internal/clock", "internal/oauth", "internal/systemd", "outbound", "router", "sla", "store", "templates"}
-	allowed["cmd/escalationd/cli"] = []string{"app", "config", "engine", "examples", "internal/clock", "mailparse", "outbound", "router", "store"}
+	allowed["cmd/escalationd/cli"] = []string{"app", "config", "engine", "examples", "internal/clock", "mailparse", "metrics", "outbound", "router", "store", "templates"}
 	allowed["cmd/escalationd"] = []string{"app", "cmd/escalationd/cli"}
 	importsApp := []string{"cmd/escalationd", "cmd/escalationd/cli"}
 	// The vocabulary is a leaf that every package may import.

@@ -31,6 +31,8 @@ func TestBadConfigs(t *testing.T) {
 		{"unknown-team-after-hours.yaml", 16, `teams[0].after_hours: unknown team "night"`},
 		{"unknown-team-sla-chain.yaml", 20, `sla.urgencies.high.chain[1]: unknown team "boss"`},
 		{"unknown-team-flood-alert.yaml", 19, `rate_limits.flood_alert: unknown team "abuse"`},
+		{"reviews-outside-address.yaml", 19, `reviews.to[1]: "board@investor.example" is neither a team nor an internal address: review mail stays inside the company`},
+		{"reviews-root-cause-words.yaml", 19, `reviews.root_causes[1]: a root-cause tag is one word (product-bug), not "product bug"`},
 
 		// Teams without (valid) addresses.
 		{"team-without-addresses.yaml", 15, `teams[1]: team "empty" has no addresses and no rotation`},

@@ -74,6 +74,9 @@ type Config struct {
 	// HolidaysFile is an iCalendar file (.ics) whose all-day events are
 	// more company holidays; relative to the config file.
 	HolidaysFile string `yaml:"holidays_file,omitempty"`
+	// Reviews are the root-cause tags and the review mails; nil (no
+	// reviews block): no review mail is sent.
+	Reviews *Reviews `yaml:"reviews,omitempty"`
 
 	// fileHolidays are the dates read from HolidaysFile at load.
 	fileHolidays []Date

@@ -59,6 +59,7 @@ func (v *validator) authorization() {
 			v.add(fmt.Sprintf("authorization.management[%d]", i), "unknown team %q", t)
 		}
 	}
+	v.reviews()
 	r := v.c.RateLimits
 	if r.CasesPerSender < 0 || r.CasesPerOutsideDomain < 0 || r.OutsideCases < 0 {
 		v.add("rate_limits", "case limits must be positive")

@@ -45,7 +45,12 @@ type permission struct {
 var (
 	allCommands = []vocab.Command{vocab.CmdAck, vocab.CmdResolved, vocab.CmdNote, vocab.CmdUrgency, vocab.CmdReassign, vocab.CmdReopen}
 	team        = permission{commands: allCommands, comment: true, relay: true, answer: true}
-	agent       = permission{commands: []vocab.Command{vocab.CmdNote, vocab.CmdUrgency, vocab.CmdReopen}, up: true, comment: true, relay: true, answer: true}
+	// The owning team and the agent may also report the customer's
+	// satisfaction (CSAT): the agent confirms the resolution with the
+	// customer, and the team may do it for them; nobody else heard the
+	// customer.
+	owner       = permission{commands: append(slices.Clone(allCommands), vocab.CmdCSAT), comment: true, relay: true, answer: true}
+	agent       = permission{commands: []vocab.Command{vocab.CmdNote, vocab.CmdUrgency, vocab.CmdReopen, vocab.CmdCSAT}, up: true, comment: true, relay: true, answer: true}
 	commentOnly = permission{comment: true}
 	internal    = permission{comment: true, answer: true}
 	nobody      = permission{}
@@ -57,7 +62,7 @@ var (
 // Only ACK, RESOLVED and REASSIGN acknowledge a case; a reply without a
 // command is a comment and never stops the clock.
 var authorization = [actorCount][2]permission{
-	actorOwner:      {team, team},
+	actorOwner:      {owner, owner},
 	actorMailed:     {team, team},
 	actorIncident:   {commentOnly, commentOnly},
 	actorManagement: {team, team},

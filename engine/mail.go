@@ -38,6 +38,10 @@ type outMail struct {
 	nullSender     bool
 	attachOriginal []byte
 	messageRow     int64
+	// html is an HTML alternative of the text body (the reviews' tables),
+	// inline the parts it shows (the reviews' chart).
+	html   string
+	inline []outbound.Inline
 }
 
 // enqueue renders and stores one outgoing mail in tx. c may be nil for
@@ -103,6 +107,7 @@ func (e *Engine) enqueue(tx *store.Tx, c *store.Case, m outMail, now time.Time) 
 	if m.inReplyTo != "" || m.references != nil {
 		msg.InReplyTo, msg.References = m.inReplyTo, m.references
 	}
+	msg.HTML, msg.Inline = m.html, m.inline
 	if m.attachOriginal != nil {
 		msg.Attachment = &outbound.Attachment{Filename: "escalation.eml", ContentType: "message/rfc822", Data: m.attachOriginal}
 	}

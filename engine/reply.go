@@ -46,6 +46,7 @@ var commandHandlers = map[vocab.Command]commandHandler{
 	vocab.CmdReopen:   (*Engine).cmdReopen,
 	vocab.CmdUrgency:  (*Engine).cmdUrgency,
 	vocab.CmdReassign: (*Engine).cmdReassign,
+	vocab.CmdCSAT:     (*Engine).cmdCSAT,
 }
 
 // reply applies a reply on a case, as the authorization table says (see
@@ -208,6 +209,11 @@ func (e *Engine) noteFromTeam(r *replyCtx) error {
 func (e *Engine) cmdResolved(r *replyCtx) (string, error) {
 	if !r.c.IsOpen() {
 		return "the case is already resolved", nil
+	}
+	// A RESOLVED without a root cause keeps the one an earlier
+	// resolution named.
+	if cause := e.rootCause(r.res.Command.RootCause); cause != "" {
+		r.c.RootCause = cause
 	}
 	n, err := e.resolve(r.tx, r.c, r.addr, orDefault(r.arg, "resolved"), r.msg.ID, r.now)
 	r.h.mails += n

@@ -174,7 +174,7 @@ func (e *Engine) RunTimers(ctx context.Context) error {
 			failures++
 			wait = timerRetry.Delay(failures)
 			e.log.Error("firing SLA steps failed", "err", err, "retry_in", wait.Round(time.Millisecond))
-		} else if next, ok, err := e.st.NextTimerDue(ctx); err != nil {
+		} else if next, ok, err := e.NextDue(ctx); err != nil {
 			failures = 0
 			e.log.Error("reading next SLA step failed", "err", err)
 			wait = 10 * time.Second
@@ -194,6 +194,14 @@ func (e *Engine) RunTimers(ctx context.Context) error {
 // returns how many fired.
 func (e *Engine) FireDue(ctx context.Context) (int, error) {
 	fired := 0
+	// The reviews are due at fixed slots, not timer rows; one that cannot
+	// be built is logged and tried again on the next pass, never blocking
+	// the SLA steps.
+	if n, err := e.fireReviews(ctx, e.clock.Now()); err != nil {
+		e.log.Error("queueing a review failed", "err", err)
+	} else {
+		fired += n
+	}
 	for ctx.Err() == nil {
 		now := e.clock.Now()
 		due, err := e.st.DueTimers(ctx, now, 100)

@@ -38,7 +38,7 @@ func (e *Engine) resolve(tx *store.Tx, c *store.Case, actor, note string, msgID 
 		return 0, err
 	}
 	data := e.caseData(c, nil, nil, now)
-	data.Resolution = templates.Resolution{Note: note, By: orDefault(e.who(actor), "the operator")}
+	data.Resolution = templates.Resolution{Note: note, By: orDefault(e.who(actor), "the operator"), RootCause: c.RootCause}
 	sent := 0
 	// The resolution goes to the escalating agent, who confirms with the
 	// customer; the outside reporter of a security report is on the

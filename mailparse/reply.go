@@ -55,7 +55,60 @@ func replyCommand(newest string, warn func(string)) *Command {
 			warn(fmt.Sprintf("URGENCY command needs one of %s; got %s", strings.Join(vocab.UrgencyNames(), ", "), quoteValue(arg)))
 		}
 	}
+	if name == vocab.CmdResolved {
+		c.RootCause = rootCause(newest)
+		// "RESOLVED restarted the worker. Root cause: outage" on one line.
+		if note, cause, ok := cutRootCause(c.Argument); ok {
+			c.Argument = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(note), ".;,"))
+			if c.RootCause == "" {
+				c.RootCause = cause
+			}
+		}
+	}
 	return c
+}
+
+// rootCause is the text of the first "Root cause: <text>" line of a reply's
+// newest part ("Root cause - training", "root-cause: policy" too), "" when
+// there is none.
+func rootCause(newest string) string {
+	for i, line := range strings.Split(newest, "\n") {
+		if i == 0 {
+			continue // the command line: cutRootCause reads it
+		}
+		line = strings.Trim(strings.TrimSpace(line), "*_`")
+		if strings.HasPrefix(line, ">") {
+			break // the quoted mail below
+		}
+		if before, cause, ok := cutRootCause(line); ok && strings.TrimSpace(before) == "" {
+			return cause
+		}
+	}
+	return ""
+}
+
+// cutRootCause finds "root cause" followed by ":" or "-" in s (any case)
+// and returns what precedes it and the cause after it.
+func cutRootCause(s string) (before, cause string, ok bool) {
+	lower := strings.ToLower(s)
+	for _, label := range []string{"root cause", "root-cause", "rootcause"} {
+		i := strings.Index(lower, label)
+		if i < 0 {
+			continue
+		}
+		rest := strings.TrimSpace(s[i+len(label):])
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, "*"), "*")
+		if !strings.HasPrefix(rest, ":") && !strings.HasPrefix(rest, "-") && !strings.HasPrefix(rest, "–") {
+			continue
+		}
+		cause = cleanLine(strings.Trim(strings.TrimSpace(strings.TrimLeft(rest, ":-– ")), "*_`"))
+		cause = strings.TrimRight(cause, ".")
+		if cause == "" {
+			continue
+		}
+		return s[:i], cause, true
+	}
+	return "", "", false
 }
 
 // IsReplySubject reports whether a subject carries a reply prefix (Re:,

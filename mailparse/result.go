@@ -138,6 +138,9 @@ type FieldError struct {
 type Command struct {
 	Name     vocab.Command `json:"name"`
 	Argument string        `json:"argument,omitempty"`
+	// RootCause is the text of a "Root cause:" line of a RESOLVED reply
+	// (a tag such as training, or free text), "" when there is none.
+	RootCause string `json:"root_cause,omitempty"`
 }
 
 // CommandTypo is a first word of a reply that is not a command but is

@@ -41,6 +41,8 @@ var notTypos = map[string]bool{
 	"resigned": true, "realign": true, "ripen": true, "repent": true,
 	"resole": true, "resolute": true, "resorted": true, "resolver": true,
 	"resolvers": true, "solved": true,
+	// A swap away from CSAT.
+	"cast": true, "scat": true,
 }
 
 // nearForms are words read as a command when written in capitals (upper

@@ -73,6 +73,7 @@ func TestOrdinaryFirstWordsAreNoTypos(t *testing.T) {
 		"Re:", "OK", "Ok", "Yes", "No", "Nope", "None of these", "Sure", "Will do", "On it",
 		"+1", "LGTM", "TCK-1234 is the same", "I'm on it", "Can you check?", "Please call me",
 		"", "   ", "Who has this?", "Escalating to engineering", "Assigned to me",
+		"Cast a wider net: check the other region", "CAST iron rule: no refunds",
 		"ACK", "ack.", "Acknowledged", "RESOLVED fixed", "NOTE x", "URGENCY high", "REASSIGN eng", "REOPEN",
 	} {
 		if got := commandTypo(first); got != nil {

@@ -30,6 +30,9 @@ type Message struct {
 	ReplyTo string
 	Subject string
 	Body    string // text/plain, UTF-8
+	// HTML, when set, is the same content as text/html: the message is
+	// multipart/alternative, the plain text first.
+	HTML string
 	// MessageID, InReplyTo and References are ids without <>.
 	MessageID  string
 	InReplyTo  string
@@ -40,9 +43,20 @@ type Message struct {
 	AutoSubmitted string
 	// Headers are extra header fields (X-Escalation-*), written in order.
 	Headers []Header
+	// Inline are parts the HTML shows by Content-ID (cid:): the message
+	// becomes multipart/related around the alternatives.
+	Inline []Inline
 	// Attachment, when set, is attached (the original escalation as
 	// message/rfc822).
 	Attachment *Attachment
+}
+
+// Inline is an inline part, an image the HTML shows.
+type Inline struct {
+	ContentID   string // without <>
+	Filename    string
+	ContentType string
+	Data        []byte
 }
 
 // Header is one extra header field.
@@ -150,6 +164,16 @@ func compose(m Message) ([]byte, error) {
 	}
 	// Quoted-printable writes every line ending of the body as CRLF.
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, in := range m.Inline {
+		id := cleanID(in.ContentID)
+		if err := msg.EmbedReader(truncate(clean(in.Filename), maxSubject), bytes.NewReader(in.Data), gomail.WithFileContentID("<"+id+">"),
+			gomail.WithFileContentType(gomail.ContentType(in.ContentType)), gomail.WithFileEncoding(gomail.EncodingB64)); err != nil {
+			return nil, fmt.Errorf("inline %s: %w", id, err)
+		}
+	}
 	if a := m.Attachment; a != nil {
 		enc := gomail.EncodingB64
 		ct, data := a.ContentType, a.Data

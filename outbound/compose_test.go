@@ -140,3 +140,37 @@ func TestComposeRefusesIncompleteMessages(t *testing.T) {
 		}
 	}
 }
+
+// With HTML the message is multipart/alternative: the plain text first
+// (what a client without HTML shows), then the HTML.
+func TestComposeHTMLAlternative(t *testing.T) {
+	m := sample()
+	m.HTML = "<p>Body <b>text</b></p>"
+	raw, err := Compose(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := gmail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types, bodies []string
+	for {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		b, _ := io.ReadAll(p.Body)
+		types, bodies = append(types, ct), append(bodies, string(b))
+	}
+	if len(types) != 2 || types[0] != "text/plain" || types[1] != "text/html" || !strings.Contains(bodies[1], "<b>text</b>") {
+		t.Fatalf("parts %v: %q", types, bodies)
+	}
+	if !strings.Contains(string(raw), "multipart/alternative") {
+		t.Fatalf("not multipart/alternative:\n%s", raw)
+	}
+}

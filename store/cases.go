@@ -64,7 +64,13 @@ type Case struct {
 	// policy's. Set when the case opens, is re-escalated or reassigned.
 	Chain        []string
 	TopReminders *int
-	UpdatedAt    time.Time
+	// RootCause is the root cause the RESOLVED reply named: one of
+	// reviews.root_causes, or the text as written; "" when none.
+	RootCause string
+	// CSAT is the customer's satisfaction (1-5) the agent reported; 0 when
+	// not reported.
+	CSAT      int
+	UpdatedAt time.Time
 }
 
 // IsOpen is true until the case is resolved.
@@ -73,7 +79,7 @@ func (c *Case) IsOpen() bool { return c.State != CaseResolved }
 const caseCols = `id, ticket, kind, mailbox, state, urgency, customer, agent, subject, summary, team, confidential, approval_required,
 	suspend_account, parse_json, decision_json, thread_id, coalesce(source_message, 0), source_message_id, opened_at, respond_by,
 	acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at, teams, routed_to, resolutions, reassignments, re_escalations, customer_side, unverified,
-	chain, top_reminders`
+	chain, top_reminders, root_cause, coalesce(csat, 0)`
 
 func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	var c Case
@@ -86,7 +92,7 @@ func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 		&c.Team, &c.Confidential, &c.ApprovalRequired, &c.SuspendAccount, &c.ParseJSON, &c.DecisionJSON, &c.ThreadID,
 		&c.SourceMessage, &c.SourceMessageID, &opened, &respondBy, &acked, &c.AcknowledgedBy, &resolved, &c.Resolution, &updated,
 		&teams, &routedTo, &c.Resolutions, &c.Reassignments, &c.ReEscalations, &customerSide, &c.Unverified,
-		&chain, &top)
+		&chain, &top, &c.RootCause, &c.CSAT)
 	if err != nil {
 		return nil, err
 	}
@@ -148,11 +154,11 @@ func (tx *Tx) UpdateCase(c *Case, now time.Time) error {
 	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET kind = ?, state = ?, urgency = ?, team = ?, thread_id = ?, respond_by = ?,
 		acknowledged_at = ?, acknowledged_by = ?, resolved_at = ?, resolution = ?, confidential = ?, approval_required = ?,
 		suspend_account = ?, decision_json = ?, updated_at = ?, teams = ?, routed_to = ?, resolutions = ?, reassignments = ?,
-		re_escalations = ?, chain = ?, top_reminders = ? WHERE id = ?`,
+		re_escalations = ?, chain = ?, top_reminders = ?, root_cause = ?, csat = ? WHERE id = ?`,
 		c.Kind, c.State, c.Urgency, c.Team, c.ThreadID, ts(c.RespondBy), nullTS(c.AcknowledgedAt), c.AcknowledgedBy,
 		nullTS(c.ResolvedAt), c.Resolution, c.Confidential, c.ApprovalRequired, c.SuspendAccount, c.DecisionJSON, ts(now),
 		jsonList(c.Teams), jsonList(c.RoutedTo), c.Resolutions, c.Reassignments, c.ReEscalations,
-		chainColumn(c.Chain), topColumn(c.TopReminders), c.ID)
+		chainColumn(c.Chain), topColumn(c.TopReminders), c.RootCause, csatColumn(c.CSAT), c.ID)
 	if err != nil {
 		return fmt.Errorf("update case %d: %w", c.ID, err)
 	}
@@ -351,4 +357,11 @@ func scanCases(rows *sql.Rows) ([]*Case, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+func csatColumn(score int) any {
+	if score == 0 {
+		return nil
+	}
+	return score
 }

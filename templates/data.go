@@ -63,6 +63,9 @@ type Data struct {
 	History []string
 	// Digest is a team's backlog (backlog-digest).
 	Digest Digest
+	// Review is a weekly or monthly review (weekly-review,
+	// monthly-review).
+	Review Review
 	// LatestNote is the newest comment on the case (status-check,
 	// customer-update); zero when there is none.
 	LatestNote Note
@@ -216,6 +219,8 @@ type FollowUp struct {
 type Resolution struct {
 	Note string
 	By   string
+	// RootCause is the root cause the resolver named ("" when none).
+	RootCause string
 }
 
 // Flood describes a sender over its rate limit.
@@ -288,6 +293,7 @@ func Sample(name vocab.Template) Data {
 		Update:     Update{What: "acknowledged", By: "Alex Rivera", Detail: "Alex Rivera owns the case now."},
 		Comment:    Comment{From: "Alex Rivera <alex.rivera@example.com>", Text: "Which browser does the customer use?"},
 		History:    []string{"2026-11-27 08:00 opened by alice.agent@example.com"},
+		Review:     sampleReview(),
 		Digest: Digest{Team: "senior_support", Cases: []DigestCase{{Ticket: "TCK-9", Summary: "Dark mode request", Agent: "alice.agent@example.com",
 			OpenedAt: opened, RespondBy: opened.Add(24 * time.Hour)}}},
 		CommandError: CommandError{Command: "REASSIGN engineers", Reason: `there is no team "engineers": use one of senior_support, engineering`},

@@ -181,7 +181,7 @@ func goldenData(name string, tpl vocab.Template) Data {
 		d.Now = c.OpenedAt.Add(5 * time.Hour)
 		acknowledge(10 * time.Minute)
 		c.State = "resolved"
-		d.Resolution = Resolution{Note: "card processor restarted; payments flow again", By: owner}
+		d.Resolution = Resolution{Note: "card processor restarted; payments flow again", By: owner, RootCause: "product-bug"}
 	case "flood-alert":
 		d = Data{Event: string(tpl), Role: string(vocab.RoleOperator), Now: d.Now, Location: newYork,
 			Flood: Flood{Sender: "noisy@outside.example", Count: 6, Window: time.Hour}}
@@ -194,6 +194,11 @@ func goldenData(name string, tpl vocab.Template) Data {
 		if critical {
 			d.OAuth = OAuthAlert{Server: "smtp", Problem: "expiring", Since: d.Now, Expiry: d.Now.Add(20 * time.Hour), Valid: true,
 				Next: d.Now.Add(time.Hour)}
+		}
+	case "weekly-review", "monthly-review":
+		d = Data{Event: string(tpl), Role: string(vocab.RoleManagement), Now: d.Now, Location: newYork, Review: sampleReview()}
+		if tpl == "monthly-review" {
+			d.Review.Title, d.Review.Span, d.Review.Last = "Monthly root-cause review", "November 2026", "October"
 		}
 	case "delivery-failed":
 		d.Role = string(vocab.RoleAgent)

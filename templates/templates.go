@@ -181,11 +181,12 @@ var funcs = template.FuncMap{
 	// human writes a config name for people: senior_support → senior support.
 	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	// commands lists the reply commands, one "SYNTAX  what it does" line
-	// each, in vocab's order: all of them, or only those named.
+	// each, in vocab's order: all of them, or only those named. CSAT is
+	// listed only when named: the resolution mail asks the agent for it.
 	"commands": func(only ...string) []string {
 		var out []string
 		for _, c := range vocab.Commands {
-			if len(only) > 0 && !slices.Contains(only, string(c)) {
+			if len(only) > 0 && !slices.Contains(only, string(c)) || len(only) == 0 && c == vocab.CmdCSAT {
 				continue
 			}
 			syntax, does := c.Usage()

@@ -18,10 +18,19 @@ const (
 	CmdUrgency  Command = "URGENCY"
 	CmdReassign Command = "REASSIGN"
 	CmdReopen   Command = "REOPEN"
+	// CmdCSAT reports the customer's satisfaction after a resolution, 1 to
+	// 5, as the agent heard it when confirming with the customer.
+	CmdCSAT Command = "CSAT"
+)
+
+// The range of a CSAT score.
+const (
+	CSATMin = 1
+	CSATMax = 5
 )
 
 // Commands lists every reply command.
-var Commands = []Command{CmdAck, CmdResolved, CmdNote, CmdUrgency, CmdReassign, CmdReopen}
+var Commands = []Command{CmdAck, CmdResolved, CmdNote, CmdUrgency, CmdReassign, CmdReopen, CmdCSAT}
 
 // commandAliases are other words read as a command.
 var commandAliases = map[string]Command{"ACKNOWLEDGED": CmdAck, "ACKNOWLEDGE": CmdAck}
@@ -45,6 +54,7 @@ var commandUsage = map[Command][2]string{
 	CmdUrgency:  {"URGENCY <level>", "change urgency: " + strings.Join(UrgencyNames(), ", ")},
 	CmdReassign: {"REASSIGN <team>", "hand the case to another team"},
 	CmdReopen:   {"REOPEN", "reopen a resolved case"},
+	CmdCSAT:     {"CSAT <1-5>", "the customer's satisfaction, after you confirmed the resolution with them"},
 }
 
 // Usage is the command's syntax ("RESOLVED <note>") and what it does.

@@ -42,6 +42,12 @@ const (
 	// EventOAuthAlert tells the operator that a server's OAuth2 token
 	// cannot be refreshed, or expires soon and cannot be renewed.
 	EventOAuthAlert Event = "oauth-alert"
+	// EventWeeklyReview is the weekly escalation-trends review to
+	// management and the team leads (Monday 09:00, company time).
+	EventWeeklyReview Event = "weekly-review"
+	// EventMonthlyReview is the monthly root-cause review (first working
+	// day of the month, 09:00).
+	EventMonthlyReview Event = "monthly-review"
 )
 
 // Audit-only events: recorded on a case (or gateway-wide), never a mail's
@@ -77,19 +83,22 @@ const (
 	// EventMailDropped: an operator gave up on a queued or failed mail
 	// (escalationd outbox drop); its detail has the reason.
 	EventMailDropped Event = "mail-dropped"
+	// EventSatisfaction: the customer's satisfaction (CSAT 1-5) reported
+	// on a resolved case.
+	EventSatisfaction Event = "satisfaction"
 )
 
 // MailEvents lists every X-Escalation-Event value.
 var MailEvents = []Event{EventRouted, EventIncident, EventRejection, EventBreach, EventStatusCheck, EventCustomerUpdate,
 	EventResolved, EventThanks, EventFloodAlert, EventDeliveryFailed, EventCommandError, EventReceipt, EventAgentUpdate,
-	EventComment, EventHandover, EventBacklogDigest, EventOAuthAlert}
+	EventComment, EventHandover, EventBacklogDigest, EventOAuthAlert, EventWeeklyReview, EventMonthlyReview}
 
 // AuditEvents lists every event type of the audit trail: the mail events
 // (recorded when such a mail is queued or fails) and the audit-only ones.
 var AuditEvents = append(slices.Clone(MailEvents), EventOpened, EventNote, EventReply, EventAcknowledged, EventReassigned,
 	EventReopened, EventUrgencyChanged, EventReEscalated, EventDuplicateEscalation, EventUnrouted, EventIgnored,
 	EventRejected, EventRejectionReply, EventRejectionSuppressed, EventFlood, EventStepFailed, EventParked, EventMailBlocked,
-	EventMailTrimmed, EventCommandRefused, EventLinked, EventMailRetried, EventMailDropped)
+	EventMailTrimmed, EventCommandRefused, EventLinked, EventMailRetried, EventMailDropped, EventSatisfaction)
 
 // IsMail reports whether e is an X-Escalation-Event value.
 func (e Event) IsMail() bool { return slices.Contains(MailEvents, e) }

@@ -25,7 +25,9 @@ const (
 	// RoleOperator: the people told about the gateway itself (flood
 	// alerts).
 	RoleOperator Role = "operator"
+	// RoleManagement: management and the team leads (the reviews).
+	RoleManagement Role = "management"
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleTeam, RoleAgent, RoleCustomer, RoleIncident, RoleSender, RoleOperator}
+var Roles = []Role{RoleTeam, RoleAgent, RoleCustomer, RoleIncident, RoleSender, RoleOperator, RoleManagement}

@@ -42,6 +42,8 @@ Usage:
                                                 preview every mail a policy sends, on a virtual clock
   escalationd stats --config FILE [--since T] [--until T] [--by urgency|kind|category|team|agent] [--tickets N] [--json]
                                                 escalation metrics: volume, time to acknowledge and resolve, breaches
+  escalationd report --config FILE [--period week|month] [--at T]
+                                                the weekly trends or monthly root-cause review, as mailed to management
   escalationd review --config FILE [--since RFC3339] [--json]
                                                 mail that opened no case (unknown or spoofed senders, rejects, parked)
   escalationd status --config FILE [--json]    mailboxes, parked mail, outbox and timers due, from the database
@@ -90,6 +92,7 @@ var commands = map[string]func(ctx context.Context, env Env, args []string) erro
 	"cases":        casesCmd,
 	"simulate":     simulateCmd,
 	"stats":        statsCmd,
+	"report":       reportCmd,
 	"review":       reviewCmd,
 	"demo":         demoCmd,
 	"status":       statusCmd,

@@ -153,7 +153,7 @@ func Simulate(ctx context.Context, w io.Writer, o SimulateOptions) error {
 	}
 	end := o.Start.Add(o.For)
 	for ctx.Err() == nil {
-		next, ok, err := sim.st.NextTimerDue(ctx)
+		next, ok, err := sim.eng.NextDue(ctx)
 		if err != nil {
 			return err
 		}

@@ -159,8 +159,9 @@ func TestResolvedStopsEverythingAndClosesTheLoop(t *testing.T) {
 		"5h:alex.rivera@craudiovizai.com:RESOLVED card processor restarted",
 	}, generic(t, "TCK-4", "Critical", "Payment processing down"))
 	got := timeline(mails)
+	// Monday 09:00 brings the weekly review (to management, not the case).
 	want := []string{"+0s routed", "+0s incident", "+0s receipt", "+10m0s agent-update", "+4h0m0s status-check", "+5h0m0s resolved",
-		"+5h0m0s thanks"}
+		"+5h0m0s thanks", "+54h0m0s weekly-review"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("timeline %v, want %v", got, want)
 	}
@@ -182,8 +183,10 @@ func TestLowBreachesAt24Hours(t *testing.T) {
 	for _, m := range mails {
 		got = append(got, fmt.Sprintf("+%s %s", m.At.Sub(simStart), m.Event))
 	}
-	want := []string{"+0s receipt", fmt.Sprintf("+%s routed", monday), fmt.Sprintf("+%s backlog-digest", monday),
-		fmt.Sprintf("+%s breach", monday+24*time.Hour), fmt.Sprintf("+%s agent-update", monday+24*time.Hour),
+	// The weekly review is due at the same Monday 09:00; the monthly one
+	// on Tuesday 1 December, the month's first working day.
+	want := []string{"+0s receipt", fmt.Sprintf("+%s weekly-review", monday), fmt.Sprintf("+%s routed", monday), fmt.Sprintf("+%s backlog-digest", monday),
+		fmt.Sprintf("+%s monthly-review", monday+24*time.Hour), fmt.Sprintf("+%s breach", monday+24*time.Hour), fmt.Sprintf("+%s agent-update", monday+24*time.Hour),
 		fmt.Sprintf("+%s backlog-digest", monday+24*time.Hour)}
 	if !slices.Equal(got, want) {
 		t.Fatalf("timeline %v, want %v", got, want)
@@ -334,5 +337,24 @@ func TestMailFileName(t *testing.T) {
 		if got := MailFileName(tc.n, tc.ticket, tc.event); got != tc.want {
 			t.Errorf("MailFileName(%d, %q, %q) = %q, want %q", tc.n, tc.ticket, tc.event, got, tc.want)
 		}
+	}
+}
+
+// Eight days of simulation show the weekly review once, on Monday 09:00,
+// to management and the team leads.
+func TestSimulateShowsTheWeeklyReview(t *testing.T) {
+	mails := simulate(t, helpdesk, 8*24*time.Hour, nil, generic(t, "TCK-6", "High", "Export broken"))
+	var reviews []int
+	for i, m := range mails {
+		if m.Event == "weekly-review" {
+			reviews = append(reviews, i)
+		}
+	}
+	if len(reviews) != 1 {
+		t.Fatalf("%d weekly reviews in 8 days, want 1", len(reviews))
+	}
+	m := mails[reviews[0]]
+	if got := m.At.Sub(simStart); got != 54*time.Hour || !slices.Contains(m.To, "riley.brooks@craudiovizai.com") {
+		t.Fatalf("weekly review at +%s to %v", got, m.To)
 	}
 }
