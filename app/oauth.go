@@ -8,6 +8,7 @@ import (
 	"escalationd/config"
 	"escalationd/internal/clock"
 	"escalationd/internal/oauth"
+	"escalationd/store"
 	"escalationd/templates"
 )
 
@@ -47,11 +48,27 @@ func CheckOAuth(ctx context.Context, clk clock.Clock, sources []*oauth.Source, t
 	}
 }
 
-// watchOAuth runs CheckOAuth every minute until ctx ends.
+// recordOAuth writes each source's token state to the database, where
+// `escalationd status` reads it.
+func recordOAuth(ctx context.Context, st *store.Store, sources []*oauth.Source, now time.Time, log *slog.Logger) {
+	for _, s := range sources {
+		t := store.TokenState{Server: s.Name(), Expiry: s.Expiry(), UpdatedAt: now}
+		if err := s.LastError(); err != nil {
+			t.LastError = err.Error()
+		}
+		if err := st.SaveTokenState(ctx, t); err != nil {
+			log.Warn("cannot record the oauth2 token state", "component", "oauth", "server", s.Name(), "err", err)
+		}
+	}
+}
+
+// watchOAuth runs CheckOAuth every minute, and records the token states,
+// until ctx ends.
 func (g *Gateway) watchOAuth(clk clock.Clock) func(context.Context) error {
 	return func(ctx context.Context) error {
 		for {
 			CheckOAuth(ctx, clk, g.OAuth, g.Engine, g.log)
+			recordOAuth(ctx, g.Store, g.OAuth, clk.Now(), g.log)
 			if !clock.Sleep(ctx, clk, oauthCheckEvery, nil) {
 				return nil
 			}

@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"escalationd/config"
 	"escalationd/internal/clock"
 	"escalationd/internal/oauth"
+	"escalationd/store"
 	"escalationd/templates"
 )
 
@@ -63,5 +65,36 @@ func TestRefreshFailureAlertsTheOperator(t *testing.T) {
 	}
 	if src.LastError() == nil || !src.Expiry().IsZero() {
 		t.Fatalf("LastError %v, Expiry %v", src.LastError(), src.Expiry())
+	}
+}
+
+// The daemon records each token's state where `escalationd status` reads
+// it: a failing refresh is there with its error.
+func TestTokenStateIsRecorded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":"invalid_grant"}`)
+	}))
+	defer srv.Close()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clk := clock.NewVirtual(t0)
+	log := slog.New(slog.DiscardHandler)
+	src, err := newTokenSource("smtp", config.AuthXOAuth2, &config.OAuth2{Provider: config.ProviderGeneric,
+		TokenURL: srv.URL, ClientID: "id", RefreshToken: "rt"}, clk, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	CheckOAuth(ctx, clk, []*oauth.Source{src}, &alertRecorder{}, log)
+	recordOAuth(ctx, st, []*oauth.Source{src}, clk.Now(), log)
+	got, err := st.TokenStates(ctx)
+	if err != nil || len(got) != 1 || got[0].Server != "smtp" || got[0].LastError == "" || !got[0].UpdatedAt.Equal(t0) {
+		t.Fatalf("token states %+v, %v", got, err)
 	}
 }

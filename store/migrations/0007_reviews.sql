@@ -3,6 +3,6 @@
 -- tag or the text as written), and the customer's satisfaction, 1-5, that
 -- the agent reports with CSAT after confirming with the customer (NULL
 -- until then). The monthly review groups cases by root cause; the reviews
--- average the scores. 0006 is another branch's.
+-- average the scores.
 ALTER TABLE cases ADD COLUMN root_cause TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN csat INTEGER;

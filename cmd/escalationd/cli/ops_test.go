@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"escalationd/config"
 	"escalationd/store"
 )
 
@@ -157,5 +158,50 @@ func TestBackupAndPrune(t *testing.T) {
 	}
 	if _, err := os.Stat(copyPath); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The OAuth2 token states the daemon records show in status: when each
+// expires, and a failing refresh in capitals.
+func TestStatusShowsOAuthTokens(t *testing.T) {
+	ctx := context.Background()
+	cfg := casesConfig(t)
+	c, err := config.Load(cfg, config.Options{SkipSecrets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, c.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := simStart.Add(time.Hour)
+	for _, ts := range []store.TokenState{
+		{Server: "mailbox escalations", Expiry: now.Add(50 * time.Minute), UpdatedAt: now},
+		{Server: "smtp", Expiry: now.Add(-time.Minute), LastError: "oauth2: \"invalid_grant\"", UpdatedAt: now},
+	} {
+		if err := st.SaveTokenState(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	var out bytes.Buffer
+	if err := Status(ctx, &out, StatusOptions{ConfigPath: cfg, JSON: true, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	var s StatusJSON
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.OAuthTokens) != 2 || s.OAuthTokens[0].ExpiresInSeconds != 3000 || s.OAuthTokens[1].RefreshError == "" || s.OAuthTokens[1].ExpiresInSeconds != -60 {
+		t.Fatalf("oauth tokens: %s", out.String())
+	}
+	out.Reset()
+	if err := Status(ctx, &out, StatusOptions{ConfigPath: cfg, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"mailbox escalations: token expires", "(in 50m0s)", "smtp: token EXPIRED", "REFRESH FAILING: oauth2"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status text lacks %q:\n%s", want, out.String())
+		}
 	}
 }

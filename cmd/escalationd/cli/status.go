@@ -53,6 +53,18 @@ type StatusJSON struct {
 	Outbox        OutboxJSON     `json:"outbox"`
 	TimersOverdue int            `json:"timers_overdue"` // pending timers already due (a stopped daemon leaves them)
 	TimersDue     []DueTimerJSON `json:"timers_due"`     // due before at + 1h, overdue first, at most 50
+	// OAuthTokens are the OAuth2 tokens of the servers that use them, as
+	// the daemon last recorded them (every minute while it runs).
+	OAuthTokens []TokenJSON `json:"oauth_tokens"`
+}
+
+// TokenJSON is one server's OAuth2 token in `status --json`.
+type TokenJSON struct {
+	Server           string    `json:"server"`
+	ExpiresAt        time.Time `json:"expires_at,omitzero"`
+	ExpiresInSeconds int64     `json:"expires_in_seconds"` // negative: expired
+	RefreshError     string    `json:"refresh_error,omitempty"`
+	RecordedAt       time.Time `json:"recorded_at"`
 }
 
 // MailboxJSON is one mailbox in `status --json`.
@@ -113,7 +125,7 @@ func Status(ctx context.Context, w io.Writer, o StatusOptions) error {
 		now = time.Now()
 	}
 	now = now.UTC().Truncate(time.Second)
-	out := StatusJSON{At: now, Database: st.Path(), Mailboxes: []MailboxJSON{}, TimersDue: []DueTimerJSON{}}
+	out := StatusJSON{At: now, Database: st.Path(), Mailboxes: []MailboxJSON{}, TimersDue: []DueTimerJSON{}, OAuthTokens: []TokenJSON{}}
 	if out.SchemaVersion, err = st.SchemaVersion(ctx); err != nil {
 		return err
 	}
@@ -173,6 +185,17 @@ func Status(ctx context.Context, w io.Writer, o StatusOptions) error {
 		}
 		out.TimersOverdue = len(overdue)
 	}
+	tokens, err := st.TokenStates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		tj := TokenJSON{Server: t.Server, ExpiresAt: utc(t.Expiry), RefreshError: t.LastError, RecordedAt: utc(t.UpdatedAt)}
+		if !t.Expiry.IsZero() {
+			tj.ExpiresInSeconds = int64(t.Expiry.Sub(now) / time.Second)
+		}
+		out.OAuthTokens = append(out.OAuthTokens, tj)
+	}
 	if o.JSON {
 		return writeJSON(w, out)
 	}
@@ -208,6 +231,19 @@ func writeStatusText(w io.Writer, s StatusJSON) error {
 	}
 	if s.Parked > 0 {
 		fmt.Fprintf(w, "parked    %d mail (escalationd review lists them)\n", s.Parked)
+	}
+	for _, t := range s.OAuthTokens {
+		state := "no token yet"
+		if !t.ExpiresAt.IsZero() {
+			state = fmt.Sprintf("token expires %s (in %s)", t.ExpiresAt.Format(time.RFC3339), time.Duration(t.ExpiresInSeconds)*time.Second)
+			if t.ExpiresInSeconds < 0 {
+				state = fmt.Sprintf("token EXPIRED %s", t.ExpiresAt.Format(time.RFC3339))
+			}
+		}
+		if t.RefreshError != "" {
+			state += "; REFRESH FAILING: " + oneLine(t.RefreshError)
+		}
+		fmt.Fprintf(w, "oauth2    %s: %s (recorded %s)\n", t.Server, state, t.RecordedAt.Format(time.RFC3339))
 	}
 	fmt.Fprintf(w, "\ntimers    %d overdue, %d due within the hour\n", s.TimersOverdue, len(s.TimersDue)-min(s.TimersOverdue, len(s.TimersDue)))
 	if len(s.TimersDue) == 0 {
