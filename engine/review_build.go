@@ -55,12 +55,18 @@ func BuildReview(ctx context.Context, st *store.Store, cfg *config.Config, p Rev
 		fmt.Sprintf("%d %s (%s %d), %d breached (%s %d), %d still open.", this.Cases, plural(this.Cases, "escalation"), rv.Last, last.Cases,
 			this.Breached, rv.Last, last.Breached, this.Open),
 	}
-	switch {
-	case this.AckMedian == nil && this.ResMedian == nil:
+	var times []string
+	if this.AckMedian != nil {
+		times = append(times, fmt.Sprintf("acknowledged in %s median (p90 %s)", short(this.AckMedian), short(this.AckP90)))
+	}
+	if this.ResMedian != nil {
+		times = append(times, fmt.Sprintf("resolved in %s median (p90 %s)", short(this.ResMedian), short(this.ResP90)))
+	}
+	if len(times) == 0 {
 		rv.Headline = append(rv.Headline, "None acknowledged or resolved yet.")
-	default:
-		rv.Headline = append(rv.Headline, fmt.Sprintf("Acknowledged in %s median (p90 %s), resolved in %s median (p90 %s).",
-			short(this.AckMedian), short(this.AckP90), short(this.ResMedian), short(this.ResP90)))
+	} else {
+		line := strings.Join(times, ", ") + "."
+		rv.Headline = append(rv.Headline, strings.ToUpper(line[:1])+line[1:])
 	}
 	if this.Tickets > 0 {
 		verdict := "within"
@@ -97,19 +103,25 @@ func BuildReview(ctx context.Context, st *store.Store, cfg *config.Config, p Rev
 	causes := map[string]*templates.ReviewCause{}
 	var csatSum, csatN, lastSum, lastN int
 	slices.SortFunc(cases, func(a, b *store.Case) int { return cmp.Compare(a.ID, b.ID) })
+	var overdue []string
 	for _, c := range cases {
+		if c.OpenedAt.Before(at) && c.IsOpen() && c.AcknowledgedAt.IsZero() && c.RespondBy.Before(at) && c.Urgency != vocab.Low {
+			// What a manager must act on comes first: a case nobody has
+			// taken, past its response time.
+			overdue = append(overdue, fmt.Sprintf("%s (%s, %s, overdue %s)", c.Ticket, c.Urgency.Title(), human(c.Team), daysSince(c.RespondBy, at)))
+		}
 		if n := breachCount[c.ID]; n > 0 {
-			rv.Breaches = append(rv.Breaches, reviewCase(c, fmt.Sprintf("breached %dx", n)))
+			rv.Breaches = append(rv.Breaches, reviewCase(c, breachNote(c, n, at)))
 		}
 		if c.Urgency == vocab.Low && c.OpenedAt.Before(at) && (c.IsOpen() || c.ResolvedAt.After(at)) {
 			rv.Backlog = append(rv.Backlog, reviewCase(c, "open "+daysSince(c.OpenedAt, at)))
 		}
 		if in(c.ResolvedAt, p.From, p.Until) {
-			if c.RootCause != "" {
-				rc := causes[c.RootCause]
+			if cause := reviewCause(c, cfg.RootCauseTags()); cause != "" {
+				rc := causes[cause]
 				if rc == nil {
-					rc = &templates.ReviewCause{Cause: c.RootCause}
-					causes[c.RootCause] = rc
+					rc = &templates.ReviewCause{Cause: cause}
+					causes[cause] = rc
 				}
 				rc.Count++
 				rc.Tickets = append(rc.Tickets, c.Ticket)
@@ -121,6 +133,9 @@ func BuildReview(ctx context.Context, st *store.Store, cfg *config.Config, p Rev
 		if in(c.ResolvedAt, p.LastFrom, p.From) && c.CSAT > 0 {
 			lastSum, lastN = lastSum+c.CSAT, lastN+1
 		}
+	}
+	if len(overdue) > 0 {
+		rv.Headline = slices.Insert(rv.Headline, 0, "NOT ACKNOWLEDGED, past their response time: "+strings.Join(overdue, "; ")+".")
 	}
 	for _, rc := range causes {
 		rv.RootCauses = append(rv.RootCauses, *rc)
@@ -174,6 +189,32 @@ func reviewGroup(ctx context.Context, st *store.Store, p ReviewPeriod, by string
 		g.Rows = append(g.Rows, templates.ReviewRow{Name: name, This: this.By[n].Cases, Last: last.By[n].Cases})
 	}
 	return g, nil
+}
+
+// reviewCause is how a case's root cause appears in a review: a
+// confidential case's free text (names, sums, a legal strategy) reaches
+// the team leads as "(confidential)"; a configured tag is safe to show.
+func reviewCause(c *store.Case, tags []string) string {
+	if c.RootCause == "" || !c.Confidential || slices.Contains(tags, c.RootCause) {
+		return c.RootCause
+	}
+	return "(confidential)"
+}
+
+// breachNote says what became of a case that breached: still waiting for
+// someone, or taken, and how many reminders it took.
+func breachNote(c *store.Case, breaches int, at time.Time) string {
+	reminders := ""
+	if breaches > 1 {
+		reminders = fmt.Sprintf(", %d reminders", breaches-1)
+	}
+	switch {
+	case c.IsOpen() && c.AcknowledgedAt.IsZero():
+		return fmt.Sprintf("breached%s; STILL NOT ACKNOWLEDGED after %s", reminders, daysSince(c.OpenedAt, at))
+	case c.IsOpen():
+		return fmt.Sprintf("breached%s; acknowledged, open", reminders)
+	}
+	return fmt.Sprintf("breached%s; resolved", reminders)
 }
 
 func reviewCase(c *store.Case, note string) templates.ReviewCase {

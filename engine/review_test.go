@@ -259,3 +259,29 @@ func TestReviewEscalationRate(t *testing.T) {
 		}
 	}
 }
+
+// A confidential case's free-text root cause (names, sums, a legal
+// strategy) never reaches the team leads; a configured tag does. A case
+// nobody took, past its response time, opens the review.
+func TestReviewKeepsConfidentialCausesAndLeadsWithUnacknowledged(t *testing.T) {
+	h := newHarness(t)
+	h.restart(ny(t, "2026-11-24 10:00"))
+	m, _ := h.deliver("escalations", escalation("TCK-300", "High", "the customer's lawyer threatens a lawsuit"))
+	legal, err := h.st.Case(context.Background(), m.CaseID)
+	if err != nil || !legal.Confidential {
+		t.Fatalf("legal case: %+v %v", legal, err)
+	}
+	h.caseStep(legal, "lena.ward@craudiovizai.com", "ACK")
+	h.caseStep(legal, "lena.ward@craudiovizai.com", "RESOLVED settled\nRoot cause: Acme CFO Bob Smith threatened suit over clause 4")
+	h.fireUntil(ny(t, "2026-11-25 10:00"))
+	h.deliver("escalations", escalation("TCK-301", "High", "export broken"))
+	h.fireUntil(ny(t, "2026-11-27 10:00"))
+	got := h.renderReview(vocab.EventWeeklyReview, ny(t, "2026-11-30 09:00"))
+	if strings.Contains(got, "Bob Smith") || !strings.Contains(got, "(confidential): 1 - TCK-300") {
+		t.Errorf("confidential root cause in the review:\n%s", got)
+	}
+	lines := strings.SplitN(got, "\n", 4)
+	if len(lines) < 3 || !strings.HasPrefix(lines[2], "NOT ACKNOWLEDGED, past their response time: TCK-301 (High") {
+		t.Errorf("the review does not open with the case nobody took:\n%s", got)
+	}
+}

@@ -101,7 +101,12 @@ func (e *env) deliver(o mailtest.EscalationOpts) {
 func (e *env) get(path string, hdr ...string) (int, string) {
 	e.t.Helper()
 	r := httptest.NewRequest("GET", path, nil)
+	r.Host = "127.0.0.1:9469"
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "Host" {
+			r.Host = hdr[i+1]
+			continue
+		}
 		r.Header.Set(hdr[i], hdr[i+1])
 	}
 	w := httptest.NewRecorder()
@@ -132,6 +137,9 @@ func TestTokenRequired(t *testing.T) {
 	}
 	if code, _ := e.get("/healthz", "Authorization", "Bearer 0123456789abcdef-token"); code != http.StatusOK {
 		t.Errorf("bearer token: %d, want 200", code)
+	}
+	if code, _ := e.get("/healthz", "Authorization", "bearer 0123456789abcdef-token", "Host", "gateway.example:9469"); code != http.StatusOK {
+		t.Errorf("lower-case bearer scheme with a token: %d, want 200", code)
 	}
 	r := httptest.NewRequest("GET", "/healthz", nil)
 	r.SetBasicAuth("ops", "0123456789abcdef-token")
@@ -279,5 +287,18 @@ func TestDashboard(t *testing.T) {
 	}
 	if strings.Contains(body, "http://") && !strings.Contains(body, `xmlns="http://www.w3.org/2000/svg"`) {
 		t.Error("dashboard refers to an external asset")
+	}
+}
+
+// Without a token the listener is loopback only, and answers only to
+// loopback names: a page whose domain was rebound to 127.0.0.1 (DNS
+// rebinding) cannot read the dashboard through the operator's browser.
+func TestLoopbackListenerRefusesOtherHosts(t *testing.T) {
+	e := newEnv(t, "")
+	for host, want := range map[string]int{"127.0.0.1:9469": 200, "localhost:9469": 200, "[::1]:9469": 200, "localhost": 200,
+		"evil.example:9469": http.StatusMisdirectedRequest, "10.0.0.5:9469": http.StatusMisdirectedRequest} {
+		if code, _ := e.get("/healthz", "Host", host); code != want {
+			t.Errorf("Host %s: %d, want %d", host, code, want)
+		}
 	}
 }

@@ -116,15 +116,27 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // auth requires the token, when one is set, as "Authorization: Bearer T"
 // or as the password of basic auth (so a browser can log in).
+//
+// Without a token (a loopback listener) it answers only requests whose
+// Host names the loopback: a web page whose domain an attacker rebinds to
+// 127.0.0.1 (DNS rebinding) would otherwise read the dashboard through
+// the operator's browser.
 func (s *Server) auth(next http.Handler) http.Handler {
 	if s.opt.Token == "" {
-		return next
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !loopbackHost(r.Host) {
+				http.Error(w, "this listener answers only to localhost, 127.0.0.1 or [::1] (set http.token_file to serve other names)", http.StatusMisdirectedRequest)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 	want := []byte(s.opt.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var got string
-		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-			got = strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+		// The scheme is case-insensitive (RFC 9110).
+		if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+			got = strings.TrimSpace(tok)
 		} else if _, p, ok := r.BasicAuth(); ok {
 			got = p
 		}
@@ -135,6 +147,20 @@ func (s *Server) auth(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// loopbackHost reports whether a request's Host (with or without port)
+// names the loopback.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Listen opens the socket, so a taken port fails the start rather than a

@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -104,12 +107,15 @@ type CaseJSON struct {
 	AcknowledgedBy string        `json:"acknowledged_by,omitempty"`
 	ResolvedAt     time.Time     `json:"resolved_at,omitzero"`
 	Resolution     string        `json:"resolution,omitempty"`
+	RootCause      string        `json:"root_cause,omitempty"` // from the RESOLVED reply's "Root cause:" line
+	CSAT           int           `json:"csat,omitempty"`       // 1-5, reported by the agent; 0: none yet
 }
 
 func caseJSON(c *store.Case) CaseJSON {
 	return CaseJSON{ID: c.ID, Ticket: c.Ticket, Kind: c.Kind, State: c.State, Urgency: c.Urgency, Team: c.Team, Customer: c.Customer,
 		Agent: c.Agent, Summary: c.Summary, Confidential: c.Confidential, OpenedAt: c.OpenedAt, RespondBy: c.RespondBy,
-		AcknowledgedAt: c.AcknowledgedAt, AcknowledgedBy: c.AcknowledgedBy, ResolvedAt: c.ResolvedAt, Resolution: c.Resolution}
+		AcknowledgedAt: c.AcknowledgedAt, AcknowledgedBy: c.AcknowledgedBy, ResolvedAt: c.ResolvedAt, Resolution: c.Resolution,
+		RootCause: c.RootCause, CSAT: c.CSAT}
 }
 
 func openStore(ctx context.Context, path string) (*store.Store, error) {
@@ -120,7 +126,18 @@ func openStore(ctx context.Context, path string) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.OpenReadOnly(ctx, c.Config.Database)
+	return openExisting(ctx, c.Config.Database, path, store.OpenReadOnly)
+}
+
+// openExisting opens the database of the config at cfgPath with open, but
+// only when it exists: a command run before the daemon ever ran, or with
+// the wrong config, must not create an empty database (owned by whoever
+// ran it) and report on nothing.
+func openExisting(ctx context.Context, db, cfgPath string, open func(context.Context, string) (*store.Store, error)) (*store.Store, error) {
+	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no database at %s (database: in %s): has the daemon run with this config?", db, cfgPath)
+	}
+	return open(ctx, db)
 }
 
 // Cases lists cases, newest first.
@@ -243,6 +260,14 @@ func CaseShow(ctx context.Context, w io.Writer, o CaseShowOptions) error {
 		fmt.Fprint(w, ", CONFIDENTIAL (no customer contact)")
 	}
 	fmt.Fprintln(w)
+	if !c.ResolvedAt.IsZero() {
+		csat := "none reported yet"
+		if c.CSAT > 0 {
+			csat = fmt.Sprintf("%d of 5", c.CSAT)
+		}
+		fmt.Fprintf(w, "  resolved %s: %s\n  root cause: %s; customer satisfaction: %s\n", c.ResolvedAt.Format(time.RFC3339), c.Resolution,
+			orNone(c.RootCause), csat)
+	}
 	fmt.Fprintln(w, "Events:")
 	for _, e := range events {
 		fmt.Fprintf(w, "  %s  %-20s %s %s\n", e.At.Format(time.RFC3339), e.Type, e.Actor, e.Detail)
@@ -277,7 +302,7 @@ func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, c.Config.Database)
+	st, err := openExisting(ctx, c.Config.Database, o.ConfigPath, store.Open)
 	if err != nil {
 		return err
 	}
@@ -308,4 +333,11 @@ func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
 	}
 	fmt.Fprintf(w, "%s resolved: %s\n", ticket, o.Note)
 	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none named"
+	}
+	return s
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -243,5 +244,38 @@ func TestStatsByAgentAndRate(t *testing.T) {
 	}
 	if err := Run(context.Background(), env, "stats", []string{"--config", cfg, "--since", "2026-11-30", "--until", "2026-11-23"}); err == nil {
 		t.Fatal("a window that ends before it starts accepted")
+	}
+}
+
+// cases show says what the resolution taught: the root cause and the
+// customer's satisfaction, in text and JSON.
+func TestCaseShowRootCauseAndCSAT(t *testing.T) {
+	ctx := context.Background()
+	cfg := casesConfig(t)
+	if err := CaseResolve(ctx, io.Discard, CaseResolveOptions{ConfigPath: cfg, Ticket: "TCK-77", Note: "fixed", Now: simStart.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := config.Load(cfg, config.Options{SkipSecrets: true})
+	db, err := sql.Open("sqlite3", c.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE cases SET root_cause = 'training', csat = 4`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var out bytes.Buffer
+	if err := CaseShow(ctx, &out, CaseShowOptions{ConfigPath: cfg, Ticket: "TCK-77"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "root cause: training; customer satisfaction: 4 of 5") {
+		t.Errorf("cases show:\n%s", out.String())
+	}
+	out.Reset()
+	if err := CaseShow(ctx, &out, CaseShowOptions{ConfigPath: cfg, Ticket: "TCK-77", JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"root_cause": "training"`) || !strings.Contains(out.String(), `"csat": 4`) {
+		t.Errorf("cases show --json:\n%s", out.String())
 	}
 }

@@ -205,3 +205,28 @@ func TestStatusShowsOAuthTokens(t *testing.T) {
 		}
 	}
 }
+
+// A command run before the daemon ever ran (or with the wrong config)
+// says there is no database, and creates none.
+func TestCommandsDoNotCreateADatabase(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile(helpdesk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "never.db")
+	cfg := filepath.Join(dir, "helpdesk.yaml")
+	doc := strings.Replace(string(raw), "database: /var/lib/escalationd/escalationd.db", "database: "+db, 1)
+	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"outbox", "retry", "9"}, {"outbox", "drop", "9", "--reason", "x"}, {"prune", "--dry-run"}, {"status"}, {"cases"}} {
+		err := Run(context.Background(), Env{Stdout: io.Discard, Stderr: io.Discard}, args[0], append(args[1:], "--config", cfg))
+		if err == nil || !strings.Contains(err.Error(), "no database at "+db) {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Fatal("a command created the database")
+	}
+}

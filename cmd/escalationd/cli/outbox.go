@@ -193,7 +193,7 @@ func openForWrite(ctx context.Context, o OutboxOptions) (*config.Config, *store.
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}
-	st, err := store.Open(ctx, c.Config.Database)
+	st, err := openExisting(ctx, c.Config.Database, o.ConfigPath, store.Open)
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}

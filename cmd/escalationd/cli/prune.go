@@ -52,7 +52,7 @@ func Prune(ctx context.Context, w io.Writer, o PruneOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, c.Config.Database)
+	st, err := openExisting(ctx, c.Config.Database, o.ConfigPath, store.Open)
 	if err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func Status(ctx context.Context, w io.Writer, o StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.OpenReadOnly(ctx, c.Config.Database)
+	st, err := openExisting(ctx, c.Config.Database, o.ConfigPath, store.OpenReadOnly)
 	if err != nil {
 		return err
 	}
