@@ -75,16 +75,20 @@ func Run(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	// A reload asked for while the gateway waits for its mailboxes (the
+	// operator fixing the password that keeps one down) is not held until
+	// gateway.start_timeout: it ends the wait and is carried out at once.
+	pending := false
 	started := func(g *Gateway) {
 		cur.Store(g)
 		if opt.Started != nil {
 			opt.Started(g)
 		}
-		g.ready(ctx, opt.Clock, n)
+		pending = g.ready(ctx, opt.Clock, n, opt.Reload)
 	}
 	started(g)
 	for {
-		next, ok := g.waitForReload(ctx, opt.Reload)
+		next, ok := g.waitForReload(ctx, opt.Reload, pending)
 		if !ok {
 			cur.Store(nil)
 			_, _ = systemd.Notify("STOPPING=1")
@@ -114,10 +118,14 @@ func Run(ctx context.Context, opt Options) error {
 // ready waits (bounded by gateway.start_timeout) for every mailbox to log
 // in and select its folder, then sends READY=1 with the status, which
 // names the mailboxes that are not up.
-func (g *Gateway) ready(ctx context.Context, clk clock.Clock, n *notifier) {
-	if !g.waitUp(ctx, clk, g.Config.Gateway.StartTimeout.D(), n) {
+//
+// It reports whether a reload was asked for meanwhile (it then sends
+// READY=1 at once: systemd waits for it before it delivers the reload).
+func (g *Gateway) ready(ctx context.Context, clk clock.Clock, n *notifier, reload <-chan struct{}) (reloadPending bool) {
+	up, reloadPending := g.waitUp(ctx, clk, g.Config.Gateway.StartTimeout.D(), n, reload)
+	if !up {
 		if ctx.Err() != nil {
-			return
+			return false
 		}
 		var down []string
 		for _, p := range g.Pollers {
@@ -129,6 +137,7 @@ func (g *Gateway) ready(ctx context.Context, clk clock.Clock, n *notifier) {
 			"down", down, "start_timeout", g.Config.Gateway.StartTimeout.D())
 	}
 	n.ready(g.statusText(ctx))
+	return reloadPending
 }
 
 // Gateway is one running configuration.
@@ -291,23 +300,28 @@ func (g *Gateway) Stop() {
 
 // waitForReload waits for ctx to end (false) or for a reload request with
 // a valid new config (true); an invalid one is refused and logged.
-func (g *Gateway) waitForReload(ctx context.Context, reload <-chan struct{}) (*Compiled, bool) {
+// With pending, a reload was asked for already: it is carried out without
+// waiting for another.
+func (g *Gateway) waitForReload(ctx context.Context, reload <-chan struct{}, pending bool) (*Compiled, bool) {
 	for {
-		select {
-		case <-ctx.Done():
-			return nil, false
-		case <-reload:
-			next, err := LoadConfig(g.Config.Path, config.Options{})
-			if err != nil {
-				g.log.Error("reload refused: the new configuration is invalid; the running one continues", "err", err)
-				continue
+		if !pending {
+			select {
+			case <-ctx.Done():
+				return nil, false
+			case <-reload:
 			}
-			if next.Config.Database != g.Config.Database {
-				g.log.Error("reload refused: changing the database needs a restart", "old", g.Config.Database, "new", next.Config.Database)
-				continue
-			}
-			return next, true
 		}
+		pending = false
+		next, err := LoadConfig(g.Config.Path, config.Options{})
+		if err != nil {
+			g.log.Error("reload refused: the new configuration is invalid; the running one continues", "err", err)
+			continue
+		}
+		if next.Config.Database != g.Config.Database {
+			g.log.Error("reload refused: changing the database needs a restart", "old", g.Config.Database, "new", next.Config.Database)
+			continue
+		}
+		return next, true
 	}
 }
 

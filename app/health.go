@@ -87,7 +87,7 @@ func (n *notifier) send(prefix, s string) {
 
 // waitUp waits until every poller is up, timeout passes or ctx ends,
 // keeping STATUS= current meanwhile. It reports whether all are up.
-func (g *Gateway) waitUp(ctx context.Context, clk clock.Clock, timeout time.Duration, n *notifier) bool {
+func (g *Gateway) waitUp(ctx context.Context, clk clock.Clock, timeout time.Duration, n *notifier, reload <-chan struct{}) (up, reloadPending bool) {
 	deadline := clk.NewTimer(timeout)
 	defer deadline.Stop()
 	for _, p := range g.Pollers {
@@ -100,16 +100,19 @@ func (g *Gateway) waitUp(ctx context.Context, clk clock.Clock, timeout time.Dura
 				continue
 			case <-deadline.C():
 				tick.Stop()
-				return false
+				return false, false
+			case <-reload:
+				tick.Stop()
+				return false, true
 			case <-ctx.Done():
 				tick.Stop()
-				return false
+				return false, false
 			}
 			tick.Stop()
 			break
 		}
 	}
-	return true
+	return true, false
 }
 
 // statusText is "2 of 2 mailboxes up; outbox 0 pending", naming the

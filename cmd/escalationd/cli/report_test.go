@@ -18,6 +18,7 @@ func TestReportPrintsTheWeeklyReview(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `Weekly escalation review: Mon 23 Nov - Sun 29 Nov 2026
+NOT ACKNOWLEDGED, past their response time: TCK-77 (High, senior support, overdue 2 days).
 1 escalation (last week 0), 0 breached (last week 0), 1 still open.
 None acknowledged or resolved yet.
 
