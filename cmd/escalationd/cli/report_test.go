@@ -39,7 +39,7 @@ By urgency (this / last week):
 	if err := Run(context.Background(), env, "report", []string{"--config", cfg, "--period", "month", "--at", "2026-12-01T15:00:00Z"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(strings.TrimLeft(out.String(), "\n"), "Monthly root-cause review: November 2026\n1 escalation (October 0)") {
+	if !strings.HasPrefix(strings.TrimLeft(out.String(), "\n"), "Monthly root-cause review: November 2026\nNOT ACKNOWLEDGED, past their response time: TCK-77 (High, senior support, overdue 3 days).\n1 escalation (October 0)") {
 		t.Errorf("monthly report:\n%s", out.String())
 	}
 	if err := Run(context.Background(), env, "report", []string{"--config", cfg, "--period", "year"}); err == nil {
