@@ -122,11 +122,8 @@ func openStore(ctx context.Context, path string) (*store.Store, error) {
 	if path == "" {
 		return nil, &UsageError{Msg: "needs --config FILE"}
 	}
-	c, err := policyConfig(path)
-	if err != nil {
-		return nil, err
-	}
-	return openExisting(ctx, c.Config.Database, path, store.OpenReadOnly)
+	_, st, err := openConfigured(ctx, path, store.OpenReadOnly)
+	return st, err
 }
 
 // openExisting opens the database of the config at cfgPath with open, but
@@ -138,6 +135,29 @@ func openExisting(ctx context.Context, db, cfgPath string, open func(context.Con
 		return nil, fmt.Errorf("no database at %s (database: in %s): has the daemon run with this config?", db, cfgPath)
 	}
 	return open(ctx, db)
+}
+
+// openConfigured loads the config at cfgPath (without its secrets) and
+// opens its existing database with open: the start of every command that
+// works on the live database.
+func openConfigured(ctx context.Context, cfgPath string, open func(context.Context, string) (*store.Store, error)) (*app.Compiled, *store.Store, error) {
+	c, err := policyConfig(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openExisting(ctx, c.Config.Database, cfgPath, open)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, st, nil
+}
+
+// orNow is t, or the time now when t is zero (commands' Now options).
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
 }
 
 // Cases lists cases, newest first.
@@ -298,19 +318,12 @@ func CaseResolve(ctx context.Context, w io.Writer, o CaseResolveOptions) error {
 	if strings.TrimSpace(o.Note) == "" {
 		return &UsageError{Msg: "cases resolve needs --note TEXT"}
 	}
-	c, err := policyConfig(o.ConfigPath)
-	if err != nil {
-		return err
-	}
-	st, err := openExisting(ctx, c.Config.Database, o.ConfigPath, store.Open)
+	c, st, err := openConfigured(ctx, o.ConfigPath, store.Open)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := orNow(o.Now)
 	eng, err := c.NewEngine(app.EngineOptions{Store: st, Clock: clock.NewVirtual(now), Logger: discardLogger()})
 	if err != nil {
 		return err

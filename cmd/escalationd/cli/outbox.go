@@ -189,19 +189,11 @@ func openForWrite(ctx context.Context, o OutboxOptions) (*config.Config, *store.
 	if o.ConfigPath == "" {
 		return nil, nil, time.Time{}, &UsageError{Msg: "needs --config FILE"}
 	}
-	c, err := policyConfig(o.ConfigPath)
+	c, st, err := openConfigured(ctx, o.ConfigPath, store.Open)
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}
-	st, err := openExisting(ctx, c.Config.Database, o.ConfigPath, store.Open)
-	if err != nil {
-		return nil, nil, time.Time{}, err
-	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	return c.Config, st, now, nil
+	return c.Config, st, orNow(o.Now), nil
 }
 
 // outboxError makes a wrong ID or a mail in the wrong state a usage error

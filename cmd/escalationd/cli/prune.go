@@ -48,19 +48,12 @@ func Prune(ctx context.Context, w io.Writer, o PruneOptions) error {
 	if o.ConfigPath == "" {
 		return &UsageError{Msg: "prune needs --config FILE"}
 	}
-	c, err := policyConfig(o.ConfigPath)
-	if err != nil {
-		return err
-	}
-	st, err := openExisting(ctx, c.Config.Database, o.ConfigPath, store.Open)
+	c, st, err := openConfigured(ctx, o.ConfigPath, store.Open)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := orNow(o.Now)
 	policy := app.RetentionPolicy(c.Config)
 	r, err := st.Prune(ctx, policy, now, o.DryRun)
 	if err != nil {

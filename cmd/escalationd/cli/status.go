@@ -111,20 +111,12 @@ func Status(ctx context.Context, w io.Writer, o StatusOptions) error {
 	if o.ConfigPath == "" {
 		return &UsageError{Msg: "status needs --config FILE"}
 	}
-	c, err := policyConfig(o.ConfigPath)
-	if err != nil {
-		return err
-	}
-	st, err := openExisting(ctx, c.Config.Database, o.ConfigPath, store.OpenReadOnly)
+	c, st, err := openConfigured(ctx, o.ConfigPath, store.OpenReadOnly)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	now = now.UTC().Truncate(time.Second)
+	now := orNow(o.Now).UTC().Truncate(time.Second)
 	out := StatusJSON{At: now, Database: st.Path(), Mailboxes: []MailboxJSON{}, TimersDue: []DueTimerJSON{}, OAuthTokens: []TokenJSON{}}
 	if out.SchemaVersion, err = st.SchemaVersion(ctx); err != nil {
 		return err
