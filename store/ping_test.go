@@ -5,7 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"escalationd/internal/mailtest"
 )
 
 // Ping writes: it fails once the database file and its WAL are immutable
@@ -21,9 +24,9 @@ func TestPingNeedsAWritableDatabase(t *testing.T) {
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("ping of a healthy database: %v", err)
 	}
-	if _, err := exec.LookPath("chattr"); err != nil || os.Geteuid() != 0 {
-		t.Skip("needs root and chattr to make the database immutable")
-	}
+	_, err = exec.LookPath("chattr")
+	mailtest.Require(t, "root and chattr (to make the database immutable)", err == nil && os.Geteuid() == 0,
+		"run the tests as root with e2fsprogs installed")
 	files := []string{path, path + "-wal"}
 	undo := func() {
 		for _, f := range files {
@@ -32,9 +35,8 @@ func TestPingNeedsAWritableDatabase(t *testing.T) {
 	}
 	t.Cleanup(undo)
 	for _, f := range files {
-		if out, err := exec.Command("chattr", "+i", f).CombinedOutput(); err != nil {
-			t.Skipf("chattr +i %s: %v %s", f, err, out)
-		}
+		out, err := exec.Command("chattr", "+i", f).CombinedOutput()
+		mailtest.Require(t, "chattr +i on the test's file system", err == nil, "run the tests as root on ext4 ("+strings.TrimSpace(string(out))+")")
 	}
 	if err := s.Ping(ctx); err == nil {
 		t.Fatal("ping of a read-only database succeeded")
