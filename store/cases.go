@@ -183,10 +183,25 @@ func (s *Store) Case(ctx context.Context, id int64) (*Case, error) {
 	return c, err
 }
 
+// The lookups of a case by ticket run for every escalation; both must use
+// the cases_ticket index (store/batch_test.go checks their plans).
+const (
+	openCaseByTicketSQL = `SELECT ` + caseCols + ` FROM cases WHERE ticket = ? COLLATE NOCASE AND state != 'resolved'
+		ORDER BY id DESC LIMIT 1`
+	latestCaseByTicketSQL = `SELECT ` + caseCols + ` FROM cases WHERE ticket = ? COLLATE NOCASE ORDER BY id DESC LIMIT 1`
+)
+
+// The lookups of a reply's case by its In-Reply-To and References (%s:
+// their placeholders), run for every reply; indexed as the ticket ones.
+const (
+	casesBySentMailSQL = `SELECT case_id FROM outbox WHERE case_id IS NOT NULL AND message_id IN (%s)
+		GROUP BY case_id ORDER BY max(id) DESC`
+	casesBySourceMailSQL = `SELECT id FROM cases WHERE source_message_id != '' AND source_message_id IN (%s) ORDER BY id DESC`
+)
+
 // OpenCaseByTicket returns the unresolved case of a ticket, if any.
 func (tx *Tx) OpenCaseByTicket(ticket string) (*Case, error) {
-	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, `SELECT `+caseCols+` FROM cases WHERE ticket = ? COLLATE NOCASE AND state != 'resolved'
-		ORDER BY id DESC LIMIT 1`, ticket))
+	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, openCaseByTicketSQL, ticket))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -195,7 +210,7 @@ func (tx *Tx) OpenCaseByTicket(ticket string) (*Case, error) {
 
 // LatestCaseByTicket returns the newest case of a ticket, open or not.
 func (tx *Tx) LatestCaseByTicket(ticket string) (*Case, error) {
-	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, `SELECT `+caseCols+` FROM cases WHERE ticket = ? COLLATE NOCASE ORDER BY id DESC LIMIT 1`, ticket))
+	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, latestCaseByTicketSQL, ticket))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -244,11 +259,10 @@ func (tx *Tx) CasesByThread(messageIDs []string) (sent, source []*Case, err erro
 		}
 		return out, nil
 	}
-	if sent, err = read(`SELECT case_id FROM outbox WHERE case_id IS NOT NULL AND message_id IN (` + ph + `)
-		GROUP BY case_id ORDER BY max(id) DESC`); err != nil {
+	if sent, err = read(fmt.Sprintf(casesBySentMailSQL, ph)); err != nil {
 		return nil, nil, err
 	}
-	source, err = read(`SELECT id FROM cases WHERE source_message_id != '' AND source_message_id IN (` + ph + `) ORDER BY id DESC`)
+	source, err = read(fmt.Sprintf(casesBySourceMailSQL, ph))
 	return sent, source, err
 }
 
