@@ -98,49 +98,98 @@ func ParseOptions(cfg *config.Config, mailbox string) mailparse.Options {
 // store.OutcomeProcessed for cases and replies, store.OutcomeRejected for
 // everything else.
 func (e *Engine) Process(ctx context.Context, messageID int64) (string, error) {
-	msg, err := e.st.Message(ctx, messageID)
+	res, err := e.ProcessBatch(ctx, []int64{messageID})
 	if err != nil {
 		return "", err
 	}
-	if msg.State != store.MessageNew {
-		return msg.Outcome, nil
+	return res[0].Outcome, res[0].Err
+}
+
+// ProcessBatch handles several stored messages, in order, in one
+// transaction: a fetched batch costs one commit instead of one per
+// message. Each message runs under its own savepoint, so one that fails
+// is undone alone and reported in its result while the others commit. An
+// error from the database itself fails the whole batch (nothing is
+// recorded); the caller may then try the messages one by one.
+func (e *Engine) ProcessBatch(ctx context.Context, ids []int64) ([]store.HandleResult, error) {
+	type item struct {
+		msg *store.StoredMessage
+		res *mailparse.Result
+		h   handled
 	}
-	opts := ParseOptions(e.cfg, msg.Mailbox)
-	opts.OriginalSize = msg.Size
-	res := mailparse.Parse(msg.Raw, opts)
+	out := make([]store.HandleResult, len(ids))
+	items := make([]*item, len(ids))
+	for i, id := range ids {
+		msg, err := e.st.Message(ctx, id)
+		switch {
+		case err != nil && store.IsDatabaseError(err):
+			return nil, err
+		case err != nil:
+			out[i].Err = err
+			continue
+		case msg.State != store.MessageNew:
+			out[i].Outcome = msg.Outcome
+			continue
+		}
+		opts := ParseOptions(e.cfg, msg.Mailbox)
+		opts.OriginalSize = msg.Size
+		items[i] = &item{msg: msg, res: mailparse.Parse(msg.Raw, opts)}
+	}
 	now := e.clock.Now()
-	log := e.log.With("message_row", msg.ID, "mailbox", msg.Mailbox, "message_id", res.MessageID)
-	var h handled
-	err = e.st.InTx(ctx, func(tx *store.Tx) error {
-		// Re-read inside the transaction: another pass may have won.
-		cur, err := tx.Message(messageID)
-		if err != nil {
-			return err
+	err := e.st.InTx(ctx, func(tx *store.Tx) error {
+		for i, it := range items {
+			if it == nil {
+				continue
+			}
+			err := tx.Savepoint(func() error {
+				// Re-read inside the transaction: another pass may have won.
+				cur, err := tx.Message(it.msg.ID)
+				if err != nil {
+					return err
+				}
+				if cur.State != store.MessageNew {
+					it.h = handled{outcome: cur.Outcome, already: true}
+					return nil
+				}
+				if it.h, err = e.dispatch(tx, it.msg, it.res, now); err != nil {
+					return err
+				}
+				return tx.MarkHandled(it.msg.ID, it.h.disposition, it.h.reason, it.h.outcome, it.h.caseID, now)
+			})
+			if err != nil && store.IsDatabaseError(err) {
+				return err
+			}
+			if err != nil {
+				out[i].Err = fmt.Errorf("handle message %d: %w", it.msg.ID, err)
+				items[i] = nil
+			}
 		}
-		if cur.State != store.MessageNew {
-			h = handled{outcome: cur.Outcome, already: true}
-			return nil
-		}
-		h, err = e.dispatch(tx, msg, res, now)
-		if err != nil {
-			return err
-		}
-		return tx.MarkHandled(msg.ID, h.disposition, h.reason, h.outcome, h.caseID, now)
+		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("handle message %d: %w", messageID, err)
+		return nil, fmt.Errorf("handle messages %v: %w", ids, err)
 	}
-	if !h.already {
-		log.Info("message handled", "disposition", h.disposition, "reason", h.reason, "case", h.caseID,
-			"ticket", res.Ticket, "mails", h.mails)
-		if h.mails > 0 {
-			e.wake()
+	mails, timers := false, false
+	for i, it := range items {
+		if it == nil {
+			continue
 		}
-		if h.timers {
-			e.WakeTimers()
+		out[i].Outcome = it.h.outcome
+		if it.h.already {
+			continue
 		}
+		e.log.Info("message handled", "message_row", it.msg.ID, "mailbox", it.msg.Mailbox, "message_id", it.res.MessageID,
+			"disposition", it.h.disposition, "reason", it.h.reason, "case", it.h.caseID, "ticket", it.res.Ticket, "mails", it.h.mails)
+		mails = mails || it.h.mails > 0
+		timers = timers || it.h.timers
 	}
-	return h.outcome, nil
+	if mails {
+		e.wake()
+	}
+	if timers {
+		e.WakeTimers()
+	}
+	return out, nil
 }
 
 // handled is what dispatch did with a message.

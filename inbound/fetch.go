@@ -152,10 +152,9 @@ func (s *session) fetchBatch(ctx context.Context, metas []meta) error {
 	for k, v := range headers {
 		bodies[k] = v
 	}
+	var got []meta
+	var ins []store.Incoming
 	for _, m := range metas {
-		if ctx.Err() != nil {
-			return nil
-		}
 		raw, ok := bodies[m.uid]
 		if !ok {
 			// No body came back for it (a FETCH response mixed up with an
@@ -170,18 +169,18 @@ func (s *session) fetchBatch(ctx context.Context, metas []meta) error {
 				continue
 			}
 		}
-		if err := s.store(ctx, m, raw); err != nil {
-			return err
-		}
+		got = append(got, m)
+		ins = append(ins, s.incoming(m, raw))
 	}
-	return nil
+	if len(got) == 0 {
+		return nil
+	}
+	return s.storeBatch(ctx, got, ins)
 }
 
-// store commits one message and its cursor, hands it over and moves it:
-// one unit that shutdown does not interrupt.
-func (s *session) store(ctx context.Context, m meta, raw []byte) error {
-	p := s.p
-	in := store.Incoming{Mailbox: p.opt.Mailbox.Name, UIDValidity: s.uidValidity, UID: uint32(m.uid), Raw: raw}
+// incoming is what the store keeps of a fetched message.
+func (s *session) incoming(m meta, raw []byte) store.Incoming {
+	in := store.Incoming{Mailbox: s.p.opt.Mailbox.Name, UIDValidity: s.uidValidity, UID: uint32(m.uid), Raw: raw}
 	if s.oversize(m) {
 		in.Size = m.size
 	}
@@ -192,23 +191,40 @@ func (s *session) store(ctx context.Context, m meta, raw []byte) error {
 			in.Sender = strings.ToLower(env.From[0].Addr())
 		}
 	}
+	return in
+}
+
+// storeBatch commits a batch of messages and the cursor past them, hands
+// them over and moves them: one unit that shutdown does not interrupt. A
+// batch costs one commit to store it, one to handle it and one to record
+// the move, and one UID STORE and UID MOVE per destination folder,
+// whatever its size: a backlog goes at the speed of the servers, not of
+// round trips.
+func (s *session) storeBatch(ctx context.Context, metas []meta, ins []store.Incoming) error {
+	p := s.p
 	work := context.WithoutCancel(ctx)
-	ing, err := p.opt.Store.Ingest(work, in, p.opt.Clock.Now())
+	ings, err := p.opt.Store.IngestBatch(work, ins, p.opt.Clock.Now())
 	if err != nil {
-		// Not stored, so not acknowledged: it stays unseen in the folder
-		// and is fetched again on the next pass.
+		// Not stored, so not acknowledged: they stay unseen in the folder
+		// and are fetched again on the next pass.
 		return err
 	}
 	p.progress(p.stepAllow())
-	log := p.log.With("uid", m.uid, "message_row", ing.ID, "message_id", in.MessageID)
-	if ing.Duplicate {
-		log.Info("message already known (rescan or resend); not handled twice")
-	} else {
-		log.Info("message stored", "size", m.size, "header_only", s.oversize(m), "from", in.Sender)
+	ids := make([]int64, len(ings))
+	for i, ing := range ings {
+		ids[i] = ing.ID
+		log := p.log.With("uid", metas[i].uid, "message_row", ing.ID, "message_id", ins[i].MessageID)
+		if ing.Duplicate {
+			log.Info("message already known (rescan or resend); not handled twice")
+		} else {
+			log.Info("message stored", "size", metas[i].size, "header_only", s.oversize(metas[i]), "from", ins[i].Sender)
+		}
 	}
-	outcome, ok := p.handle(work, ing.ID)
-	if !ok {
-		return nil
+	var moves []pendingMove
+	for i, r := range p.handleBatch(work, ids) {
+		if r.ok {
+			moves = append(moves, pendingMove{id: ids[i], uid: metas[i].uid, outcome: r.outcome})
+		}
 	}
-	return s.move(work, ing.ID, m.uid, outcome)
+	return s.move(work, moves)
 }

@@ -45,6 +45,14 @@ type Processor interface {
 	Process(ctx context.Context, messageID int64) (outcome string, err error)
 }
 
+// BatchProcessor is a Processor that can also handle a fetched batch at
+// once (one commit for all: the engine). Each message's result is its own;
+// err means nothing of the batch was handled.
+type BatchProcessor interface {
+	Processor
+	ProcessBatch(ctx context.Context, messageIDs []int64) ([]store.HandleResult, error)
+}
+
 // Options configure a Poller. Mailbox, Store, Processor, Clock and Logger
 // are required.
 type Options struct {
@@ -200,11 +208,47 @@ func (p *Poller) backoff(failures int) time.Duration {
 	return retry.Policy{Initial: p.opt.BackoffInitial, Max: p.opt.BackoffMax}.Delay(failures)
 }
 
+// handled is the result of handling one message: ok with its outcome, or
+// not (yet) handled.
+type handled struct {
+	outcome string
+	ok      bool
+}
+
+// handleBatch handles stored messages in order: as one batch when the
+// Processor can, else (or when the batch as a whole failed, so that one
+// message the database keeps refusing cannot hold up the rest) one by one.
+func (p *Poller) handleBatch(ctx context.Context, ids []int64) []handled {
+	out := make([]handled, len(ids))
+	if bp, ok := p.opt.Processor.(BatchProcessor); ok && len(ids) > 1 {
+		res, err := bp.ProcessBatch(ctx, ids)
+		if err == nil {
+			for i, r := range res {
+				out[i].outcome, out[i].ok = p.settle(ctx, ids[i], r.Outcome, r.Err)
+			}
+			return out
+		}
+		if ctx.Err() != nil {
+			return out
+		}
+		p.log.Warn("handling a batch failed; handling its messages one by one", "messages", len(ids), "err", err)
+	}
+	for i, id := range ids {
+		out[i].outcome, out[i].ok = p.handle(ctx, id)
+	}
+	return out
+}
+
 // handle runs one stored message through the Processor and, when that
 // fails, counts the attempt; after MaxAttempts the message is parked as
 // rejected so it cannot stall the mailbox.
 func (p *Poller) handle(ctx context.Context, id int64) (outcome string, ok bool) {
 	outcome, err := p.opt.Processor.Process(ctx, id)
+	return p.settle(ctx, id, outcome, err)
+}
+
+// settle is handle's verdict on one message's result.
+func (p *Poller) settle(ctx context.Context, id int64, outcome string, err error) (string, bool) {
 	if err == nil {
 		return outcome, true
 	}

@@ -246,50 +246,93 @@ func (s *session) finishUnfinished(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var moves []pendingMove
+	var retry []store.MessageRef
 	for _, r := range refs {
-		if ctx.Err() != nil {
-			return nil
-		}
-		if r.UIDValidity != s.uidValidity {
+		switch {
+		case r.UIDValidity != s.uidValidity:
 			// Its UID means nothing now; the rescan finds it again by
 			// Message-ID and content and updates the row.
-			continue
+		case r.State == store.MessageNew:
+			retry = append(retry, r)
+		default:
+			moves = append(moves, pendingMove{id: r.ID, uid: imap.UID(r.UID), outcome: r.Outcome})
 		}
-		outcome := r.Outcome
-		if r.State == store.MessageNew {
-			var ok bool
-			if outcome, ok = p.handle(ctx, r.ID); !ok {
-				continue
+	}
+	// Handled but not moved first: they need nothing but the server.
+	if err := s.move(ctx, moves); err != nil {
+		return err
+	}
+	for len(retry) > 0 && ctx.Err() == nil {
+		batch := retry[:min(len(retry), p.opt.FetchBatch)]
+		retry = retry[len(batch):]
+		ids := make([]int64, len(batch))
+		for i, r := range batch {
+			ids[i] = r.ID
+		}
+		moves = moves[:0]
+		for i, h := range p.handleBatch(ctx, ids) {
+			if h.ok {
+				moves = append(moves, pendingMove{id: batch[i].ID, uid: imap.UID(batch[i].UID), outcome: h.outcome})
 			}
 		}
-		if err := s.move(ctx, r.ID, imap.UID(r.UID), outcome); err != nil {
+		if err := s.move(ctx, moves); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// move flags the message \Seen and moves it to its outcome's folder.
-func (s *session) move(ctx context.Context, id int64, uid imap.UID, outcome string) error {
+// pendingMove is a handled message to take out of the watched folder.
+type pendingMove struct {
+	id      int64
+	uid     imap.UID
+	outcome string
+}
+
+// move flags the messages \Seen and moves them to their outcomes' folders:
+// per folder, one UID STORE and one UID MOVE over the set of UIDs (so a
+// backlog costs the server one index update per batch, not per message),
+// then one commit records them all.
+func (s *session) move(ctx context.Context, moves []pendingMove) error {
 	p := s.p
-	folder, err := p.folderFor(outcome)
-	if err != nil {
-		return err
-	}
-	s.deadline(p.opt.CommandTimeout)
-	set := imap.UIDSetNum(uid)
-	if err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
-		return fmt.Errorf("flag uid %d seen: %w", uid, err)
-	}
-	if s.c.Caps().Has(imap.CapMove) {
-		if _, err := s.c.Move(set, folder).Wait(); err != nil {
-			return fmt.Errorf("move uid %d to %s: %w", uid, folder, err)
+	byFolder := map[string][]pendingMove{}
+	var folders []string
+	for _, m := range moves {
+		folder, err := p.folderFor(m.outcome)
+		if err != nil {
+			return err
 		}
-	} else if err := s.copyDelete(set, uid, folder); err != nil {
-		return err
+		if _, ok := byFolder[folder]; !ok {
+			folders = append(folders, folder)
+		}
+		byFolder[folder] = append(byFolder[folder], m)
 	}
-	p.log.Debug("message moved", "uid", uid, "folder", folder)
-	return p.opt.Store.MarkMoved(ctx, id, p.opt.Clock.Now())
+	for _, folder := range folders {
+		group := byFolder[folder]
+		var set imap.UIDSet
+		ids := make([]int64, len(group))
+		for i, m := range group {
+			set.AddNum(m.uid)
+			ids[i] = m.id
+		}
+		s.deadline(p.opt.CommandTimeout)
+		if err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+			return fmt.Errorf("flag uids %v seen: %w", set, err)
+		}
+		if s.c.Caps().Has(imap.CapMove) {
+			if _, err := s.c.Move(set, folder).Wait(); err != nil {
+				return fmt.Errorf("move uids %v to %s: %w", set, folder, err)
+			}
+		} else if err := s.copyDelete(set, folder); err != nil {
+			return err
+		}
+		p.log.Debug("messages moved", "uids", set.String(), "folder", folder)
+		if err := p.opt.Store.MarkMoved(ctx, p.opt.Clock.Now(), ids...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // copyDelete is MOVE for servers without it, one step at a time so that a
@@ -297,12 +340,12 @@ func (s *session) move(ctx context.Context, id int64, uid imap.UID, outcome stri
 // pipelines all three). Without UIDPLUS, UID EXPUNGE is unavailable and a
 // plain EXPUNGE would also remove other people's \Deleted mail, so the
 // original is left flagged \Seen \Deleted for the server's own cleanup.
-func (s *session) copyDelete(set imap.UIDSet, uid imap.UID, folder string) error {
+func (s *session) copyDelete(set imap.UIDSet, folder string) error {
 	if _, err := s.c.Copy(set, folder).Wait(); err != nil {
-		return fmt.Errorf("copy uid %d to %s: %w", uid, folder, err)
+		return fmt.Errorf("copy uids %v to %s: %w", set, folder, err)
 	}
 	if err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
-		return fmt.Errorf("flag uid %d deleted: %w", uid, err)
+		return fmt.Errorf("flag uids %v deleted: %w", set, err)
 	}
 	if !s.c.Caps().Has(imap.CapUIDPlus) {
 		if !s.warnedNoUIDPlus {
@@ -312,7 +355,7 @@ func (s *session) copyDelete(set imap.UIDSet, uid imap.UID, folder string) error
 		return nil
 	}
 	if err := s.c.UIDExpunge(set).Close(); err != nil {
-		return fmt.Errorf("expunge uid %d: %w", uid, err)
+		return fmt.Errorf("expunge uids %v: %w", set, err)
 	}
 	return nil
 }

@@ -94,46 +94,83 @@ type Ingested struct {
 // mail, so nobody can make a mail disappear by sending another with its
 // Message-ID first.
 func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested, error) {
+	out, err := s.IngestBatch(ctx, []Incoming{m}, now)
+	if err != nil {
+		return Ingested{}, err
+	}
+	return out[0], nil
+}
+
+// IngestBatch is Ingest for several messages of one mailbox in one
+// transaction (one commit, so one fsync, for a fetched batch): all are
+// stored and the cursor advanced past the last, or none.
+func (s *Store) IngestBatch(ctx context.Context, ms []Incoming, now time.Time) ([]Ingested, error) {
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	out := make([]Ingested, len(ms))
+	err := s.InTx(ctx, func(tx *Tx) error {
+		for i, m := range ms {
+			var err error
+			if out[i], err = tx.ingest(m, now); err != nil {
+				if len(ms) > 1 {
+					err = fmt.Errorf("uid %d: %w", m.UID, err)
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		first, last := ms[0], ms[len(ms)-1]
+		if len(ms) == 1 {
+			return nil, fmt.Errorf("store message uid %d of %s: %w", first.UID, first.Mailbox, err)
+		}
+		return nil, fmt.Errorf("store message uids %d to %d of %s: %w", first.UID, last.UID, first.Mailbox, err)
+	}
+	return out, nil
+}
+
+// ingest stores one message and advances its mailbox's cursor.
+func (tx *Tx) ingest(m Incoming, now time.Time) (Ingested, error) {
+	ctx := tx.ctx
 	size := max(int64(len(m.Raw)), m.Size)
 	key := dedupeKey(m.MessageID, m.Raw, size)
 	var out Ingested
-	err := s.InTx(ctx, func(tx *Tx) error {
-		err := tx.tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE mailbox = ? AND dedupe_key = ?`, m.Mailbox, key).Scan(&out.ID)
-		switch {
-		case err == nil:
-			out.Duplicate = true
-			// A parked message put back into the folder by an operator is
-			// handled again from scratch.
-			if _, err := tx.tx.ExecContext(ctx, `UPDATE messages SET uid_validity = ?, uid = ?,
-				attempts = CASE WHEN state = 'failed' THEN 0 ELSE attempts END,
-				outcome = CASE WHEN state = 'failed' THEN '' ELSE outcome END,
-				moved_at = CASE WHEN state = 'failed' THEN NULL ELSE moved_at END,
-				state = CASE WHEN state = 'failed' THEN 'new' ELSE state END
-				WHERE id = ?`, m.UIDValidity, m.UID, out.ID); err != nil {
-				return err
-			}
-		case errors.Is(err, sql.ErrNoRows):
-			res, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uid_validity, uid, dedupe_key, message_id, sender, subject, raw, size, received_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, m.Raw, size, ts(now))
-			if err != nil {
-				return err
-			}
-			if out.ID, err = res.LastInsertId(); err != nil {
-				return err
-			}
-		default:
-			return err
+	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE mailbox = ? AND dedupe_key = ?`, m.Mailbox, key).Scan(&out.ID)
+	switch {
+	case err == nil:
+		out.Duplicate = true
+		// A parked message put back into the folder by an operator is
+		// handled again from scratch.
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE messages SET uid_validity = ?, uid = ?,
+			attempts = CASE WHEN state = 'failed' THEN 0 ELSE attempts END,
+			outcome = CASE WHEN state = 'failed' THEN '' ELSE outcome END,
+			moved_at = CASE WHEN state = 'failed' THEN NULL ELSE moved_at END,
+			state = CASE WHEN state = 'failed' THEN 'new' ELSE state END
+			WHERE id = ?`, m.UIDValidity, m.UID, out.ID); err != nil {
+			return Ingested{}, err
 		}
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity,
-				last_uid = max(CASE WHEN mailbox_state.uid_validity = excluded.uid_validity THEN mailbox_state.last_uid ELSE 0 END, excluded.last_uid),
-				updated_at = excluded.updated_at`,
-			m.Mailbox, m.UIDValidity, m.UID, ts(now))
-		return err
-	})
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uid_validity, uid, dedupe_key, message_id, sender, subject, raw, size, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, m.Raw, size, ts(now))
+		if err != nil {
+			return Ingested{}, err
+		}
+		if out.ID, err = res.LastInsertId(); err != nil {
+			return Ingested{}, err
+		}
+	default:
+		return Ingested{}, err
+	}
+	_, err = tx.tx.ExecContext(ctx, `INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity,
+			last_uid = max(CASE WHEN mailbox_state.uid_validity = excluded.uid_validity THEN mailbox_state.last_uid ELSE 0 END, excluded.last_uid),
+			updated_at = excluded.updated_at`,
+		m.Mailbox, m.UIDValidity, m.UID, ts(now))
 	if err != nil {
-		return Ingested{}, fmt.Errorf("store message uid %d of %s: %w", m.UID, m.Mailbox, err)
+		return Ingested{}, err
 	}
 	return out, nil
 }
@@ -274,6 +311,14 @@ func (tx *Tx) Message(id int64) (*StoredMessage, error) {
 	return m, err
 }
 
+// HandleResult is what handling one message of a batch came to: its
+// outcome (OutcomeProcessed or OutcomeRejected), or the error that kept it
+// from being handled, in which case nothing of it was recorded.
+type HandleResult struct {
+	Outcome string
+	Err     error
+}
+
 // MessageRef locates a message on the server.
 type MessageRef struct {
 	ID          int64
@@ -304,10 +349,19 @@ func (s *Store) Unfinished(ctx context.Context, mailbox string) ([]MessageRef, e
 	return out, rows.Err()
 }
 
-// MarkMoved records that the message left the watched folder.
-func (s *Store) MarkMoved(ctx context.Context, id int64, now time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE messages SET moved_at = ? WHERE id = ?`, ts(now), id); err != nil {
-		return fmt.Errorf("mark message %d moved: %w", id, err)
+// MarkMoved records that the messages left the watched folder, in one
+// transaction.
+func (s *Store) MarkMoved(ctx context.Context, now time.Time, ids ...int64) error {
+	err := s.InTx(ctx, func(tx *Tx) error {
+		for _, id := range ids {
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE messages SET moved_at = ? WHERE id = ?`, ts(now), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("mark messages %v moved: %w", ids, err)
 	}
 	return nil
 }

@@ -204,7 +204,7 @@ func TestUnfinishedAndAttempts(t *testing.T) {
 	if len(refs) != 2 || refs[0].State != MessageHandled || refs[1].State != MessageNew {
 		t.Fatalf("unfinished = %+v", refs)
 	}
-	_ = s.MarkMoved(ctx, a.ID, t0)
+	_ = s.MarkMoved(ctx, t0, a.ID)
 	for i := 1; i <= 3; i++ {
 		parked, err := s.MarkAttemptFailed(ctx, b.ID, os.ErrClosed, 3, t0)
 		if err != nil {

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"escalationd/vocab"
+)
+
+// A fetched batch is stored whole or not at all: a message that cannot be
+// stored leaves the cursor where it was, so nothing of the batch is
+// acknowledged on the server and all of it is fetched again.
+func TestIngestBatchIsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	if _, err := s.db.ExecContext(ctx, `CREATE TEMP TRIGGER refuse_uid_3 BEFORE INSERT ON messages WHEN NEW.uid = 3
+		BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`); err != nil {
+		t.Fatal(err)
+	}
+	batch := []Incoming{
+		{Mailbox: "esc", UIDValidity: 1, UID: 1, MessageID: "a@x", Raw: []byte("A")},
+		{Mailbox: "esc", UIDValidity: 1, UID: 2, MessageID: "b@x", Raw: []byte("B")},
+		{Mailbox: "esc", UIDValidity: 1, UID: 3, MessageID: "c@x", Raw: []byte("C")},
+	}
+	if _, err := s.IngestBatch(ctx, batch, t0); err == nil || !strings.Contains(err.Error(), "uid 3") {
+		t.Fatalf("IngestBatch = %v, want the failure of uid 3", err)
+	}
+	if _, ok, _ := s.Cursor(ctx, "esc"); ok {
+		t.Fatal("the cursor moved although the batch failed")
+	}
+	if refs, _ := s.Unfinished(ctx, "esc"); len(refs) != 0 {
+		t.Fatalf("a failed batch left %d messages", len(refs))
+	}
+	got, err := s.IngestBatch(ctx, batch[:2], t0)
+	if err != nil || len(got) != 2 || got[0].ID == got[1].ID {
+		t.Fatalf("IngestBatch = %+v, %v", got, err)
+	}
+	if c, _, _ := s.Cursor(ctx, "esc"); c.LastUID != 2 {
+		t.Fatalf("cursor = %+v", c)
+	}
+}
+
+// Savepoint undoes what its function wrote when it fails, and only that.
+func TestSavepointUndoesOnlyItsItem(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	boom := errors.New("template failed")
+	add := func(tx *Tx, detail string) error {
+		return tx.AddEvent(Event{At: t0, Type: vocab.EventParked, Detail: detail})
+	}
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if err := add(tx, "first"); err != nil {
+			return err
+		}
+		err := tx.Savepoint(func() error {
+			if err := add(tx, "undone"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Errorf("Savepoint = %v, want the function's error", err)
+		}
+		if err := tx.Savepoint(func() error { return add(tx, "kept") }); err != nil {
+			return err
+		}
+		return add(tx, "last")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details []string
+	rows, err := s.db.QueryContext(ctx, `SELECT detail FROM events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		details = append(details, d)
+	}
+	if got := strings.Join(details, ","); got != "first,kept,last" {
+		t.Fatalf("events = %s, want first,kept,last", got)
+	}
+}
+
+// The lookups every new mail makes must use an index: a full scan grows
+// with the database and slowed a 5,000-mail backlog to a third of its
+// speed.
+func TestHotLookupsUseAnIndex(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	for name, q := range map[string]string{
+		"open case by ticket":   openCaseByTicketSQL,
+		"latest case by ticket": latestCaseByTicketSQL,
+		"dedupe":                `SELECT id FROM messages WHERE mailbox = ? AND dedupe_key = ?`,
+		"case by sent mail":     fmt.Sprintf(casesBySentMailSQL, "?, ?"),
+		"case by source mail":   fmt.Sprintf(casesBySourceMailSQL, "?, ?"),
+	} {
+		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, "x", "y")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		text := strings.Join(plan, "; ")
+		if !strings.Contains(text, "INDEX") || strings.Contains(text, "SCAN cases") || strings.Contains(text, "SCAN outbox") || strings.Contains(text, "SCAN messages") {
+			t.Errorf("%s scans its table: %s", name, text)
+		}
+	}
+}
