@@ -148,20 +148,30 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 	done := make(chan attempt, 1)
 	go func() {
 		a := attempt{conn: c}
-		if a.conn == nil {
-			if a.conn, a.err = s.client.DialToSMTPClientWithContext(ctx); a.err != nil {
-				a.conn, a.err = nil, &connectError{a.err}
-				done <- a
-				return
+		for try := 0; ; try++ {
+			reused := a.conn != nil
+			if a.conn == nil {
+				if a.conn, a.err = s.client.DialToSMTPClientWithContext(ctx); a.err != nil {
+					a.conn, a.err = nil, &connectError{a.err}
+					break
+				}
+				requestDSN(a.conn)
 			}
-			requestDSN(a.conn)
-		}
-		a.rejected, a.err = transaction(a.conn, s.timeout, from, to, raw)
-		if a.err != nil {
+			a.rejected, a.err = transaction(a.conn, s.timeout, from, to, raw)
+			if a.err == nil {
+				break
+			}
 			// Any failure may leave the session in an unknown state: start
 			// over.
 			_ = a.conn.Close()
 			a.conn = nil
+			// A kept connection the server has since dropped (its idle
+			// timeout, a restart) says nothing about the mail: try once
+			// more on a fresh one rather than defer a page by a retry
+			// interval.
+			if !reused || try > 0 || !connectionLost(a.err) || ctx.Err() != nil {
+				break
+			}
 		}
 		done <- a
 	}()
@@ -243,6 +253,14 @@ func transaction(c *smtp.Client, timeout time.Duration, from string, to []string
 		return nil, fmt.Errorf("DATA end: %w", err)
 	}
 	return rejected, nil
+}
+
+// connectionLost reports whether err is the connection failing rather than
+// the server answering (any SMTP reply is an answer).
+func connectionLost(err error) bool {
+	var tpe *textproto.Error
+	var se *gomail.SendError
+	return !errors.As(err, &tpe) && !errors.As(err, &se)
 }
 
 // Close ends the session politely.

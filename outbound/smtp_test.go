@@ -113,3 +113,24 @@ func TestSMTPSenderRequestsFailureReports(t *testing.T) {
 		}
 	}
 }
+
+// A kept connection that the server dropped meanwhile (its idle timeout,
+// a restart) costs the mail nothing: the sender dials again at once
+// instead of deferring it by a retry interval.
+func TestSMTPSenderRedialsADroppedConnection(t *testing.T) {
+	sink := mailtest.StartSMTPSink(t)
+	s := sinkSender(t, sink)
+	ctx := context.Background()
+	raw := []byte("From: gw@example.com\r\nTo: a@example.com\r\nSubject: x\r\n\r\nbody\r\n")
+	if _, err := s.Send(ctx, "gw@example.com", []string{"a@example.com"}, raw); err != nil {
+		t.Fatal(err)
+	}
+	sink.SetDown(true) // cuts the kept connection
+	sink.SetDown(false)
+	if _, err := s.Send(ctx, "gw@example.com", []string{"b@example.com"}, raw); err != nil {
+		t.Fatalf("send over a dropped connection: %v", err)
+	}
+	if msgs := sink.WaitForCount(t, 2, 5*time.Second); msgs[1].To[0] != "b@example.com" {
+		t.Fatalf("second mail went to %v", msgs[1].To)
+	}
+}

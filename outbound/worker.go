@@ -90,9 +90,10 @@ func (w *Worker) Wake() {
 // stay due) is followed by a pause that grows like a retry, not by another
 // pass at once.
 func (w *Worker) Run(ctx context.Context) error {
+	defer w.opt.Sender.Close()
 	failures := 0
 	for {
-		err := w.Flush(ctx)
+		err := w.flush(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -110,16 +111,52 @@ func (w *Worker) Run(ctx context.Context) error {
 				continue
 			}
 		}
-		if !clock.Sleep(ctx, w.opt.Clock, wait, w.wake) {
+		if !w.idle(ctx, wait) {
 			return nil
 		}
 	}
 }
 
-// Flush sends every mail due now, batch by batch, one connection per batch;
-// at shutdown the app calls it with a deadline to drain the outbox.
+// keepOpen is how long the SMTP connection outlives an empty outbox. While
+// the gateway works through a backlog the engine wakes the worker several
+// times a second, and a new connection (greeting, EHLO, STARTTLS, AUTH)
+// for each wake cost more than the mail it carried; a quiet gateway still
+// hangs up long before any server's idle timeout (RFC 5321 4.5.3.2.7: 5
+// minutes).
+const keepOpen = 5 * time.Second
+
+// idle waits up to d for the next due mail or a Wake, and hangs up the
+// SMTP connection once it has been idle for keepOpen. It reports false
+// when ctx ended.
+func (w *Worker) idle(ctx context.Context, d time.Duration) bool {
+	if d > keepOpen {
+		t := w.opt.Clock.NewTimer(keepOpen)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-w.wake:
+			t.Stop()
+			return true
+		case <-t.C():
+		}
+		_ = w.opt.Sender.Close()
+		d -= keepOpen
+	}
+	return clock.Sleep(ctx, w.opt.Clock, d, w.wake)
+}
+
+// Flush sends every mail due now over one connection, which it closes at
+// the end; at shutdown the app calls it with a deadline to drain the
+// outbox.
 func (w *Worker) Flush(ctx context.Context) error {
 	defer w.opt.Sender.Close()
+	return w.flush(ctx)
+}
+
+// flush sends every mail due now, batch by batch, leaving the connection
+// open for the next pass.
+func (w *Worker) flush(ctx context.Context) error {
 	for ctx.Err() == nil {
 		now := w.opt.Clock.Now()
 		due, err := w.opt.Store.DueMail(ctx, now, w.opt.Batch)

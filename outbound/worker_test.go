@@ -42,7 +42,20 @@ func (s *scriptSender) Send(_ context.Context, _ string, rcpt []string, raw []by
 	return nil, err
 }
 
-func (s *scriptSender) Close() error { s.closed++; return nil }
+func (s *scriptSender) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed++
+	return nil
+}
+
+// counts reports how many mails were sent and how often the connection
+// was closed.
+func (s *scriptSender) counts() (sent, closed int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sent), s.closed
+}
 
 func setup(t *testing.T, sender Sender, guard Guard) (*store.Store, *Worker, *clock.Virtual) {
 	t.Helper()
@@ -319,4 +332,38 @@ func TestGuardErrorIsNotARefusal(t *testing.T) {
 	if m.State != store.MailPending || len(s.sent) != 0 {
 		t.Fatalf("after a failed check: %+v, sent %d", m, len(s.sent))
 	}
+}
+
+// While mail keeps coming (a backlog wakes the worker many times a second)
+// the connection stays open across passes; it is hung up once the outbox
+// has been idle for keepOpen.
+func TestConnectionOutlivesAPassUntilIdle(t *testing.T) {
+	s := &scriptSender{}
+	st, w, clk := setup(t, s, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i, rcpt := range []string{"a@x", "b@x", "c@x"} {
+		enqueue(t, st, 0, rcpt)
+		w.Wake()
+		wait("the mail to go out", func() bool { sent, _ := s.counts(); return sent == i+1 })
+		// The worker goes back to sleep (a timer pending) without hanging up.
+		wait("the worker to sleep", func() bool { return clk.Pending() > 0 })
+		if _, closed := s.counts(); closed != 0 {
+			t.Fatalf("connection closed %d times after pass %d", closed, i+1)
+		}
+	}
+	clk.Advance(keepOpen)
+	wait("the idle connection to be closed", func() bool { _, closed := s.counts(); return closed == 1 })
 }
