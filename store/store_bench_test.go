@@ -115,6 +115,37 @@ func benchStore(b *testing.B, s *Store, caseID int64) {
 		}
 	})
 
+	// The lookup every reply (and every mail with References) starts with:
+	// which case do its In-Reply-To and References name? Here the routed
+	// mail of a due-set case, as a reply to it carries.
+	b.Run("cases-by-thread", func(b *testing.B) {
+		mails, err := s.MailForCase(ctx, caseID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var thread []string
+		for _, m := range mails {
+			thread = append(thread, m.MessageID)
+		}
+		if len(thread) == 0 {
+			b.Fatalf("case %d has no mail", caseID)
+		}
+		thread = append(thread, "ticket-1042@helpdesk.craudiovizai.com")
+		b.ReportAllocs()
+		for b.Loop() {
+			err := s.InTx(ctx, func(tx *Tx) error {
+				sent, _, err := tx.CasesByThread(thread)
+				if err == nil && (len(sent) != 1 || sent[0].ID != caseID) {
+					err = fmt.Errorf("thread %v: cases %v, want %d", thread, sent, caseID)
+				}
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
 	uid := uint32(1 << 20)
 	var ingested []int64
 	b.Run("ingest", func(b *testing.B) {
