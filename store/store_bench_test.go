@@ -169,7 +169,7 @@ func benchStore(b *testing.B, s *Store, caseID int64) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			if err := s.MarkMoved(ctx, in.ID, benchNow); err != nil {
+			if err := s.MarkMoved(ctx, benchNow, in.ID); err != nil {
 				b.Fatal(err)
 			}
 		}
