@@ -112,13 +112,8 @@ func (e *Engine) Process(ctx context.Context, messageID int64) (string, error) {
 // error from the database itself fails the whole batch (nothing is
 // recorded); the caller may then try the messages one by one.
 func (e *Engine) ProcessBatch(ctx context.Context, ids []int64) ([]store.HandleResult, error) {
-	type item struct {
-		msg *store.StoredMessage
-		res *mailparse.Result
-		h   handled
-	}
 	out := make([]store.HandleResult, len(ids))
-	items := make([]*item, len(ids))
+	items := make([]*batchItem, len(ids))
 	for i, id := range ids {
 		msg, err := e.st.Message(ctx, id)
 		switch {
@@ -133,42 +128,67 @@ func (e *Engine) ProcessBatch(ctx context.Context, ids []int64) ([]store.HandleR
 		}
 		opts := ParseOptions(e.cfg, msg.Mailbox)
 		opts.OriginalSize = msg.Size
-		items[i] = &item{msg: msg, res: mailparse.Parse(msg.Raw, opts)}
+		items[i] = &batchItem{msg: msg, res: mailparse.Parse(msg.Raw, opts)}
 	}
 	now := e.clock.Now()
-	err := e.st.InTx(ctx, func(tx *store.Tx) error {
-		for i, it := range items {
-			if it == nil {
-				continue
-			}
-			err := tx.Savepoint(func() error {
-				// Re-read inside the transaction: another pass may have won.
-				cur, err := tx.Message(it.msg.ID)
-				if err != nil {
+	// One transaction for the batch, unless someone waits for the database
+	// (the outbound worker): then it commits after the message in hand and
+	// goes on in a new one.
+	for next := 0; next < len(items); {
+		from := next
+		err := e.st.InTx(ctx, func(tx *store.Tx) error {
+			for next = from; next < len(items); {
+				e.handleItem(tx, items, out, next, now)
+				next++
+				if err := out[next-1].Err; err != nil && store.IsDatabaseError(err) {
 					return err
 				}
-				if cur.State != store.MessageNew {
-					it.h = handled{outcome: cur.Outcome, already: true}
+				if tx.Contended() {
 					return nil
 				}
-				if it.h, err = e.dispatch(tx, it.msg, it.res, now); err != nil {
-					return err
-				}
-				return tx.MarkHandled(it.msg.ID, it.h.disposition, it.h.reason, it.h.outcome, it.h.caseID, now)
-			})
-			if err != nil && store.IsDatabaseError(err) {
-				return err
 			}
-			if err != nil {
-				out[i].Err = fmt.Errorf("handle message %d: %w", it.msg.ID, err)
-				items[i] = nil
-			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("handle messages %v: %w", ids[from:], err)
 		}
-		return nil
+		e.committed(items[from:next], out[from:next])
+	}
+	return out, nil
+}
+
+// handleItem handles items[i] under a savepoint in tx. A failure undoes
+// it alone and is recorded in out[i] (a database error, too, which then
+// fails the transaction).
+func (e *Engine) handleItem(tx *store.Tx, items []*batchItem, out []store.HandleResult, i int, now time.Time) {
+	it := items[i]
+	if it == nil {
+		return
+	}
+	err := tx.Savepoint(func() error {
+		// Re-read inside the transaction: another pass may have won.
+		cur, err := tx.Message(it.msg.ID)
+		if err != nil {
+			return err
+		}
+		if cur.State != store.MessageNew {
+			it.h = handled{outcome: cur.Outcome, already: true}
+			return nil
+		}
+		if it.h, err = e.dispatch(tx, it.msg, it.res, now); err != nil {
+			return err
+		}
+		return tx.MarkHandled(it.msg.ID, it.h.disposition, it.h.reason, it.h.outcome, it.h.caseID, now)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("handle messages %v: %w", ids, err)
+		out[i].Err = fmt.Errorf("handle message %d: %w", it.msg.ID, err)
+		items[i] = nil
 	}
+}
+
+// committed logs the messages a transaction of ProcessBatch handled,
+// records their outcomes and wakes the worker and the timers.
+func (e *Engine) committed(items []*batchItem, out []store.HandleResult) {
 	mails, timers := false, false
 	for i, it := range items {
 		if it == nil {
@@ -189,7 +209,14 @@ func (e *Engine) ProcessBatch(ctx context.Context, ids []int64) ([]store.HandleR
 	if timers {
 		e.WakeTimers()
 	}
-	return out, nil
+}
+
+// batchItem is a message of ProcessBatch: the stored mail, what the parser
+// made of it and what dispatch did.
+type batchItem struct {
+	msg *store.StoredMessage
+	res *mailparse.Result
+	h   handled
 }
 
 // handled is what dispatch did with a message.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"escalationd/vocab"
 )
@@ -121,5 +122,67 @@ func TestHotLookupsUseAnIndex(t *testing.T) {
 		if !strings.Contains(text, "INDEX") || strings.Contains(text, "SCAN cases") || strings.Contains(text, "SCAN outbox") || strings.Contains(text, "SCAN messages") {
 			t.Errorf("%s scans its table: %s", name, text)
 		}
+	}
+}
+
+// Contended tells a long transaction that someone waits for the database,
+// so that a batch can commit early and let a one-row write in.
+func TestContendedSeesAWaitingWriter(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	done := make(chan error, 1)
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if tx.Contended() {
+			t.Error("contended before anyone waits")
+		}
+		go func() { done <- s.InTx(ctx, func(*Tx) error { return nil }) }()
+		deadline := time.Now().Add(10 * time.Second)
+		for !tx.Contended() {
+			if time.Now().After(deadline) {
+				return errors.New("a waiting writer was never seen")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the waiting writer: %v", err)
+	}
+}
+
+// The outbound worker's reads (due mail, the case for the confidentiality
+// check) and the engine's read of a stored mail do not wait for a write
+// transaction in progress: they see the last commit.
+func TestReadsDoNotWaitForAWriter(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	in, err := s.Ingest(ctx, Incoming{Mailbox: "esc", UIDValidity: 1, UID: 1, MessageID: "a@x", Raw: []byte("A")}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.InTx(ctx, func(tx *Tx) error {
+		// The write connection is taken; a read that waited for it would
+		// run into its deadline.
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if _, err := s.DueMail(rctx, t0, 10); err != nil {
+			return fmt.Errorf("due mail during a write: %w", err)
+		}
+		if _, _, err := s.NextMailDue(rctx); err != nil {
+			return fmt.Errorf("next mail due during a write: %w", err)
+		}
+		if m, err := s.Message(rctx, in.ID); err != nil || string(m.Raw) != "A" {
+			return fmt.Errorf("message during a write: %v", err)
+		}
+		if _, err := s.Case(rctx, 1); !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("case during a write: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

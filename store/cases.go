@@ -176,7 +176,7 @@ func (tx *Tx) Case(id int64) (*Case, error) {
 
 // Case reads a case by id.
 func (s *Store) Case(ctx context.Context, id int64) (*Case, error) {
-	c, err := scanCase(s.db.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id))
+	c, err := scanCase(s.reader.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("case %d: %w", id, ErrNotFound)
 	}

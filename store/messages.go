@@ -292,7 +292,7 @@ func scanMessage(row interface{ Scan(...any) error }) (*StoredMessage, error) {
 
 // Message returns one stored message.
 func (s *Store) Message(ctx context.Context, id int64) (*StoredMessage, error) {
-	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id))
+	m, err := scanMessage(s.reader.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}

@@ -119,7 +119,7 @@ func readMails(rows *sql.Rows) ([]*Mail, error) {
 }
 
 func (s *Store) queryMail(ctx context.Context, q string, args ...any) ([]*Mail, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+mailCols+` FROM outbox `+q, args...)
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+mailCols+` FROM outbox `+q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query outbox: %w", err)
 	}
@@ -134,7 +134,7 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]*Mail,
 // NextMailDue is when the earliest pending mail is due.
 func (s *Store) NextMailDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullString
-	if err := s.db.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'`).Scan(&next); err != nil {
+	if err := s.reader.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'`).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("next mail due: %w", err)
 	}
 	return parseNullTS(next), next.Valid, nil
