@@ -1,6 +1,7 @@
 package mailtest
 
 import (
+	"debug/buildinfo"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -335,11 +336,18 @@ func (m *Mailpit) Total() (int, error) {
 	return page.Total, nil
 }
 
-// Version returns the version Mailpit reports in its API (/api/v1/info).
+// Version returns the version Mailpit reports in its API (/api/v1/info),
+// or for a build that calls itself "dev" (go install) the module version
+// stamped in the binary.
 func (m *Mailpit) Version() (string, error) {
 	var info struct{ Version string }
 	if err := m.getJSON("/api/v1/info", &info); err != nil {
 		return "", err
+	}
+	if info.Version == "" || info.Version == "dev" {
+		if bi, err := buildinfo.ReadFile(m.bin); err == nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version, nil
+		}
 	}
 	return info.Version, nil
 }
