@@ -109,7 +109,7 @@ func TestEvaluate(t *testing.T) {
 		target string
 		met    *bool // nil: no verdict
 	}{
-		{"backlog_mails_vs_sender", 0.084, ">= 0.7", ptr(false)},
+		{"backlog_mails_vs_sender", 0.0837, ">= 0.7", ptr(false)},
 		{"backlog_escalations_vs_fetch", 0.004, "", nil},
 		{"backlog_sqlite_tx_per_escalation", 50, "", nil},
 		{"backlog_peak_rss", 23, "<= 100", ptr(true)},
@@ -117,7 +117,7 @@ func TestEvaluate(t *testing.T) {
 		{"backlog_malformed_peak_rss", 120, "<= 100", ptr(false)},
 		{"latency_p50_over_idle", 13, "<= 100", ptr(true)},
 		{"latency_p99_over_idle", 119, "<= 300", ptr(true)},
-		{"latency_p50_vs_idle", 1.026, "", nil},
+		{"latency_p50_vs_idle", 1.03, "", nil},
 		{"big_mail_peak_rss", 209, "<= 120", ptr(false)},
 	} {
 		ra := ratio(t, r, c.name)
@@ -257,6 +257,16 @@ func TestPrintTable(t *testing.T) {
 		"backlog, 10000 mails", "20.0 esc/s", "NOT MET", "targets: 4 met, 3 not met", "20 MiB attachment"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRoundSig(t *testing.T) {
+	for _, c := range []struct{ in, want float64 }{
+		{0.000401906, 0.000402}, {0.0491, 0.0491}, {1.0259, 1.03}, {209.12, 209}, {3568.4, 3570}, {0, 0}, {-0.01234, -0.0123},
+	} {
+		if got := roundSig(c.in, 3); got != c.want {
+			t.Errorf("roundSig(%v, 3) = %v, want %v", c.in, got, c.want)
 		}
 	}
 }

@@ -52,6 +52,7 @@ type options struct {
 	idleSamples  int
 	sender       int
 	sqliteTime   time.Duration
+	table        string
 }
 
 func main() {
@@ -66,6 +67,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "escalationd-bench:", err)
 		return 2
+	}
+	if o.table != "" {
+		return printSaved(o.table, stdout, stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -110,6 +114,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.idleSamples, "idle-samples", 20, "raw IDLE latency samples")
 	fs.IntVar(&o.sender, "sender", 2000, "messages the bare SMTP sender sends")
 	fs.DurationVar(&o.sqliteTime, "sqlite-time", 2*time.Second, "how long the raw SQLite commit loop runs")
+	fs.StringVar(&o.table, "table", "", "measure nothing: print the table of the run saved in JSON `FILE`, its ratios and targets evaluated again")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: escalationd-bench [flags]\n\nMeasures the escalationd binary against Dovecot and Mailpit (see docs/performance.md).\n\n")
 		fs.PrintDefaults()
@@ -184,6 +189,30 @@ func parseSize(s string) (int, error) {
 		return 0, fmt.Errorf("invalid size %q (e.g. 20MB, 512KB)", s)
 	}
 	return int(n * float64(mult)), nil
+}
+
+// printSaved prints the table of an earlier run from its JSON file. The
+// ratios and verdicts are computed again from the figures, so a file
+// written by an older version shows today's ratios.
+func printSaved(path string, stdout, stderr io.Writer) int {
+	data, err := os.ReadFile(path)
+	var r Report
+	if err == nil {
+		err = json.Unmarshal(data, &r)
+	}
+	if err == nil && r.Tool != "escalationd-bench" {
+		err = errors.New("not a file written by escalationd-bench")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "escalationd-bench: -table %s: %v\n", path, err)
+		return 1
+	}
+	r.evaluate()
+	r.PrintTable(stdout)
+	if r.Error != "" {
+		fmt.Fprintf(stdout, "\nthat run failed: %s\n", r.Error)
+	}
+	return 0
 }
 
 func writeJSON(path string, r *Report) error {
@@ -262,7 +291,7 @@ func (b *bench) run(ctx context.Context) (err error) {
 		return fmt.Errorf("%w\n(sudo .ci/bench installs Dovecot and Mailpit and runs this tool)", err)
 	}
 	defer func() {
-		b.saveLog("dovecot.log", b.dove.Log())
+		b.saveLog("dovecot.log", b.dove.Log(), err)
 		if cerr := b.dove.Close(); cerr != nil && err == nil {
 			err = cerr
 		}
@@ -271,7 +300,7 @@ func (b *bench) run(ctx context.Context) (err error) {
 		return fmt.Errorf("%w\n(sudo .ci/bench installs Dovecot and Mailpit and runs this tool)", err)
 	}
 	defer func() {
-		b.saveLog("mailpit.log", b.pit.Log())
+		b.saveLog("mailpit.log", b.pit.Log(), err)
 		if cerr := b.pit.Close(); cerr != nil && err == nil {
 			err = cerr
 		}
@@ -299,9 +328,10 @@ func (b *bench) run(ctx context.Context) (err error) {
 	return nil
 }
 
-// saveLog writes a server's log into the kept directory.
-func (b *bench) saveLog(name, text string) {
-	if b.o.keep && b.tmp != "" {
+// saveLog writes a server's log into the temporary directory when it is
+// kept (-keep, or after a failure).
+func (b *bench) saveLog(name, text string, runErr error) {
+	if (b.o.keep || runErr != nil) && b.tmp != "" {
 		_ = os.WriteFile(filepath.Join(b.tmp, name), []byte(text), 0o644)
 	}
 }

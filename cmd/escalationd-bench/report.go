@@ -225,7 +225,7 @@ func (r *Report) evaluate() {
 		if b == 0 || math.IsNaN(a) {
 			return nil
 		}
-		v := round3(a / b)
+		v := roundSig(a/b, 3)
 		return &v
 	}
 	sub := func(a, b float64) *float64 {

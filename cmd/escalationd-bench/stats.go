@@ -69,6 +69,17 @@ func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
+// roundSig rounds x to n significant digits (a ratio of 0.000402 stays
+// visible).
+func roundSig(x float64, n int) float64 {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return x
+	}
+	k := n - int(math.Ceil(math.Log10(math.Abs(x))))
+	p := math.Pow(10, float64(k))
+	return math.Round(x*p) / p
+}
+
 // rate is n per second over d, rounded to 0.1; 0 when d is 0.
 func rate(n int, d time.Duration) float64 {
 	if d <= 0 {
