@@ -323,11 +323,15 @@ func (r *Report) PrintTable(w io.Writer) {
 			return
 		}
 		fmt.Fprintf(w, "\n%s\n", title)
-		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+		var buf strings.Builder
+		tw := tabwriter.NewWriter(&buf, 2, 8, 2, ' ', 0)
 		for _, cols := range rows {
 			fmt.Fprintln(tw, "  "+strings.Join(cols, "\t"))
 		}
 		tw.Flush()
+		for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+		}
 	}
 
 	var raw [][]string
