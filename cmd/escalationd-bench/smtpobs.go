@@ -287,10 +287,7 @@ func (s *session) clientToServer(client, server net.Conn) {
 				}
 			}
 			if n, last, ok := bdat(line); ok {
-				if werr := fw.write(line); werr != nil {
-					return
-				}
-				if err := s.relayChunk(n, last, r, fw); err != nil {
+				if err := s.relayChunk(line, n, last, r, fw); err != nil {
 					return
 				}
 				continue
@@ -358,41 +355,56 @@ func bdat(line []byte) (size int64, last, ok bool) {
 	return n, last, true
 }
 
-// relayChunk forwards the n bytes of a BDAT chunk; each chunk has a reply,
-// the last one's is the end of the mail.
-func (s *session) relayChunk(n int64, last bool, r *bufio.Reader, fw flushWriter) error {
+// relayChunk forwards a BDAT command and the n bytes of its chunk. Each
+// chunk has a reply, the last one's is the end of the mail. The reply is
+// expected before the command goes out (the server may answer as soon as
+// it has the chunk), and the mail is complete before its last byte does.
+func (s *session) relayChunk(cmd []byte, n int64, last bool, r *bufio.Reader, fw flushWriter) error {
 	s.mu.Lock()
 	if s.cur == nil {
 		s.cur = &Accepted{}
 	}
 	m := s.cur
-	s.mu.Unlock()
-	buf := make([]byte, 32<<10)
-	for n > 0 {
-		k, err := r.Read(buf[:min(int64(len(buf)), n)])
-		if k > 0 {
-			s.hdr.add(buf[:k])
-			m.Bytes += k
-			if werr := fw.write(buf[:k]); werr != nil {
-				return werr
-			}
-			n -= int64(k)
-		}
-		if err != nil {
-			_ = fw.w.Flush()
-			return err
-		}
-	}
-	s.mu.Lock()
 	if last {
 		s.cur = nil
-		s.hdr.fill(m)
-		s.hdr = headerScan{}
 		s.expect = append(s.expect, expectation{kind: replyMailDone, mail: m})
 	} else {
 		s.expect = append(s.expect, expectation{kind: replyCommand})
 	}
+	finish := func() {
+		if last {
+			s.hdr.fill(m)
+			s.hdr = headerScan{}
+		}
+	}
+	if n == 0 {
+		finish()
+	}
 	s.mu.Unlock()
+	if err := fw.write(cmd); err != nil {
+		return err
+	}
+	buf := make([]byte, 32<<10)
+	for n > 0 {
+		k, err := r.Read(buf[:min(int64(len(buf)), n)])
+		if k > 0 {
+			n -= int64(k)
+			s.mu.Lock()
+			s.hdr.add(buf[:k])
+			m.Bytes += k
+			if n == 0 {
+				finish()
+			}
+			s.mu.Unlock()
+			if werr := fw.write(buf[:k]); werr != nil {
+				return werr
+			}
+		}
+		if err != nil && n > 0 {
+			_ = fw.w.Flush()
+			return err
+		}
+	}
 	return fw.flush()
 }
 
@@ -537,9 +549,13 @@ func (s *session) reply(line []byte) {
 			s.authCont = true
 		}
 	}
+	var mail Accepted
+	if e.kind == replyMailDone {
+		mail = *e.mail // complete: its last byte went out before this reply
+	}
 	s.mu.Unlock()
 	if e.kind == replyMailDone {
-		e.mail.At = at
-		s.o.record(*e.mail, code/100 == 2)
+		mail.At = at
+		s.o.record(mail, code/100 == 2)
 	}
 }
