@@ -1,9 +1,10 @@
-// Package mailtest provides test-only mail servers and fixtures for
-// escalationd: an in-process IMAP server (go-imap's imapmemserver), an
+// Package mailtest provides mail servers and fixtures for escalationd's tests
+// and benchmark tool: an in-process IMAP server (go-imap's imapmemserver), an
 // in-process SMTP sink with failure injection (go-smtp), harnesses that run
 // real Dovecot and Mailpit processes, and builders for escalation mails.
 //
-// It is imported only from _test.go files, never from production code.
+// It is imported only from _test.go files and from the benchmark tool
+// (cmd/escalationd-bench), never from production code.
 //
 // # Which server to use
 //
@@ -34,6 +35,12 @@
 // installed the test is skipped with the command that installs it, except
 // when the environment variable CI is "true", where it fails instead, so CI
 // never passes by skipping.
+//
+// Programs that are not tests (the benchmark tool) use the entry points
+// that return errors instead of taking a testing.TB: [LaunchDovecot] and
+// [LaunchMailpit] (the caller must Close the instance), [Dovecot.SetUser],
+// [Dovecot.AppendAll], [Mailpit.Total] and [Mailpit.Clear]. They report a
+// missing server with the command that installs it, whatever CI says.
 //
 // # One Dovecot per package
 //

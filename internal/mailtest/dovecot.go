@@ -59,6 +59,18 @@ func requireDovecot(t testing.TB) {
 	Require(t, "Root privileges for the Dovecot harness", os.Geteuid() == 0, "run the tests as root")
 }
 
+// dovecotUsable is requireDovecot for programs: an error saying what is
+// missing and how to fix it.
+func dovecotUsable() error {
+	if !dovecotInstalled() {
+		return fmt.Errorf("dovecot: not installed (%s, %s); to fix: %s", dovecotBin, doveadmBin, InstallDovecot)
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("dovecot: the harness needs root (Dovecot's mail processes switch to the user nobody); to fix: run as root")
+	}
+	return nil
+}
+
 func dovecotInstalled() bool {
 	for _, p := range []string{dovecotBin, doveadmBin} {
 		if _, err := os.Stat(p); err != nil {
@@ -89,6 +101,36 @@ func StartDovecotWith(t testing.TB, opts DovecotOptions) *Dovecot {
 		}
 	})
 	return d
+}
+
+// LaunchDovecot starts Dovecot like StartDovecotWith, for a program that is
+// not a test (the benchmark tool, cmd/escalationd-bench): it returns an
+// error, naming the install command when Dovecot or root is missing, and
+// the caller must Close the instance.
+func LaunchDovecot(opts DovecotOptions) (*Dovecot, error) {
+	if err := dovecotUsable(); err != nil {
+		return nil, err
+	}
+	return newDovecot(opts)
+}
+
+// Close stops the server and deletes its files: what the test cleanup of
+// StartDovecot does, for instances from LaunchDovecot. It is refused on
+// the shared instance (StopShared stops that one).
+func (d *Dovecot) Close() error {
+	if d.shared {
+		return errors.New("dovecot: Close on the shared instance; StopShared stops it")
+	}
+	return d.shutdown()
+}
+
+// Version returns what dovecot --version prints ("2.3.19.1 (9b53102964)").
+func (d *Dovecot) Version() (string, error) {
+	out, err := exec.Command(dovecotBin, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("dovecot --version: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 func newDovecot(opts DovecotOptions) (*Dovecot, error) {
@@ -216,12 +258,20 @@ func (d *Dovecot) logPaths() []string {
 // AddUser adds (or changes the password of) a user of the running server.
 func (d *Dovecot) AddUser(t testing.TB, name, password string) {
 	t.Helper()
+	if err := d.SetUser(name, password); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SetUser is AddUser returning an error, for programs.
+func (d *Dovecot) SetUser(name, password string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.users[name] = password
 	if err := d.writeUser(name); err != nil {
-		t.Fatalf("dovecot: add user %s: %v", name, err)
+		return fmt.Errorf("dovecot: add user %s: %w", name, err)
 	}
+	return nil
 }
 
 // NewUser adds a user with a name unique to this instance (derived from the
@@ -258,13 +308,21 @@ func (d *Dovecot) NewUser(t testing.TB) string {
 
 func (d *Dovecot) password(t testing.TB, name string) string {
 	t.Helper()
+	pw, err := d.passwordOf(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pw
+}
+
+func (d *Dovecot) passwordOf(name string) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	pw, ok := d.users[name]
 	if !ok {
-		t.Fatalf("dovecot: no user %q (add it with AddUser or NewUser)", name)
+		return "", fmt.Errorf("dovecot: no user %q (add it with AddUser or NewUser)", name)
 	}
-	return pw
+	return pw, nil
 }
 
 // Stop stops the server with SIGTERM and waits for it (1–3 s), keeping the

@@ -186,8 +186,21 @@ func trimMsgID(v string) string {
 // returns their UIDs in order. The mailbox is created when missing.
 func (d *Dovecot) AppendMany(t testing.TB, user, mailbox string, raws [][]byte) []uint32 {
 	t.Helper()
+	uids, err := d.AppendAll(user, mailbox, raws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uids
+}
+
+// AppendAll is AppendMany returning an error, for programs.
+func (d *Dovecot) AppendAll(user, mailbox string, raws [][]byte) ([]uint32, error) {
+	pw, err := d.passwordOf(user)
+	if err != nil {
+		return nil, err
+	}
 	uids := make([]uint32, 0, len(raws))
-	err := withIMAPTimeout(d.Addr(), user, d.password(t, user), 30*time.Second+time.Duration(len(raws))*100*time.Millisecond, func(c *imapclient.Client) error {
+	err = withIMAPTimeout(d.Addr(), user, pw, 30*time.Second+time.Duration(len(raws))*100*time.Millisecond, func(c *imapclient.Client) error {
 		if _, err := c.Select(mailbox, nil).Wait(); err != nil {
 			var ie *imap.Error
 			if !errors.As(err, &ie) {
@@ -210,7 +223,7 @@ func (d *Dovecot) AppendMany(t testing.TB, user, mailbox string, raws [][]byte) 
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("dovecot: append %d messages for %s: %v", len(raws), user, err)
+		return nil, fmt.Errorf("dovecot: append %d messages for %s: %w", len(raws), user, err)
 	}
-	return uids
+	return uids, nil
 }

@@ -1,6 +1,7 @@
 package mailtest
 
 import (
+	"debug/buildinfo"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,11 +73,31 @@ func mailpitBin() string {
 // files when the test ends.
 func StartMailpit(t testing.TB) *Mailpit {
 	t.Helper()
+	Require(t, "Mailpit", mailpitBin() != "", InstallMailpit)
+	m, err := LaunchMailpit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return m
+}
+
+// LaunchMailpit starts Mailpit like StartMailpit, for a program that is not
+// a test (the benchmark tool, cmd/escalationd-bench): it returns an error,
+// naming the install command when Mailpit is missing, and the caller must
+// Close the instance.
+func LaunchMailpit() (*Mailpit, error) {
 	bin := mailpitBin()
-	Require(t, "Mailpit", bin != "", InstallMailpit)
+	if bin == "" {
+		return nil, fmt.Errorf("mailpit: not installed (not on PATH nor in $GOPATH/bin); to fix: %s", InstallMailpit)
+	}
 	dir, err := makeServerDir("mailtest-mailpit-")
 	if err != nil {
-		t.Fatalf("mailpit dir: %v", err)
+		return nil, fmt.Errorf("mailpit dir: %w", err)
 	}
 	m := &Mailpit{dir: dir, bin: bin, http: &http.Client{Timeout: 10 * time.Second}}
 	// Another process may take one of the free ports before Mailpit binds it.
@@ -92,23 +113,24 @@ func StartMailpit(t testing.TB) *Mailpit {
 	}
 	if err != nil {
 		os.RemoveAll(dir)
-		t.Fatalf("mailpit: %v", err)
+		return nil, fmt.Errorf("mailpit: %w", err)
 	}
-	t.Cleanup(func() {
-		// SIGKILL: a graceful stop takes ~2 s and the database is deleted
-		// anyway.
-		m.mu.Lock()
-		p := m.proc
-		m.proc = nil
-		m.mu.Unlock()
-		if p != nil {
-			_ = p.stop(syscall.SIGKILL)
-		}
-		if err := os.RemoveAll(m.dir); err != nil {
-			t.Error(err)
-		}
-	})
-	return m
+	return m, nil
+}
+
+// Close kills Mailpit and deletes its files: what the test cleanup of
+// StartMailpit does, for instances from LaunchMailpit.
+func (m *Mailpit) Close() error {
+	// SIGKILL: a graceful stop takes ~2 s and the database is deleted
+	// anyway.
+	m.mu.Lock()
+	p := m.proc
+	m.proc = nil
+	m.mu.Unlock()
+	if p != nil {
+		_ = p.stop(syscall.SIGKILL)
+	}
+	return os.RemoveAll(m.dir)
 }
 
 func (m *Mailpit) logPath() string { return filepath.Join(m.dir, "mailpit.log") }
@@ -230,13 +252,20 @@ func (m *Mailpit) api(method, path string) ([]byte, error) {
 
 func (m *Mailpit) apiJSON(t testing.TB, path string, v any) {
 	t.Helper()
+	if err := m.getJSON(path, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (m *Mailpit) getJSON(path string, v any) error {
 	body, err := m.api(http.MethodGet, path)
 	if err == nil {
 		err = json.Unmarshal(body, v)
 	}
 	if err != nil {
-		t.Fatalf("mailpit: %v\n%s", err, readLogs(logTailLines, m.logPath()))
+		return fmt.Errorf("mailpit: %w\n%s", err, readLogs(logTailLines, m.logPath()))
 	}
+	return nil
 }
 
 type mailpitList struct {
@@ -291,9 +320,36 @@ func (m *Mailpit) Count(t testing.TB) int {
 
 func (m *Mailpit) count(t testing.TB) int {
 	t.Helper()
+	n, err := m.Total()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Total is Count returning an error, for programs.
+func (m *Mailpit) Total() (int, error) {
 	var page mailpitList
-	m.apiJSON(t, "/api/v1/messages?limit=1", &page)
-	return page.Total
+	if err := m.getJSON("/api/v1/messages?limit=1", &page); err != nil {
+		return 0, err
+	}
+	return page.Total, nil
+}
+
+// Version returns the version Mailpit reports in its API (/api/v1/info),
+// or for a build that calls itself "dev" (go install) the module version
+// stamped in the binary.
+func (m *Mailpit) Version() (string, error) {
+	var info struct{ Version string }
+	if err := m.getJSON("/api/v1/info", &info); err != nil {
+		return "", err
+	}
+	if info.Version == "" || info.Version == "dev" {
+		if bi, err := buildinfo.ReadFile(m.bin); err == nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version, nil
+		}
+	}
+	return info.Version, nil
 }
 
 // WaitForCount waits until Mailpit holds at least n messages and returns
@@ -333,7 +389,15 @@ func (m *Mailpit) Raw(t testing.TB, id string) []byte {
 // DeleteAll deletes every stored message.
 func (m *Mailpit) DeleteAll(t testing.TB) {
 	t.Helper()
-	if _, err := m.api(http.MethodDelete, "/api/v1/messages"); err != nil {
-		t.Fatalf("mailpit: %v", err)
+	if err := m.Clear(); err != nil {
+		t.Fatal(err)
 	}
+}
+
+// Clear is DeleteAll returning an error, for programs.
+func (m *Mailpit) Clear() error {
+	if _, err := m.api(http.MethodDelete, "/api/v1/messages"); err != nil {
+		return fmt.Errorf("mailpit: %w", err)
+	}
+	return nil
 }
