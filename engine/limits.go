@@ -62,6 +62,28 @@ func (e *Engine) limitNewCase(tx *store.Tx, msg *store.StoredMessage, res *mailp
 			return handled{disposition: mailparse.DispositionCase, reason: "grouped", outcome: store.OutcomeProcessed, caseID: first.ID}, true, err
 		}
 	}
+	// Whether a limit is reached is read first (cheaply: see AtLeast); the
+	// counts, for the log and the alert, only when one is.
+	overSender := false
+	if rl.CasesPerSender > 0 {
+		if overSender, err = tx.AtLeast(store.RateNewCase, sender, since, rl.CasesPerSender); err != nil {
+			return h, true, err
+		}
+	}
+	overDomain := false
+	if outside {
+		if overDomain, err = tx.AtLeast(store.RateOutsideCase, orgDomain(sender), since, rl.CasesPerOutsideDomain); err != nil {
+			return h, true, err
+		}
+		overAll, err := tx.AtLeast(store.RateOutsideCase, "", since, rl.OutsideCases)
+		if err != nil {
+			return h, true, err
+		}
+		overDomain = overDomain || overAll
+	}
+	if !overSender && !overDomain {
+		return h, false, nil
+	}
 	perSender, err := tx.CountRate(store.RateNewCase, sender, since)
 	if err != nil {
 		return h, true, err
@@ -74,11 +96,6 @@ func (e *Engine) limitNewCase(tx *store.Tx, msg *store.StoredMessage, res *mailp
 		if allOutside, err = tx.CountRate(store.RateOutsideCase, "", since); err != nil {
 			return h, true, err
 		}
-	}
-	overSender := rl.CasesPerSender > 0 && perSender >= rl.CasesPerSender
-	overDomain := outside && (perDomain >= rl.CasesPerOutsideDomain || allOutside >= rl.OutsideCases)
-	if !overSender && !overDomain {
-		return h, false, nil
 	}
 	e.log.Warn("new case suppressed by rate limit", "sender", sender, "sender_cases", perSender, "domain_cases", perDomain)
 	h, err = e.ignore(tx, msg, res, "rate-limited", now)

@@ -29,15 +29,23 @@ func (e *Engine) reject(tx *store.Tx, msg *store.StoredMessage, res *mailparse.R
 	}
 	rl := e.cfg.RateLimits
 	since := now.Add(-rl.Window.D())
-	perSender, err := tx.CountRate(store.RateRejectionReply, sender, since)
+	overSender, err := tx.AtLeast(store.RateRejectionReply, sender, since, rl.RejectionsPerSender)
 	if err != nil {
 		return h, err
 	}
-	global, err := tx.CountRate(store.RateRejectionReply, "", since)
+	overGlobal, err := tx.AtLeast(store.RateRejectionReply, "", since, rl.RejectionsGlobal)
 	if err != nil {
 		return h, err
 	}
-	if perSender >= rl.RejectionsPerSender || global >= rl.RejectionsGlobal {
+	if overSender || overGlobal {
+		perSender, err := tx.CountRate(store.RateRejectionReply, sender, since)
+		if err != nil {
+			return h, err
+		}
+		global, err := tx.CountRate(store.RateRejectionReply, "", since)
+		if err != nil {
+			return h, err
+		}
 		e.log.Warn("rejection reply suppressed by rate limit", "sender", sender, "sender_count", perSender, "global_count", global)
 		if err := tx.AddEvent(store.Event{At: now, Type: vocab.EventRejectionSuppressed, Actor: sender, Message: msg.ID,
 			Detail: fmt.Sprintf("%d replies to this sender and %d overall in the last %s", perSender, global, rl.Window.D())}); err != nil {

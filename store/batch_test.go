@@ -186,3 +186,39 @@ func TestReadsDoNotWaitForAWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAtLeastReadsUpToTheLimit(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	err := s.InTx(ctx, func(tx *Tx) error {
+		for i := 0; i < 5; i++ {
+			if err := tx.MarkRate(RateNewCase, "a@x", t0.Add(time.Duration(i)*time.Minute)); err != nil {
+				return err
+			}
+		}
+		if err := tx.MarkRate(RateNewCase, "b@x", t0); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			key   string
+			since time.Time
+			n     int
+			want  bool
+		}{
+			{"a@x", t0, 5, true}, {"a@x", t0, 6, false}, {"a@x", t0.Add(2 * time.Minute), 4, false},
+			{"a@x", t0.Add(2 * time.Minute), 3, true}, {"", t0, 6, true}, {"", t0, 7, false}, {"c@x", t0, 0, true},
+		} {
+			got, err := tx.AtLeast(RateNewCase, c.key, c.since, c.n)
+			if err != nil {
+				return err
+			}
+			if got != c.want {
+				t.Errorf("AtLeast(%q, %s, %d) = %v, want %v", c.key, c.since.Format("15:04"), c.n, got, c.want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -33,6 +33,29 @@ func (tx *Tx) MarkRate(scope RateScope, key string, now time.Time) error {
 	return nil
 }
 
+// AtLeast reports whether a scope has at least n marks since a time, for
+// one key or, with key "", for all. It reads at most n of them: a limit
+// checked for every new mail must not cost more as a backlog fills the
+// window (CountRate reads them all). n <= 0 is always reached.
+func (tx *Tx) AtLeast(scope RateScope, key string, since time.Time, n int) (bool, error) {
+	if n <= 0 {
+		return true, nil
+	}
+	q := `SELECT count(*) FROM (SELECT 1 FROM rate_marks WHERE scope = ? AND at >= ?`
+	args := []any{scope, ts(since)}
+	if key != "" {
+		q += ` AND key = ?`
+		args = append(args, key)
+	}
+	q += ` LIMIT ?)`
+	args = append(args, n)
+	var got int
+	if err := tx.tx.QueryRowContext(tx.ctx, q, args...).Scan(&got); err != nil {
+		return false, fmt.Errorf("count %s: %w", scope, err)
+	}
+	return got >= n, nil
+}
+
 // CountRate counts a scope's marks since a time, for one key or, with key
 // "", for all.
 func (tx *Tx) CountRate(scope RateScope, key string, since time.Time) (int, error) {
