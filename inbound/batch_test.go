@@ -69,7 +69,7 @@ var uidStore = regexp.MustCompile(`(?m)^\S+ UID STORE `)
 func TestBacklogIsMovedBatchWise(t *testing.T) {
 	wire := &mailtest.SyncBuffer{}
 	e := newEnv(t, mailtest.IMAPMemOptions{Debug: wire})
-	const n = 45
+	const n = 230
 	good, bad := 0, 0
 	for i := 1; i <= n; i++ {
 		switch {
@@ -95,11 +95,11 @@ func TestBacklogIsMovedBatchWise(t *testing.T) {
 		t.Errorf("Rejected has %d, want %d", got, bad+1)
 	}
 	sizes := proc.batchSizes()
-	if len(sizes) == 0 || sizes[0] != 20 {
-		t.Errorf("batches of %v, want the first of 20 (FetchBatch)", sizes)
+	if len(sizes) == 0 || sizes[0] != 100 {
+		t.Errorf("batches of %v, want the first of 100 (FetchBatch)", sizes)
 	}
 	// Three fetched batches, two folders each, plus the parked mail's
-	// move: a handful of commands where one per message made 45.
+	// move: a handful of commands where one per message made 230.
 	moves, stores := len(uidMove.FindAllString(wire.String(), -1)), len(uidStore.FindAllString(wire.String(), -1))
 	if moves < 2 || moves > 8 || stores < 2 || stores > 8 {
 		t.Errorf("%d UID MOVE and %d UID STORE commands for %d messages", moves, stores, n)
