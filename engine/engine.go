@@ -113,12 +113,12 @@ func (e *Engine) Process(ctx context.Context, messageID int64) (string, error) {
 	var h handled
 	err = e.st.InTx(ctx, func(tx *store.Tx) error {
 		// Re-read inside the transaction: another pass may have won.
-		cur, err := tx.Message(messageID)
+		state, outcome, err := tx.MessageState(messageID)
 		if err != nil {
 			return err
 		}
-		if cur.State != store.MessageNew {
-			h = handled{outcome: cur.Outcome, already: true}
+		if state != store.MessageNew {
+			h = handled{outcome: outcome, already: true}
 			return nil
 		}
 		h, err = e.dispatch(tx, msg, res, now)

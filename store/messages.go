@@ -113,13 +113,17 @@ func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested
 				return err
 			}
 		case errors.Is(err, sql.ErrNoRows):
+			first := m.Raw[:min(len(m.Raw), rawChunk)]
 			res, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uid_validity, uid, dedupe_key, message_id, sender, subject, raw, size, received_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, m.Raw, size, ts(now))
+				m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, first, size, ts(now))
 			if err != nil {
 				return err
 			}
 			if out.ID, err = res.LastInsertId(); err != nil {
+				return err
+			}
+			if err := tx.insertChunks(out.ID, m.Raw[len(first):]); err != nil {
 				return err
 			}
 		default:
@@ -257,41 +261,66 @@ type StoredMessage struct {
 	MovedAt     time.Time
 }
 
-const messageCols = `id, mailbox, uid_validity, uid, message_id, raw, size, received_at, state, disposition, reason, outcome, coalesce(case_id, 0), attempts, last_error, moved_at`
+// messageCols are a message row's columns but its bytes: storedLength
+// stands in for raw.
+const messageCols = `id, mailbox, uid_validity, uid, message_id, ` + storedLength + `, size, received_at, state, disposition, reason, outcome,
+	coalesce(case_id, 0), attempts, last_error, moved_at`
 
-func scanMessage(row interface{ Scan(...any) error }) (*StoredMessage, error) {
-	var m StoredMessage
+func scanMessage(row interface{ Scan(...any) error }) (m *StoredMessage, stored int64, err error) {
+	m = &StoredMessage{}
 	var received string
 	var moved sql.NullString
-	err := row.Scan(&m.ID, &m.Mailbox, &m.UIDValidity, &m.UID, &m.MessageID, &m.Raw, &m.Size, &received, &m.State, &m.Disposition,
+	err = row.Scan(&m.ID, &m.Mailbox, &m.UIDValidity, &m.UID, &m.MessageID, &stored, &m.Size, &received, &m.State, &m.Disposition,
 		&m.Reason, &m.Outcome, &m.CaseID, &m.Attempts, &m.LastError, &moved)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	m.ReceivedAt = parseTS(received)
 	m.MovedAt = parseNullTS(moved)
-	return &m, nil
+	return m, stored, nil
 }
 
-// Message returns one stored message.
-func (s *Store) Message(ctx context.Context, id int64) (*StoredMessage, error) {
-	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id))
+// readMessage reads a message row and its bytes, into one buffer of their
+// stored size read a chunk at a time.
+func readMessage(ctx context.Context, q querier, id int64) (*StoredMessage, error) {
+	m, stored, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read message %d: %w", id, err)
 	}
+	m.Raw = make([]byte, 0, stored)
+	if err := eachRawChunk(ctx, q, id, func(b []byte) error {
+		m.Raw = append(m.Raw, b...)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// Message returns one stored message.
+func (s *Store) Message(ctx context.Context, id int64) (*StoredMessage, error) {
+	return readMessage(ctx, s.db, id)
 }
 
 // Message reads a message inside a transaction.
 func (tx *Tx) Message(id int64) (*StoredMessage, error) {
-	m, err := scanMessage(tx.tx.QueryRowContext(tx.ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id))
+	return readMessage(tx.ctx, tx.tx, id)
+}
+
+// MessageState reads a message's state and outcome inside a transaction,
+// without its bytes.
+func (tx *Tx) MessageState(id int64) (state, outcome string, err error) {
+	err = tx.tx.QueryRowContext(tx.ctx, `SELECT state, outcome FROM messages WHERE id = ?`, id).Scan(&state, &outcome)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
+		return "", "", fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
-	return m, err
+	if err != nil {
+		return "", "", fmt.Errorf("read message %d: %w", id, err)
+	}
+	return state, outcome, nil
 }
 
 // MessageRef locates a message on the server.

@@ -47,8 +47,8 @@ const (
 const pruneBatch = 500
 
 // Prune applies the retention policy as of now: the raw bytes of eligible
-// stored and outgoing mail become an empty blob and the row is marked
-// pruned; the rows, their cases and the audit trail stay. With dryRun it
+// stored and outgoing mail become an empty blob (a stored mail's chunks
+// are deleted) and the row is marked pruned; the rows, their cases and the audit trail stay. With dryRun it
 // only counts. It works in transactions of at most pruneBatch rows, so a
 // first run over years of mail does not stall the daemon; an interrupted
 // run leaves the rest for the next.
@@ -59,12 +59,13 @@ func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dry
 		keep         time.Duration
 		n            *int
 		bytes        *int64
+		length       string // the SQL for a row's stored bytes
 	}
 	steps := []step{
-		{"messages", pruneCaseMessages, p.RawMail, &r.Messages, &r.MessageBytes},
-		{"messages", pruneIgnoredMessages, p.IgnoredMail, &r.Messages, &r.MessageBytes},
-		{"outbox", pruneCaseOutbox, p.RawMail, &r.Outbox, &r.OutboxBytes},
-		{"outbox", pruneIgnoredOutbox, p.IgnoredMail, &r.Outbox, &r.OutboxBytes},
+		{"messages", pruneCaseMessages, p.RawMail, &r.Messages, &r.MessageBytes, storedLength},
+		{"messages", pruneIgnoredMessages, p.IgnoredMail, &r.Messages, &r.MessageBytes, storedLength},
+		{"outbox", pruneCaseOutbox, p.RawMail, &r.Outbox, &r.OutboxBytes, "length(raw)"},
+		{"outbox", pruneIgnoredOutbox, p.IgnoredMail, &r.Outbox, &r.OutboxBytes, "length(raw)"},
 	}
 	for _, st := range steps {
 		if st.keep <= 0 {
@@ -74,7 +75,7 @@ func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dry
 		if dryRun {
 			var n int
 			var bytes int64
-			if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(raw)), 0) `+st.where, cutoff).Scan(&n, &bytes); err != nil {
+			if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(`+st.length+`), 0) `+st.where, cutoff).Scan(&n, &bytes); err != nil {
 				return r, fmt.Errorf("prune %s: %w", st.table, err)
 			}
 			*st.n += n
@@ -86,12 +87,18 @@ func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dry
 			err := s.InTx(ctx, func(tx *Tx) error {
 				var bytes int64
 				batch := `(SELECT id ` + st.where + ` ORDER BY id LIMIT ?)`
-				if err := tx.tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(raw)), 0) FROM `+st.table+` WHERE id IN `+batch,
+				if err := tx.tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(`+st.length+`), 0) FROM `+st.table+` WHERE id IN `+batch,
 					cutoff, pruneBatch).Scan(&n, &bytes); err != nil {
 					return err
 				}
 				if n == 0 {
 					return nil
+				}
+				if st.table == "messages" {
+					// Before the rows leave the batch by being marked.
+					if _, err := tx.tx.ExecContext(ctx, `DELETE FROM message_chunks WHERE message IN `+batch, cutoff, pruneBatch); err != nil {
+						return err
+					}
 				}
 				if _, err := tx.tx.ExecContext(ctx, `UPDATE `+st.table+` SET raw = x'', pruned_at = ? WHERE id IN `+batch,
 					ts(now), cutoff, pruneBatch); err != nil {
