@@ -43,6 +43,14 @@ func (tx *Tx) insertChunks(id int64, rest []byte) error {
 	return nil
 }
 
+// EachRawChunk calls fn with the stored bytes of message id in order, a
+// chunk at a time, holding the database's connection only while it reads
+// each chunk (see eachRawChunk): for sending a large stored mail without
+// holding it whole.
+func (s *Store) EachRawChunk(ctx context.Context, id int64, fn func([]byte) error) error {
+	return eachRawChunk(ctx, s.db, id, fn)
+}
+
 // eachRawChunk calls fn with the stored bytes of message id in order, a
 // value at a time (raw, then each chunk), each read by its own query that
 // is over before fn runs: fn may take its time (write to the network)

@@ -93,3 +93,43 @@ func TestReleaseMailReadsWhole(t *testing.T) {
 		t.Fatalf("message %d: %d bytes, %v; stored %d", id, len(m.Raw), err, length)
 	}
 }
+
+// A stored mail that pending outgoing mail attaches by reference keeps its
+// bytes through retention until that mail is sent; a pruned outgoing mail
+// no longer refers to it.
+func TestPruneSparesTheOriginalOfPendingMail(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	ing, err := s.Ingest(ctx, Incoming{Mailbox: "esc", UIDValidity: 1, UID: 1, Raw: []byte("Subject: x\r\n\r\nbody\r\n")}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Mail{Event: "rejection", Role: "agent", DedupKey: "k", MessageID: "m@gw", RcptTo: []string{"a@x"}, Raw: []byte("head tail"),
+		Original: ing.ID, OriginalAt: 5, OriginalSize: 20, OriginalEncoding: "crlf", CreatedAt: t0, GiveUpAt: t0.Add(time.Hour)}
+	err = s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.Enqueue(m); err != nil {
+			return err
+		}
+		return tx.MarkHandled(ing.ID, "ignored", "auto-reply", OutcomeRejected, 0, t0)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.MailByID(ctx, m.ID); err != nil || got.Original != ing.ID || got.OriginalAt != 5 || got.OriginalSize != 20 || got.OriginalEncoding != "crlf" {
+		t.Fatalf("read back %+v, %v", got, err)
+	}
+	policy := RetentionPolicy{IgnoredMail: time.Hour}
+	later := t0.Add(2 * time.Hour)
+	if r, err := s.Prune(ctx, policy, later, false); err != nil || r.Messages != 0 {
+		t.Fatalf("pruned %+v, %v while pending mail attaches the mail", r, err)
+	}
+	if err := s.MarkSent(ctx, m.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Prune(ctx, policy, later, false); err != nil || r.Messages != 1 || r.Outbox != 1 {
+		t.Fatalf("pruned %+v, %v once the mail was sent", r, err)
+	}
+	if got, _ := s.MailByID(ctx, m.ID); got.Original != 0 || len(got.Raw) != 0 || got.OriginalSize != 0 || got.OriginalEncoding != "" {
+		t.Fatalf("pruned mail %+v still refers to its original", got)
+	}
+}

@@ -31,9 +31,13 @@ type PruneResult struct {
 const (
 	// A handled mail of a case resolved before the cutoff.
 	pruneCaseMessages = `FROM messages WHERE pruned_at IS NULL AND state = 'handled' AND case_id IN
-		(SELECT id FROM cases WHERE state = 'resolved' AND resolved_at < ?)`
+		(SELECT id FROM cases WHERE state = 'resolved' AND resolved_at < ?) AND ` + notAttachedToPending
 	// A handled mail that opened no case, stored before the cutoff.
-	pruneIgnoredMessages = `FROM messages WHERE pruned_at IS NULL AND state = 'handled' AND case_id IS NULL AND received_at < ?`
+	pruneIgnoredMessages = `FROM messages WHERE pruned_at IS NULL AND state = 'handled' AND case_id IS NULL AND received_at < ? AND ` +
+		notAttachedToPending
+	// Pending outgoing mail attaches no stored mail that retention emptied:
+	// it is sent as it was composed.
+	notAttachedToPending = `id NOT IN (SELECT original FROM outbox WHERE state = 'pending' AND original IS NOT NULL)`
 	// A finished outgoing mail of a case resolved before the cutoff.
 	pruneCaseOutbox = `FROM outbox WHERE pruned_at IS NULL AND state != 'pending' AND case_id IN
 		(SELECT id FROM cases WHERE state = 'resolved' AND resolved_at < ?)`
@@ -60,12 +64,14 @@ func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dry
 		n            *int
 		bytes        *int64
 		length       string // the SQL for a row's stored bytes
+		empty        string // the SQL that empties them
 	}
+	const emptyMessage, emptyMail = `raw = x''`, `raw = x'', original = NULL, original_at = 0, original_size = 0, original_encoding = ''`
 	steps := []step{
-		{"messages", pruneCaseMessages, p.RawMail, &r.Messages, &r.MessageBytes, storedLength},
-		{"messages", pruneIgnoredMessages, p.IgnoredMail, &r.Messages, &r.MessageBytes, storedLength},
-		{"outbox", pruneCaseOutbox, p.RawMail, &r.Outbox, &r.OutboxBytes, "length(raw)"},
-		{"outbox", pruneIgnoredOutbox, p.IgnoredMail, &r.Outbox, &r.OutboxBytes, "length(raw)"},
+		{"messages", pruneCaseMessages, p.RawMail, &r.Messages, &r.MessageBytes, storedLength, emptyMessage},
+		{"messages", pruneIgnoredMessages, p.IgnoredMail, &r.Messages, &r.MessageBytes, storedLength, emptyMessage},
+		{"outbox", pruneCaseOutbox, p.RawMail, &r.Outbox, &r.OutboxBytes, "length(raw)", emptyMail},
+		{"outbox", pruneIgnoredOutbox, p.IgnoredMail, &r.Outbox, &r.OutboxBytes, "length(raw)", emptyMail},
 	}
 	for _, st := range steps {
 		if st.keep <= 0 {
@@ -100,7 +106,7 @@ func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dry
 						return err
 					}
 				}
-				if _, err := tx.tx.ExecContext(ctx, `UPDATE `+st.table+` SET raw = x'', pruned_at = ? WHERE id IN `+batch,
+				if _, err := tx.tx.ExecContext(ctx, `UPDATE `+st.table+` SET `+st.empty+`, pruned_at = ? WHERE id IN `+batch,
 					ts(now), cutoff, pruneBatch); err != nil {
 					return err
 				}
