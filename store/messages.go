@@ -113,17 +113,7 @@ func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested
 				return err
 			}
 		case errors.Is(err, sql.ErrNoRows):
-			first := m.Raw[:min(len(m.Raw), rawChunk)]
-			res, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uid_validity, uid, dedupe_key, message_id, sender, subject, raw, size, received_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, first, size, ts(now))
-			if err != nil {
-				return err
-			}
-			if out.ID, err = res.LastInsertId(); err != nil {
-				return err
-			}
-			if err := tx.insertChunks(out.ID, m.Raw[len(first):]); err != nil {
+			if out.ID, err = tx.insertMessage(m, key, size, now); err != nil {
 				return err
 			}
 		default:
@@ -140,6 +130,23 @@ func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested
 		return Ingested{}, fmt.Errorf("store message uid %d of %s: %w", m.UID, m.Mailbox, err)
 	}
 	return out, nil
+}
+
+// insertMessage adds a new message row: its first rawChunk bytes in raw,
+// the rest in message_chunks.
+func (tx *Tx) insertMessage(m Incoming, key string, size int64, now time.Time) (int64, error) {
+	first := m.Raw[:min(len(m.Raw), rawChunk)]
+	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO messages (mailbox, uid_validity, uid, dedupe_key, message_id, sender, subject, raw, size, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Mailbox, m.UIDValidity, m.UID, key, m.MessageID, m.Sender, m.Subject, first, size, ts(now))
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return id, tx.insertChunks(id, m.Raw[len(first):])
 }
 
 // dedupeKey is the key a mailbox remembers a message by: a SHA-256 over
