@@ -93,10 +93,10 @@ func (e *Engine) heldRoutedMail(tx *store.Tx, c *store.Case, now time.Time) (int
 	if len(to) == 0 {
 		return 0, nil
 	}
-	var original []byte
+	var original *store.StoredMessage
 	if c.SourceMessage > 0 {
 		if msg, err := tx.Message(c.SourceMessage); err == nil {
-			original = msg.Raw
+			original = msg
 		}
 	}
 	if err := e.routedMail(tx, c, res, dec, original, now); err != nil {

@@ -167,12 +167,12 @@ func (e *Engine) handleItem(tx *store.Tx, items []*batchItem, out []store.Handle
 	}
 	err := tx.Savepoint(func() error {
 		// Re-read inside the transaction: another pass may have won.
-		cur, err := tx.Message(it.msg.ID)
+		state, outcome, err := tx.MessageState(it.msg.ID)
 		if err != nil {
 			return err
 		}
-		if cur.State != store.MessageNew {
-			it.h = handled{outcome: cur.Outcome, already: true}
+		if state != store.MessageNew {
+			it.h = handled{outcome: outcome, already: true}
 			return nil
 		}
 		if it.h, err = e.dispatch(tx, it.msg, it.res, now); err != nil {

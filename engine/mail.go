@@ -35,9 +35,12 @@ type outMail struct {
 	references []string
 	// nullSender sends with MAIL FROM:<> and Auto-Submitted: auto-replied
 	// (RFC 3834 answers such as rejection replies).
-	nullSender     bool
-	attachOriginal []byte
-	messageRow     int64
+	nullSender bool
+	// original is the stored mail attached as message/rfc822 (the
+	// escalation a routed mail hands over); the outbox row holds it by
+	// reference.
+	original   *store.StoredMessage
+	messageRow int64
 	// html is an HTML alternative of the text body (the reviews' tables),
 	// inline the parts it shows (the reviews' chart).
 	html   string
@@ -108,23 +111,31 @@ func (e *Engine) enqueue(tx *store.Tx, c *store.Case, m outMail, now time.Time) 
 		msg.InReplyTo, msg.References = m.inReplyTo, m.references
 	}
 	msg.HTML, msg.Inline = m.html, m.inline
-	if m.attachOriginal != nil {
-		msg.Attachment = &outbound.Attachment{Filename: "escalation.eml", ContentType: "message/rfc822", Data: m.attachOriginal}
-	}
-	raw, err := outbound.Compose(msg)
-	if err != nil {
-		return fmt.Errorf("compose %s mail: %w", m.event, err)
-	}
-	rcpt := envelopeRecipients(m.to, m.cc)
-	from := ""
-	if !m.nullSender {
-		from = e.fromAddress()
-	}
-	_, err = tx.Enqueue(&store.Mail{
+	out := &store.Mail{
 		CaseID: caseID, Message: m.messageRow, Event: m.event, Role: m.role, DedupKey: m.dedup, MessageID: m.messageID,
-		MailFrom: from, RcptTo: rcpt, Subject: subject, Raw: raw, CreatedAt: now,
-		GiveUpAt: now.Add(e.cfg.Outbox.GiveUpAfter.D()),
-	})
+		Subject: subject, CreatedAt: now, GiveUpAt: now.Add(e.cfg.Outbox.GiveUpAfter.D()),
+	}
+	if m.original != nil {
+		// Not a second copy of a mail the database holds already: the
+		// outbound worker splices it in while it sends.
+		msg.Attachment = &outbound.Attachment{Filename: "escalation.eml", ContentType: "message/rfc822", Data: m.original.Raw}
+		sp, err := outbound.ComposeSpliced(msg)
+		if err != nil {
+			return fmt.Errorf("compose %s mail: %w", m.event, err)
+		}
+		out.Raw, out.Original, out.OriginalAt, out.OriginalSize, out.OriginalEncoding = sp.Raw, m.original.ID, sp.At, sp.Size, sp.Encoding
+	} else {
+		raw, err := outbound.Compose(msg)
+		if err != nil {
+			return fmt.Errorf("compose %s mail: %w", m.event, err)
+		}
+		out.Raw = raw
+	}
+	out.RcptTo = envelopeRecipients(m.to, m.cc)
+	if !m.nullSender {
+		out.MailFrom = e.fromAddress()
+	}
+	_, err = tx.Enqueue(out)
 	return err
 }
 

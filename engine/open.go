@@ -184,7 +184,7 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 			return h, err
 		}
 	} else {
-		if err := e.routedMail(tx, c, res, dec, msg.Raw, now); err != nil {
+		if err := e.routedMail(tx, c, res, dec, msg, now); err != nil {
 			return h, err
 		}
 		h.mails++
@@ -212,11 +212,11 @@ func (e *Engine) open(tx *store.Tx, msg *store.StoredMessage, res *mailparse.Res
 
 // routedMail queues the mail that hands a case to its team: the first mail
 // of the case's thread, with the escalation attached.
-func (e *Engine) routedMail(tx *store.Tx, c *store.Case, res *mailparse.Result, dec router.Decision, original []byte, now time.Time) error {
+func (e *Engine) routedMail(tx *store.Tx, c *store.Case, res *mailparse.Result, dec router.Decision, original *store.StoredMessage, now time.Time) error {
 	c.ThreadID = e.newMessageID(c.ID, vocab.EventRouted)
 	m := outMail{
 		event: vocab.EventRouted, role: vocab.RoleTeam, dedup: fmt.Sprintf("case:%d:routed", c.ID), messageID: c.ThreadID,
-		to: dec.To, cc: dec.Cc, data: e.caseData(c, res, &dec, now), attachOriginal: original,
+		to: dec.To, cc: dec.Cc, data: e.caseData(c, res, &dec, now), original: original,
 	}
 	if res.MessageID != "" {
 		m.references = []string{res.MessageID}
@@ -311,7 +311,7 @@ func (e *Engine) reescalate(tx *store.Tx, c *store.Case, msg *store.StoredMessag
 	}
 	if len(dec.To)+len(dec.Cc) > 0 {
 		m := outMail{event: vocab.EventRouted, role: vocab.RoleTeam, dedup: fmt.Sprintf("case:%d:re-escalated:%d", c.ID, n), to: dec.To, cc: dec.Cc,
-			data: e.caseData(c, res, &dec, now), attachOriginal: msg.Raw}
+			data: e.caseData(c, res, &dec, now), original: msg}
 		if res.MessageID != "" {
 			m.inReplyTo, m.references = res.MessageID, append(threadRefs(c), res.MessageID)
 		}

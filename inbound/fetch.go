@@ -3,10 +3,12 @@ package inbound
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"escalationd/store"
 )
@@ -103,7 +105,9 @@ func (s *session) fetchMeta(uids []imap.UID) ([]meta, error) {
 }
 
 // fetchBodies fetches the raw bytes of some messages: the whole message,
-// or the header only for mail over the size limit.
+// or the header only for mail over the size limit. Each body is read from
+// its literal into a buffer of the literal's size, not collected through
+// a growing one: a 20 MB mail costs 20 MB here, not twice that.
 func (s *session) fetchBodies(metas []meta, headerOnly bool) (map[imap.UID][]byte, error) {
 	out := map[imap.UID][]byte{}
 	if len(metas) == 0 {
@@ -118,16 +122,62 @@ func (s *session) fetchBodies(metas []meta, headerOnly bool) (map[imap.UID][]byt
 		uids[i] = m.uid
 	}
 	s.deadline(s.p.opt.CommandTimeout)
-	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-	if err != nil {
-		return nil, fmt.Errorf("fetch uids %v: %w", uids, err)
-	}
-	for _, m := range msgs {
-		if b := m.FindBodySection(section); b != nil && slices.Contains(uids, m.UID) {
-			out[m.UID] = b
+	cmd := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid imap.UID
+		var body []byte
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = it.UID
+			case imapclient.FetchItemDataBodySection:
+				if body != nil || it.Literal == nil || it.Section == nil || it.Section.Specifier != section.Specifier {
+					continue // the rest is discarded by Next
+				}
+				b, err := readLiteral(it.Literal, s.literalLimit(metas, headerOnly))
+				if err != nil {
+					_ = cmd.Close()
+					return nil, fmt.Errorf("fetch uids %v: read body: %w", uids, err)
+				}
+				body = b
+			}
+		}
+		if body != nil && slices.Contains(uids, uid) {
+			out[uid] = body
 		}
 	}
+	if err := cmd.Close(); err != nil {
+		return nil, fmt.Errorf("fetch uids %v: %w", uids, err)
+	}
 	return out, nil
+}
+
+// literalLimit is the largest literal whose announced size is trusted
+// for one allocation: what the messages' sizes say they are, with room to
+// spare. A server announcing more is read as it comes instead.
+func (s *session) literalLimit(metas []meta, headerOnly bool) int64 {
+	if headerOnly {
+		return 1 << 20
+	}
+	var most int64
+	for _, m := range metas {
+		most = max(most, m.size)
+	}
+	return 2*most + 64<<10
+}
+
+// readLiteral reads a literal whole into a buffer of its announced size
+// when that is at most limit, else through a growing buffer.
+func readLiteral(lit imap.LiteralReader, limit int64) ([]byte, error) {
+	n := lit.Size()
+	if n < 0 || n > limit {
+		return io.ReadAll(lit)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(lit, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // fetchBatch fetches, stores, hands over and moves a batch of messages.
@@ -156,6 +206,9 @@ func (s *session) fetchBatch(ctx context.Context, metas []meta) error {
 	var ins []store.Incoming
 	for _, m := range metas {
 		raw, ok := bodies[m.uid]
+		// Once stored, the engine reads the mail from the database: this
+		// copy is not kept through the handling.
+		delete(bodies, m.uid)
 		if !ok {
 			// No body came back for it (a FETCH response mixed up with an
 			// unsolicited one, or the message just vanished): ask once more
@@ -204,6 +257,11 @@ func (s *session) storeBatch(ctx context.Context, metas []meta, ins []store.Inco
 	p := s.p
 	work := context.WithoutCancel(ctx)
 	ings, err := p.opt.Store.IngestBatch(work, ins, p.opt.Clock.Now())
+	// The engine reads the stored copies: holding these through the
+	// handling would double the memory a large mail takes.
+	for i := range ins {
+		ins[i].Raw = nil
+	}
 	if err != nil {
 		// Not stored, so not acknowledged: they stay unseen in the folder
 		// and are fetched again on the next pass.

@@ -1,7 +1,6 @@
 package outbound
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -124,21 +123,22 @@ func checkBytes(b []byte) error {
 	return nil
 }
 
-// sendable reports whether data can travel as an identity-encoded MIME
-// body once its line endings are CRLF: no NUL and no line over 998 bytes.
-func sendable(data []byte) bool {
-	if bytes.IndexByte(data, 0) >= 0 {
-		return false
-	}
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
-			return len(data) <= maxLine
-		}
-		if len(bytes.TrimSuffix(data[:i], []byte{'\r'})) > maxLine {
+// sendableOnceCRLF reports whether data can travel as an identity-encoded
+// MIME body once its line endings are CRLF, without making that copy: no NUL and
+// no line over 998 bytes, a line ending at CRLF, a bare CR or a bare LF.
+func sendableOnceCRLF(data []byte) bool {
+	n := 0
+	for _, c := range data {
+		switch c {
+		case 0:
 			return false
+		case '\r', '\n':
+			n = 0
+		default:
+			if n++; n > maxLine {
+				return false
+			}
 		}
-		data = data[i+1:]
 	}
 	return true
 }

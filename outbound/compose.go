@@ -88,7 +88,7 @@ type Attachment struct {
 //   - A last check refuses (with an error, never by sending) bytes with a
 //     bare CR or LF, a NUL, or a line over 998 bytes.
 func Compose(m Message) ([]byte, error) {
-	raw, err := compose(m)
+	raw, err := compose(m, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,10 @@ func Compose(m Message) ([]byte, error) {
 	return raw, nil
 }
 
-func compose(m Message) ([]byte, error) {
+// compose renders m. With a stand-in, the attachment's content is the
+// stand-in's bytes, encoded as the attachment's own content would be
+// (ComposeSpliced).
+func compose(m Message, standIn []byte) ([]byte, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithCharset(gomail.CharsetUTF8))
 	from, err := address(m.From)
 	if err != nil {
@@ -175,22 +178,16 @@ func compose(m Message) ([]byte, error) {
 		}
 	}
 	if a := m.Attachment; a != nil {
-		enc := gomail.EncodingB64
-		ct, data := a.ContentType, a.Data
-		if ct == "message/rfc822" {
-			// RFC 2046 5.2.1: message/rfc822 must not be base64 encoded,
-			// so it is sent as it is, with its line endings made CRLF:
-			// a bare CR or LF must never reach the SMTP session, where
-			// "\r.\r\n" ends DATA for some servers. What still cannot go
-			// unencoded is sent as an opaque file instead.
-			if n := crlf(data); sendable(n) {
-				enc, data = gomail.NoEncoding, n
-			} else {
-				ct = "application/octet-stream"
-			}
+		ct, enc := attachmentForm(a)
+		data := a.Data
+		switch {
+		case standIn != nil:
+			data = standIn
+		case enc == gomail.NoEncoding:
+			data = crlf(data)
 		}
 		if err := msg.AttachReader(truncate(clean(a.Filename), maxSubject), bytes.NewReader(data),
-			gomail.WithFileContentType(gomail.ContentType(ct)), gomail.WithFileEncoding(enc)); err != nil {
+			gomail.WithFileContentType(ct), gomail.WithFileEncoding(enc)); err != nil {
 			return nil, fmt.Errorf("attach %s: %w", a.Filename, err)
 		}
 	}
@@ -199,6 +196,22 @@ func compose(m Message) ([]byte, error) {
 		return nil, fmt.Errorf("write message: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// attachmentForm is how an attachment travels: base64-encoded as its own
+// content type, except message/rfc822, which RFC 2046 5.2.1 forbids to
+// base64-encode: it is sent as it is, with its line endings made CRLF (a
+// bare CR or LF must never reach the SMTP session, where "\r.\r\n" ends
+// DATA for some servers), or, when it still cannot go unencoded (a NUL, a
+// line over 998 bytes), as an opaque file instead.
+func attachmentForm(a *Attachment) (gomail.ContentType, gomail.Encoding) {
+	if a.ContentType != "message/rfc822" {
+		return gomail.ContentType(a.ContentType), gomail.EncodingB64
+	}
+	if sendableOnceCRLF(a.Data) {
+		return gomail.ContentType(a.ContentType), gomail.NoEncoding
+	}
+	return "application/octet-stream", gomail.EncodingB64
 }
 
 // clean makes a value safe for a header: control characters (CR and LF

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/textproto"
 	"time"
 
@@ -48,6 +49,15 @@ type Sender interface {
 	Send(ctx context.Context, from string, to []string, raw []byte) (rejected []RecipientError, err error)
 	// Close ends the connection, if any.
 	Close() error
+}
+
+// StreamSender is a Sender that also sends mail whose bytes body writes
+// while they are sent, so that a large mail is never held whole. When
+// body fails, the mail must not be delivered (the session is dropped
+// before the end of DATA), and SendStream returns body's error.
+type StreamSender interface {
+	Sender
+	SendStream(ctx context.Context, from string, to []string, body func(io.Writer) error) (rejected []RecipientError, err error)
 }
 
 // RecipientError is a recipient the server refused.
@@ -143,6 +153,16 @@ type attempt struct {
 // may still reach the server, in which case the mail goes out again later
 // with the same Message-ID.
 func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []byte) ([]RecipientError, error) {
+	return s.SendStream(ctx, from, to, func(w io.Writer) error {
+		_, err := w.Write(raw)
+		return err
+	})
+}
+
+// SendStream implements StreamSender: Send with the bytes written by body
+// into the DATA stream. A body that fails leaves DATA unfinished and the
+// connection is closed, so the server discards what it got.
+func (s *SMTPSender) SendStream(ctx context.Context, from string, to []string, body func(io.Writer) error) ([]RecipientError, error) {
 	c := s.conn
 	s.conn = nil // the attempt owns it until it reports back
 	done := make(chan attempt, 1)
@@ -157,7 +177,7 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 				}
 				requestDSN(a.conn)
 			}
-			a.rejected, a.err = transaction(a.conn, s.timeout, from, to, raw)
+			a.rejected, a.err = transaction(a.conn, s.timeout, from, to, body)
 			if a.err == nil {
 				break
 			}
@@ -219,7 +239,7 @@ func waitAttempt(ctx context.Context, done <-chan attempt) (attempt, bool) {
 	}
 }
 
-func transaction(c *smtp.Client, timeout time.Duration, from string, to []string, raw []byte) ([]RecipientError, error) {
+func transaction(c *smtp.Client, timeout time.Duration, from string, to []string, body func(io.Writer) error) ([]RecipientError, error) {
 	if err := c.UpdateDeadline(timeout); err != nil {
 		return nil, err
 	}
@@ -246,7 +266,8 @@ func transaction(c *smtp.Client, timeout time.Duration, from string, to []string
 	if err != nil {
 		return nil, fmt.Errorf("DATA: %w", err)
 	}
-	if _, err := w.Write(raw); err != nil {
+	if err := body(w); err != nil {
+		// Not w.Close: that would end DATA and deliver what was written.
 		return nil, fmt.Errorf("DATA write: %w", err)
 	}
 	if err := w.Close(); err != nil {
@@ -314,6 +335,11 @@ type DiscardSender struct{}
 
 // Send accepts the mail.
 func (DiscardSender) Send(context.Context, string, []string, []byte) ([]RecipientError, error) {
+	return nil, nil
+}
+
+// SendStream accepts the mail without reading it.
+func (DiscardSender) SendStream(context.Context, string, []string, func(io.Writer) error) ([]RecipientError, error) {
 	return nil, nil
 }
 

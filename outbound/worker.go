@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -232,7 +233,7 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 				Detail: fmt.Sprintf("%s mail %d sent without %s: the customer side of a confidential case", m.Event, m.ID, strings.Join(drop, ", "))})
 		}
 	}
-	rejected, err := w.opt.Sender.Send(ctx, m.MailFrom, rcpt, m.Raw)
+	rejected, err := w.send(ctx, m, rcpt)
 	now = w.opt.Clock.Now()
 	if err != nil && ctx.Err() != nil {
 		// Shutting down: the mail stays pending, untouched, for next time.
@@ -281,6 +282,26 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 		}
 		return false, nil
 	}
+}
+
+// send hands a mail to the Sender: its bytes, or, for mail that attaches
+// a stored mail by reference, its bytes streamed from the database while
+// they are sent (see WriteMail), whole in memory only for a Sender that
+// cannot stream.
+func (w *Worker) send(ctx context.Context, m *store.Mail, rcpt []string) ([]RecipientError, error) {
+	if m.Original == 0 {
+		return w.opt.Sender.Send(ctx, m.MailFrom, rcpt, m.Raw)
+	}
+	if s, ok := w.opt.Sender.(StreamSender); ok {
+		// The reads go on through a shutdown as the send does (see Send).
+		read := context.WithoutCancel(ctx)
+		return s.SendStream(ctx, m.MailFrom, rcpt, func(out io.Writer) error { return WriteMail(read, w.opt.Store, m, out) })
+	}
+	raw, err := MailBytes(ctx, w.opt.Store, m)
+	if err != nil {
+		return nil, err
+	}
+	return w.opt.Sender.Send(ctx, m.MailFrom, rcpt, raw)
 }
 
 // fail ends a mail that will not be delivered, with its case event and

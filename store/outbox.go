@@ -29,24 +29,32 @@ var MailStates = []string{MailPending, MailSent, MailFailed, MailBlocked, MailDr
 // Mail is one outgoing message: rendered once, at enqueue time, and sent
 // byte for byte however often it is retried.
 type Mail struct {
-	ID            int64
-	CaseID        int64
-	Message       int64 // the stored mail it answers (rejection replies)
-	Event         vocab.Event
-	Role          vocab.Role // who the recipients are to the case
-	DedupKey      string     // one mail per key, ever: makes follow-ups idempotent
-	MessageID     string     // without <>
-	MailFrom      string     // envelope sender; "" is the null sender <>
-	RcptTo        []string
-	Subject       string
-	Raw           []byte
-	State         string
-	Attempts      int
-	CreatedAt     time.Time
-	NextAttemptAt time.Time
-	GiveUpAt      time.Time
-	LastError     string
-	SentAt        time.Time
+	ID        int64
+	CaseID    int64
+	Message   int64 // the stored mail it answers (rejection replies)
+	Event     vocab.Event
+	Role      vocab.Role // who the recipients are to the case
+	DedupKey  string     // one mail per key, ever: makes follow-ups idempotent
+	MessageID string     // without <>
+	MailFrom  string     // envelope sender; "" is the null sender <>
+	RcptTo    []string
+	Subject   string
+	// Raw is the mail's bytes; for mail that attaches a stored mail by
+	// reference (Original is set), without that mail, which goes in at
+	// byte OriginalAt, all OriginalSize bytes of it encoded as
+	// OriginalEncoding says (see outbound.WriteMail).
+	Raw              []byte
+	Original         int64
+	OriginalAt       int
+	OriginalSize     int64
+	OriginalEncoding string
+	State            string
+	Attempts         int
+	CreatedAt        time.Time
+	NextAttemptAt    time.Time
+	GiveUpAt         time.Time
+	LastError        string
+	SentAt           time.Time
 }
 
 // Enqueue adds a mail unless one with the same dedup key exists; it reports
@@ -56,21 +64,25 @@ func (tx *Tx) Enqueue(m *Mail) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	var caseID, msg any
+	var caseID, msg, original any
 	if m.CaseID > 0 {
 		caseID = m.CaseID
 	}
 	if m.Message > 0 {
 		msg = m.Message
 	}
+	if m.Original > 0 {
+		original = m.Original
+	}
 	if m.Role == "" {
 		return false, fmt.Errorf("enqueue %s mail: no recipient role", m.Event)
 	}
 	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO outbox (case_id, message, event, recipient_role, dedup_key, message_id, mail_from, rcpt_to,
-		subject, raw, state, created_at, next_attempt_at, give_up_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+		subject, raw, original, original_at, original_size, original_encoding, state, created_at, next_attempt_at, give_up_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
 		ON CONFLICT (dedup_key) DO NOTHING`,
 		caseID, msg, m.Event, m.Role, m.DedupKey, m.MessageID, m.MailFrom, string(rcpt), m.Subject, m.Raw,
-		ts(m.CreatedAt), ts(m.CreatedAt), ts(m.GiveUpAt))
+		original, m.OriginalAt, m.OriginalSize, m.OriginalEncoding, ts(m.CreatedAt), ts(m.CreatedAt), ts(m.GiveUpAt))
 	if err != nil {
 		return false, fmt.Errorf("enqueue %s mail: %w", m.Event, err)
 	}
@@ -86,14 +98,14 @@ func (tx *Tx) Enqueue(m *Mail) (bool, error) {
 }
 
 const mailCols = `id, coalesce(case_id, 0), coalesce(message, 0), event, recipient_role, dedup_key, message_id, mail_from, rcpt_to, subject, raw, state,
-	attempts, created_at, next_attempt_at, give_up_at, last_error, sent_at`
+	attempts, created_at, next_attempt_at, give_up_at, last_error, sent_at, coalesce(original, 0), original_at, original_size, original_encoding`
 
 func scanMail(row interface{ Scan(...any) error }) (*Mail, error) {
 	var m Mail
 	var rcpt, created, next, giveUp string
 	var sent sql.NullString
 	err := row.Scan(&m.ID, &m.CaseID, &m.Message, &m.Event, &m.Role, &m.DedupKey, &m.MessageID, &m.MailFrom, &rcpt, &m.Subject, &m.Raw,
-		&m.State, &m.Attempts, &created, &next, &giveUp, &m.LastError, &sent)
+		&m.State, &m.Attempts, &created, &next, &giveUp, &m.LastError, &sent, &m.Original, &m.OriginalAt, &m.OriginalSize, &m.OriginalEncoding)
 	if err != nil {
 		return nil, err
 	}

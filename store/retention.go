@@ -31,9 +31,13 @@ type PruneResult struct {
 const (
 	// A handled mail of a case resolved before the cutoff.
 	pruneCaseMessages = `FROM messages WHERE pruned_at IS NULL AND state = 'handled' AND case_id IN
-		(SELECT id FROM cases WHERE state = 'resolved' AND resolved_at < ?)`
+		(SELECT id FROM cases WHERE state = 'resolved' AND resolved_at < ?) AND ` + notAttachedToPending
 	// A handled mail that opened no case, stored before the cutoff.
-	pruneIgnoredMessages = `FROM messages WHERE pruned_at IS NULL AND state = 'handled' AND case_id IS NULL AND received_at < ?`
+	pruneIgnoredMessages = `FROM messages WHERE pruned_at IS NULL AND state = 'handled' AND case_id IS NULL AND received_at < ? AND ` +
+		notAttachedToPending
+	// Pending outgoing mail attaches no stored mail that retention emptied:
+	// it is sent as it was composed.
+	notAttachedToPending = `id NOT IN (SELECT original FROM outbox WHERE state = 'pending' AND original IS NOT NULL)`
 	// A finished outgoing mail of a case resolved before the cutoff.
 	pruneCaseOutbox = `FROM outbox WHERE pruned_at IS NULL AND state != 'pending' AND case_id IN
 		(SELECT id FROM cases WHERE state = 'resolved' AND resolved_at < ?)`
@@ -47,8 +51,8 @@ const (
 const pruneBatch = 500
 
 // Prune applies the retention policy as of now: the raw bytes of eligible
-// stored and outgoing mail become an empty blob and the row is marked
-// pruned; the rows, their cases and the audit trail stay. With dryRun it
+// stored and outgoing mail become an empty blob (a stored mail's chunks
+// are deleted) and the row is marked pruned; the rows, their cases and the audit trail stay. With dryRun it
 // only counts. It works in transactions of at most pruneBatch rows, so a
 // first run over years of mail does not stall the daemon; an interrupted
 // run leaves the rest for the next.
@@ -59,12 +63,15 @@ func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dry
 		keep         time.Duration
 		n            *int
 		bytes        *int64
+		length       string // the SQL for a row's stored bytes
+		empty        string // the SQL that empties them
 	}
+	const emptyMessage, emptyMail = `raw = x''`, `raw = x'', original = NULL, original_at = 0, original_size = 0, original_encoding = ''`
 	steps := []step{
-		{"messages", pruneCaseMessages, p.RawMail, &r.Messages, &r.MessageBytes},
-		{"messages", pruneIgnoredMessages, p.IgnoredMail, &r.Messages, &r.MessageBytes},
-		{"outbox", pruneCaseOutbox, p.RawMail, &r.Outbox, &r.OutboxBytes},
-		{"outbox", pruneIgnoredOutbox, p.IgnoredMail, &r.Outbox, &r.OutboxBytes},
+		{"messages", pruneCaseMessages, p.RawMail, &r.Messages, &r.MessageBytes, storedLength, emptyMessage},
+		{"messages", pruneIgnoredMessages, p.IgnoredMail, &r.Messages, &r.MessageBytes, storedLength, emptyMessage},
+		{"outbox", pruneCaseOutbox, p.RawMail, &r.Outbox, &r.OutboxBytes, "length(raw)", emptyMail},
+		{"outbox", pruneIgnoredOutbox, p.IgnoredMail, &r.Outbox, &r.OutboxBytes, "length(raw)", emptyMail},
 	}
 	for _, st := range steps {
 		if st.keep <= 0 {
@@ -74,7 +81,7 @@ func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dry
 		if dryRun {
 			var n int
 			var bytes int64
-			if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(raw)), 0) `+st.where, cutoff).Scan(&n, &bytes); err != nil {
+			if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(`+st.length+`), 0) `+st.where, cutoff).Scan(&n, &bytes); err != nil {
 				return r, fmt.Errorf("prune %s: %w", st.table, err)
 			}
 			*st.n += n
@@ -86,14 +93,20 @@ func (s *Store) Prune(ctx context.Context, p RetentionPolicy, now time.Time, dry
 			err := s.InTx(ctx, func(tx *Tx) error {
 				var bytes int64
 				batch := `(SELECT id ` + st.where + ` ORDER BY id LIMIT ?)`
-				if err := tx.tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(raw)), 0) FROM `+st.table+` WHERE id IN `+batch,
+				if err := tx.tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(`+st.length+`), 0) FROM `+st.table+` WHERE id IN `+batch,
 					cutoff, pruneBatch).Scan(&n, &bytes); err != nil {
 					return err
 				}
 				if n == 0 {
 					return nil
 				}
-				if _, err := tx.tx.ExecContext(ctx, `UPDATE `+st.table+` SET raw = x'', pruned_at = ? WHERE id IN `+batch,
+				if st.table == "messages" {
+					// Before the rows leave the batch by being marked.
+					if _, err := tx.tx.ExecContext(ctx, `DELETE FROM message_chunks WHERE message IN `+batch, cutoff, pruneBatch); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.tx.ExecContext(ctx, `UPDATE `+st.table+` SET `+st.empty+`, pruned_at = ? WHERE id IN `+batch,
 					ts(now), cutoff, pruneBatch); err != nil {
 					return err
 				}

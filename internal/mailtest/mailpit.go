@@ -56,6 +56,10 @@ type MailpitMessage struct {
 	Bcc       []Address // envelope recipients not named in To or Cc
 	Subject   string
 	Created   time.Time
+	// Size is the stored message's size in bytes; Attachments counts its
+	// attached parts.
+	Size        int64
+	Attachments int
 }
 
 func mailpitBin() string {

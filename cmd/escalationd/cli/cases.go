@@ -14,6 +14,7 @@ import (
 
 	"escalationd/app"
 	"escalationd/internal/clock"
+	"escalationd/outbound"
 	"escalationd/store"
 	"escalationd/vocab"
 )
@@ -224,11 +225,14 @@ func CaseShow(ctx context.Context, w io.Writer, o CaseShowOptions) error {
 		if o.Mail < 1 || o.Mail > len(mails) {
 			return &UsageError{Msg: fmt.Sprintf("case %s has %d mails; --mail %d is out of range (1-%d)", c.Ticket, len(mails), o.Mail, len(mails))}
 		}
-		raw := mails[o.Mail-1].Raw
+		raw, err := outbound.MailBytes(ctx, st, mails[o.Mail-1])
+		if err != nil {
+			return fmt.Errorf("case %s: mail %d: %w", c.Ticket, o.Mail, err)
+		}
 		if len(raw) == 0 {
 			return fmt.Errorf("case %s: the bytes of mail %d were removed by retention (retention.raw_mail); its record is kept", c.Ticket, o.Mail)
 		}
-		_, err := w.Write(raw)
+		_, err = w.Write(raw)
 		return err
 	}
 	timers, err := st.Timers(ctx, c.ID)

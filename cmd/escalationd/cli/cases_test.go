@@ -172,6 +172,11 @@ func TestCaseShowMail(t *testing.T) {
 		if err != nil || s.Event != event || s.Ticket != "TCK-77" || !strings.Contains(out, "\r\n\r\n") {
 			t.Errorf("--mail %s: %+v, %v:\n%s", n, s, err, out)
 		}
+		// The routed mail with the escalation it attaches (held by
+		// reference in the outbox), as sent.
+		if n == "1" && !strings.Contains(out, "Message-ID: <TCK-77@agent.craudiovizai.com>\r\nDate: Sat, 28 Nov 2026 03:00:00 -0500\r\n") {
+			t.Errorf("--mail 1 lacks the attached escalation:\n%s", out)
+		}
 	}
 	var usage *UsageError
 	for _, args := range [][]string{

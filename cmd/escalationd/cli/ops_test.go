@@ -144,10 +144,25 @@ func TestBackupAndPrune(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &dry); err != nil {
 		t.Fatal(err)
 	}
-	// The escalation only: no daemon ran, so the case's mail is still
-	// queued, and queued mail is never pruned.
-	if !dry.DryRun || dry.Messages != 1 || dry.Outbox != 0 || dry.RawMailDays != 180 || dry.IgnoredMailDays != 30 {
+	// Nothing: no daemon ran, so the case's mail is still queued, queued
+	// mail is never pruned, and the routed mail attaches the escalation.
+	if !dry.DryRun || dry.Messages != 0 || dry.Outbox != 0 || dry.RawMailDays != 180 || dry.IgnoredMailDays != 30 {
 		t.Fatalf("dry run: %s", out.String())
+	}
+	if err := Run(ctx, Env{Stdout: io.Discard, Stderr: io.Discard}, "outbox", []string{"drop", "1", "--reason", "test", "--config", cfg}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := Prune(ctx, &out, PruneOptions{ConfigPath: cfg, DryRun: true, JSON: true, Now: later}); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out.Bytes(), &dry); err != nil {
+		t.Fatal(err)
+	}
+	// The escalation, once the routed mail is dropped; the dropped mail
+	// itself (the receipt is still queued).
+	if dry.Messages != 1 || dry.Outbox != 1 {
+		t.Fatalf("dry run after the routed mail was dropped: %s", out.String())
 	}
 	out.Reset()
 	if err := Prune(ctx, &out, PruneOptions{ConfigPath: cfg, Now: later}); err != nil {

@@ -200,7 +200,7 @@ func newSimulation(ctx context.Context, c *app.Compiled, start time.Time, w io.W
 	}
 	s := &simulation{clock: clock.NewVirtual(start), st: st, cfg: cfg}
 	log := discardLogger()
-	rec := &recordingSender{w: w}
+	rec := &recordingSender{ctx: ctx, st: st, w: w}
 	s.rec = rec
 	s.eng, s.worker, err = c.NewPipeline(app.PipelineOptions{Store: st, Sender: outbound.DiscardSender{}, Clock: s.clock, Logger: log,
 		Sent: rec.sent, Refused: rec.refused})
@@ -271,6 +271,8 @@ func (s *simulation) replyTo(ctx context.Context, first int64, mailboxAddr strin
 // recordingSender prints one JSON line per mail the worker sent or the
 // confidentiality check refused, and writes the mail to dir when set.
 type recordingSender struct {
+	ctx context.Context
+	st  *store.Store // reads the mail a routed mail attaches
 	w   io.Writer
 	dir string // --mail-dir
 	n   int    // mails written to dir
@@ -292,13 +294,17 @@ func (r *recordingSender) refused(m *store.Mail, at time.Time) {
 }
 
 func (r *recordingSender) print(m *store.Mail, at time.Time, amend func(*SimulatedMail)) {
-	line, err := Summarize(m.Raw, at)
+	raw, err := outbound.MailBytes(r.ctx, r.st, m)
+	var line SimulatedMail
+	if err == nil {
+		line, err = Summarize(raw, at)
+	}
 	if err == nil {
 		amend(&line)
 		if r.dir != "" {
 			r.n++
 			line.File = MailFileName(r.n, line.Ticket, line.Event)
-			err = os.WriteFile(filepath.Join(r.dir, line.File), m.Raw, 0o600)
+			err = os.WriteFile(filepath.Join(r.dir, line.File), raw, 0o600)
 		}
 	}
 	if err == nil {

@@ -307,6 +307,10 @@ func TestSimulateMailDir(t *testing.T) {
 		if s, err := Summarize(raw, m.At); err != nil || s.Subject != m.Subject || s.Event != m.Event {
 			t.Errorf("%s: %+v, %v; want the line's mail %+v", m.File, s, err, m)
 		}
+		// The routed mail's file has the escalation it attaches.
+		if m.Event == "routed" && !strings.Contains(string(raw), "\r\nMessage-ID: <TCK-1@agent.craudiovizai.com>\r\n") {
+			t.Errorf("%s lacks the attached escalation", m.File)
+		}
 		files = append(files, m.File)
 	}
 	if len(files) < 3 || !slices.Contains(files, "001-TCK-1-routed.eml") {
