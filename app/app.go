@@ -208,7 +208,7 @@ func Start(ctx context.Context, c *Compiled, opt Options) (*Gateway, error) {
 			return fail(&ConfigError{err})
 		}
 		opts := inbound.Options{Mailbox: mb, Store: st, Processor: g.Engine, Clock: clk, Logger: log,
-			MaxMessageSize: int64(cfg.Limits.MaxMessageSize)}
+			MaxMessageSize: int64(cfg.Limits.MaxMessageSize), FetchBatch: mb.FetchBatch}
 		if tok != nil {
 			g.OAuth = append(g.OAuth, tok)
 			opts.Token = tok

@@ -163,6 +163,9 @@ type Mailbox struct {
 	ProcessedFolder string   `yaml:"processed_folder"`
 	RejectedFolder  string   `yaml:"rejected_folder"`
 	PollInterval    Duration `yaml:"poll_interval"`
+	// FetchBatch is how many messages one FETCH brings in and one commit
+	// stores, handles and moves (default 100).
+	FetchBatch int `yaml:"fetch_batch"`
 }
 
 // SMTP is the submission server.
@@ -497,6 +500,7 @@ const (
 	DefaultProcessedFolder = "Processed"
 	DefaultRejectedFolder  = "Rejected"
 	DefaultPollInterval    = 30 * time.Second
+	DefaultFetchBatch      = 100
 	DefaultLoopHeader      = "X-Escalation-Loop"
 	DefaultMaxMessageSize  = 25 << 20
 	DefaultMaxMIMEDepth    = 20

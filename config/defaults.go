@@ -34,6 +34,9 @@ func (c *Config) ApplyDefaults() {
 		if m.PollInterval == 0 {
 			m.PollInterval = Duration(DefaultPollInterval)
 		}
+		if m.FetchBatch == 0 {
+			m.FetchBatch = DefaultFetchBatch
+		}
 		m.Address = strings.ToLower(strings.TrimSpace(m.Address))
 		if m.Auth == "" {
 			m.Auth = AuthLogin

@@ -161,3 +161,18 @@ func TestWrongTypeNamesKeyPath(t *testing.T) {
 		}
 	}
 }
+
+func TestFetchBatchRange(t *testing.T) {
+	doc, _ := withDurations("", "")
+	cfg, err := Parse([]byte(doc), "d.yaml", Options{SkipSecrets: true})
+	if err != nil || cfg.Mailboxes[0].FetchBatch != DefaultFetchBatch {
+		t.Fatalf("default fetch_batch: %v, %v", cfg, err)
+	}
+	for _, bad := range []string{"-1", "1001"} {
+		d := strings.Replace(doc, "    poll_interval: 1h\n", "    poll_interval: 1h\n    fetch_batch: "+bad+"\n", 1)
+		_, err := Parse([]byte(d), "d.yaml", Options{SkipSecrets: true})
+		if err == nil || !strings.Contains(err.Error(), "mailboxes[0].fetch_batch: fetch_batch must be between 1 and 1000; got "+bad) {
+			t.Errorf("fetch_batch %s: %v", bad, err)
+		}
+	}
+}

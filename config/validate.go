@@ -147,6 +147,9 @@ func (v *validator) mailboxes() {
 		if m.PollInterval.D() < time.Second {
 			v.add(p+".poll_interval", "poll_interval must be at least 1s")
 		}
+		if m.FetchBatch < 1 || m.FetchBatch > 1000 {
+			v.add(p+".fetch_batch", "fetch_batch must be between 1 and 1000; got %d", m.FetchBatch)
+		}
 		v.checkAuth(p, m.Auth, m.OAuth2, m.hasPassword())
 		if m.ProcessedFolder == m.Folder || m.RejectedFolder == m.Folder {
 			v.add(p, "processed_folder and rejected_folder must differ from folder %q", m.Folder)

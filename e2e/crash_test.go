@@ -111,7 +111,11 @@ func TestCrashHarness(t *testing.T) {
 	e := newEnv(t, envOptions{edit: func(doc string) string {
 		// Distinct senders keep every malformed mail under the
 		// per-sender limit; the global one must not cap a long run.
-		return strings.Replace(doc, "rejections_global: 100", "rejections_global: 1000000", 1)
+		doc = strings.Replace(doc, "rejections_global: 100", "rejections_global: 1000000", 1)
+		// Batches of 10, not 100: the kills must outnumber the batches'
+		// commits, or the backlog is done before they are, and each kill
+		// should land somewhere in a batch's store, handle and move.
+		return strings.Replace(doc, "    poll_interval: 2s\n", "    poll_interval: 2s\n    fetch_batch: 10\n", 2)
 	}})
 	backlog := crashBacklog(rng, n)
 	want := map[string]bool{}
