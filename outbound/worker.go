@@ -157,8 +157,27 @@ func (w *Worker) Flush(ctx context.Context) error {
 
 // flush sends every mail due now, batch by batch, leaving the connection
 // open for the next pass.
-func (w *Worker) flush(ctx context.Context) error {
+//
+// The "sent" mark of a mail commits while the next mail goes out: the
+// next mail's bytes are written, and only the end of its DATA (when the
+// server takes it) waits for the mark. So at most one mail is ever taken
+// by the server and not yet recorded, as when each mark came before the
+// next send, and the database's commit no longer holds up the wire.
+func (w *Worker) flush(ctx context.Context) (err error) {
+	var prev *marking
+	defer func() {
+		if serr := w.settle(prev); err == nil {
+			err = serr
+		}
+	}()
 	for ctx.Err() == nil {
+		// The last mail's mark must be in before the due mail is read
+		// again, or it would be read as due.
+		serr := w.settle(prev)
+		prev = nil
+		if serr != nil {
+			return serr
+		}
 		now := w.opt.Clock.Now()
 		due, err := w.opt.Store.DueMail(ctx, now, w.opt.Batch)
 		if err != nil {
@@ -172,7 +191,12 @@ func (w *Worker) flush(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			done, err := w.deliver(ctx, m)
+			done, next, err := w.deliver(ctx, m, prev)
+			serr := w.settle(prev)
+			prev = next
+			if err == nil {
+				err = serr
+			}
 			if err != nil {
 				// The outcome could not be recorded, so the row is still
 				// due: stop here rather than go round again at once.
@@ -192,17 +216,21 @@ func (w *Worker) flush(ctx context.Context) error {
 // deliver sends one mail and records the result; it reports whether the
 // row left the due set for good (sent, failed or blocked), and an error
 // when the result could not be recorded.
-func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
+//
+// prev is the mail sent before, whose mark may still be committing: the
+// end of this mail's DATA waits for it, and when it failed this mail is
+// left untouched. A sent mail comes back as the marking to settle.
+func (w *Worker) deliver(ctx context.Context, m *store.Mail, prev *marking) (bool, *marking, error) {
 	log := w.log.With("mail", m.ID, "case", m.CaseID, "event", m.Event, "message_id", m.MessageID)
 	now := w.opt.Clock.Now()
 	if w.isUnrecorded(m.ID) {
 		// Sent already: only the mark is missing.
 		if err := w.opt.Store.MarkSent(context.WithoutCancel(ctx), m.ID, now); err != nil {
-			return false, fmt.Errorf("record mail %d sent: %w", m.ID, err)
+			return false, nil, fmt.Errorf("record mail %d sent: %w", m.ID, err)
 		}
 		w.setUnrecorded(m.ID, false)
 		log.Info("mail sent recorded late", "to", m.RcptTo)
-		return true, nil
+		return true, nil, nil
 	}
 	rcpt := m.RcptTo
 	var trimmed []store.Event
@@ -213,16 +241,16 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 		case errors.As(err, &refused):
 			log.Error("mail blocked", "err", err)
 			if ferr := w.finish(ctx, m, store.MailBlocked, vocab.EventMailBlocked, err.Error(), now, w.opt.Blocked); ferr != nil {
-				return false, fmt.Errorf("record mail %d blocked: %w", m.ID, ferr)
+				return false, nil, fmt.Errorf("record mail %d blocked: %w", m.ID, ferr)
 			}
 			if w.opt.Refused != nil {
 				w.opt.Refused(m, now)
 			}
-			return true, nil
+			return true, nil, nil
 		case err != nil:
 			// The check itself could not run (the database is busy): the
 			// mail waits, it is not condemned.
-			return false, fmt.Errorf("check mail %d: %w", m.ID, err)
+			return false, nil, fmt.Errorf("check mail %d: %w", m.ID, err)
 		case len(drop) > 0:
 			// The others still get it (a page must not be lost because the
 			// customer is on the list); the envelope leaves the customer
@@ -233,44 +261,38 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 				Detail: fmt.Sprintf("%s mail %d sent without %s: the customer side of a confidential case", m.Event, m.ID, strings.Join(drop, ", "))})
 		}
 	}
-	rejected, err := w.send(ctx, m, rcpt)
+	rejected, err := w.send(ctx, m, rcpt, prev.wait)
 	now = w.opt.Clock.Now()
-	if err != nil && ctx.Err() != nil {
-		// Shutting down: the mail stays pending, untouched, for next time.
-		return false, nil
+	if err != nil && (ctx.Err() != nil || prev.wait() != nil) {
+		// Shutting down, or the mail before could not be recorded (its
+		// error stops the pass): the mail stays pending, untouched.
+		return false, nil, nil
 	}
 	// What happened on the wire is recorded even if shutdown began during
 	// the send: a lost "sent" mark would send the mail again.
 	ctx = context.WithoutCancel(ctx)
 	switch {
 	case err == nil:
-		if err := w.opt.Store.MarkSent(ctx, m.ID, now, stamp(trimmed, now)...); err != nil {
-			// The server has it: never send it again from this process.
-			w.setUnrecorded(m.ID, true)
-			log.Error("mail sent, but recording it failed; only the record will be retried", "to", m.RcptTo, "err", err)
-			return false, fmt.Errorf("record mail %d sent: %w", m.ID, err)
-		}
-		log.Info("mail sent", "to", rcpt, "attempt", m.Attempts+1)
-		if len(rejected) > 0 {
-			w.reportRejected(ctx, m, rejected, now)
-		}
-		if w.opt.Sent != nil {
-			w.opt.Sent(m, rcpt, now)
-		}
-		return true, nil
+		k := &marking{m: m, rcpt: rcpt, rejected: rejected, at: now, done: make(chan struct{})}
+		events := stamp(trimmed, now)
+		go func() {
+			defer close(k.done)
+			k.err = w.opt.Store.MarkSent(ctx, m.ID, now, events...)
+		}()
+		return true, k, nil
 	case !IsTemporary(err):
 		log.Error("mail failed permanently", "err", err, "to", m.RcptTo)
 		if ferr := w.fail(ctx, m, err.Error(), now); ferr != nil {
-			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
+			return false, nil, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
-		return true, nil
+		return true, nil, nil
 	case !now.Before(m.GiveUpAt):
 		log.Error("mail undeliverable, giving up", "err", err, "attempts", m.Attempts+1, "since", m.CreatedAt)
 		cause := fmt.Sprintf("gave up after %d attempts since %s: %v", m.Attempts+1, m.CreatedAt.Format(time.RFC3339), err)
 		if ferr := w.fail(ctx, m, cause, now); ferr != nil {
-			return false, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
+			return false, nil, fmt.Errorf("record mail %d failed: %w", m.ID, ferr)
 		}
-		return true, nil
+		return true, nil, nil
 	default:
 		next := now.Add(w.opt.Retry.Delay(m.Attempts + 1))
 		if next.After(m.GiveUpAt) {
@@ -278,9 +300,9 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 		}
 		log.Warn("mail deferred", "err", err, "attempt", m.Attempts+1, "next_attempt", next)
 		if err := w.opt.Store.MarkRetry(ctx, m.ID, next, err.Error()); err != nil {
-			return false, fmt.Errorf("schedule retry of mail %d: %w", m.ID, err)
+			return false, nil, fmt.Errorf("schedule retry of mail %d: %w", m.ID, err)
 		}
-		return false, nil
+		return false, nil, nil
 	}
 }
 
@@ -288,20 +310,79 @@ func (w *Worker) deliver(ctx context.Context, m *store.Mail) (bool, error) {
 // a stored mail by reference, its bytes streamed from the database while
 // they are sent (see WriteMail), whole in memory only for a Sender that
 // cannot stream.
-func (w *Worker) send(ctx context.Context, m *store.Mail, rcpt []string) ([]RecipientError, error) {
-	if m.Original == 0 {
-		return w.opt.Sender.Send(ctx, m.MailFrom, rcpt, m.Raw)
-	}
+//
+// before runs before the server may take the mail: at the end of DATA for
+// a StreamSender, else before the send; its error aborts the mail.
+func (w *Worker) send(ctx context.Context, m *store.Mail, rcpt []string, before func() error) ([]RecipientError, error) {
 	if s, ok := w.opt.Sender.(StreamSender); ok {
 		// The reads go on through a shutdown as the send does (see Send).
 		read := context.WithoutCancel(ctx)
-		return s.SendStream(ctx, m.MailFrom, rcpt, func(out io.Writer) error { return WriteMail(read, w.opt.Store, m, out) })
+		return s.SendStream(ctx, m.MailFrom, rcpt, func(out io.Writer) error {
+			if m.Original == 0 {
+				if _, err := out.Write(m.Raw); err != nil {
+					return err
+				}
+			} else if err := WriteMail(read, w.opt.Store, m, out); err != nil {
+				return err
+			}
+			return before()
+		})
+	}
+	if err := before(); err != nil {
+		return nil, err
+	}
+	if m.Original == 0 {
+		return w.opt.Sender.Send(ctx, m.MailFrom, rcpt, m.Raw)
 	}
 	raw, err := MailBytes(ctx, w.opt.Store, m)
 	if err != nil {
 		return nil, err
 	}
 	return w.opt.Sender.Send(ctx, m.MailFrom, rcpt, raw)
+}
+
+// marking is a mail the server took whose "sent" mark is committing.
+type marking struct {
+	m        *store.Mail
+	rcpt     []string
+	rejected []RecipientError
+	at       time.Time
+	done     chan struct{}
+	err      error
+}
+
+// wait waits for the mark and returns its error; nil for no marking.
+func (k *marking) wait() error {
+	if k == nil {
+		return nil
+	}
+	<-k.done
+	return k.err
+}
+
+// settle waits for a mark and finishes the mail: logged and reported as
+// sent, or, when the mark failed, kept from ever being sent again by this
+// process (the error stops the pass).
+func (w *Worker) settle(k *marking) error {
+	if k == nil {
+		return nil
+	}
+	m := k.m
+	log := w.log.With("mail", m.ID, "case", m.CaseID, "event", m.Event, "message_id", m.MessageID)
+	if err := k.wait(); err != nil {
+		// The server has it: never send it again from this process.
+		w.setUnrecorded(m.ID, true)
+		log.Error("mail sent, but recording it failed; only the record will be retried", "to", m.RcptTo, "err", err)
+		return fmt.Errorf("record mail %d sent: %w", m.ID, err)
+	}
+	log.Info("mail sent", "to", k.rcpt, "attempt", m.Attempts+1)
+	if len(k.rejected) > 0 {
+		w.reportRejected(context.Background(), m, k.rejected, k.at)
+	}
+	if w.opt.Sent != nil {
+		w.opt.Sent(m, k.rcpt, k.at)
+	}
+	return nil
 }
 
 // fail ends a mail that will not be delivered, with its case event and

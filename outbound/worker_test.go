@@ -252,7 +252,7 @@ func TestCancelledSendLeavesMailUntouched(t *testing.T) {
 	enqueue(t, st, 0, "a@x")
 	due, _ := st.DueMail(context.Background(), t0, 10)
 	cancel()
-	if done, err := w.deliver(ctx, due[0]); done || err != nil {
+	if done, _, err := w.deliver(ctx, due[0], nil); done || err != nil {
 		t.Fatalf("a cancelled send reported done=%v err=%v", done, err)
 	}
 	m, _ := st.MailByID(context.Background(), 1)
