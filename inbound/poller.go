@@ -11,12 +11,15 @@
 //     being handled twice.
 //  2. Finish what an earlier run left: stored messages not yet handled are
 //     handed over again; handled ones not yet moved are moved.
-//  3. Fetch every message whose UID is above the cursor, oldest first. Each
-//     one's raw bytes and the advanced cursor are committed to SQLite
-//     before anything changes on the server; then the Processor handles it
-//     from the stored row; then it is flagged \Seen and moved to the
-//     processed or rejected folder (MOVE, or COPY + \Deleted + UID EXPUNGE
-//     where MOVE is missing). Mail is never deleted otherwise.
+//  3. Fetch every message whose UID is above the cursor, oldest first, in
+//     batches (FetchBatch, bounded by bytes too). A batch's raw bytes and
+//     the advanced cursor are committed to SQLite in one transaction before
+//     anything changes on the server; then the Processor handles the batch
+//     from the stored rows (in one transaction when it is a
+//     BatchProcessor); then the handled ones are flagged \Seen and moved
+//     to the processed or rejected folder with one UID STORE and one UID
+//     MOVE per folder (or COPY + \Deleted + UID EXPUNGE where MOVE is
+//     missing). Mail is never deleted otherwise.
 //  4. Wait with IDLE for new mail (or sleep where IDLE is missing), waking
 //     at least every poll interval as a safety net, and go to 2.
 //
