@@ -100,7 +100,7 @@ func (e *env) writeConfig(extra string) {
 	// The gateway here runs on the real clock: a review due that day
 	// (Monday, the month's first working day) would add a mail the tests
 	// do not expect, depending on the date. Reviews have their own tests.
-	policy := withoutTopLevel(string(example[i:]), "reviews")
+	policy := mailtest.WithoutTopLevel(string(example[i:]), "reviews")
 	smtpHost, smtpPort, _ := strings.Cut(e.pit.SMTPAddr(), ":")
 	if e.smtpPort != 0 {
 		smtpPort = fmt.Sprint(e.smtpPort)
@@ -255,22 +255,4 @@ func (e *env) header(id, name string) string {
 		return v[0]
 	}
 	return ""
-}
-
-// withoutTopLevel drops a top-level key and its indented block from YAML.
-func withoutTopLevel(doc, key string) string {
-	var out []string
-	skip := false
-	for _, line := range strings.Split(doc, "\n") {
-		if strings.HasPrefix(line, key+":") {
-			skip = true
-			continue
-		}
-		if skip && (line == "" || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "#")) {
-			continue
-		}
-		skip = false
-		out = append(out, line)
-	}
-	return strings.Join(out, "\n")
 }

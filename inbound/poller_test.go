@@ -90,15 +90,7 @@ func newEnv(t *testing.T, opts mailtest.IMAPMemOptions) *pollerEnv {
 // run starts a poller and returns a stop function that waits for it.
 func (e *pollerEnv) run(t *testing.T, maxAttempts int) func() {
 	t.Helper()
-	p, err := New(Options{Mailbox: e.mb, Store: e.st, Processor: e.proc, Clock: clock.Real{}, Logger: slog.New(slog.NewTextHandler(e.log, nil)),
-		BackoffInitial: 20 * time.Millisecond, BackoffMax: 100 * time.Millisecond, MaxAttempts: maxAttempts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = p.Run(ctx); close(done) }()
-	return func() { cancel(); <-done }
+	return e.runWith(t, e.proc, maxAttempts)
 }
 
 func msg(subject string) []byte {

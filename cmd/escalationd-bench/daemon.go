@@ -41,7 +41,7 @@ func writeConfig(example []byte, c gatewayConfig) (string, error) {
 	if i < 0 {
 		return "", errors.New("examples/helpdesk.yaml has no top-level senders: section to splice after")
 	}
-	policy := withoutTopLevel(string(example[i:]), "reviews")
+	policy := mailtest.WithoutTopLevel(string(example[i:]), "reviews")
 	limits := ""
 	if c.maxMessageSize != "" {
 		limits = "limits:\n  max_message_size: " + c.maxMessageSize + "\n"
@@ -85,24 +85,6 @@ http:
 	}
 	path := filepath.Join(c.dir, "escalationd.yaml")
 	return path, os.WriteFile(path, []byte(doc), 0o600)
-}
-
-// withoutTopLevel drops a top-level key and its indented block from YAML.
-func withoutTopLevel(doc, key string) string {
-	var out []string
-	skip := false
-	for _, line := range strings.Split(doc, "\n") {
-		if strings.HasPrefix(line, key+":") {
-			skip = true
-			continue
-		}
-		if skip && (line == "" || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "#")) {
-			continue
-		}
-		skip = false
-		out = append(out, line)
-	}
-	return strings.Join(out, "\n")
 }
 
 // daemon is the escalationd binary running as a child process.

@@ -63,3 +63,23 @@ func checkGreeting(addr, prefix string) error {
 	}
 	return nil
 }
+
+// WithoutTopLevel drops a top-level key and its indented block from YAML:
+// the e2e tests and the benchmark run the shipped policy without, say, its
+// reviews.
+func WithoutTopLevel(doc, key string) string {
+	var out []string
+	skip := false
+	for _, line := range strings.Split(doc, "\n") {
+		if strings.HasPrefix(line, key+":") {
+			skip = true
+			continue
+		}
+		if skip && (line == "" || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "#")) {
+			continue
+		}
+		skip = false
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
