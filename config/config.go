@@ -163,8 +163,8 @@ type Mailbox struct {
 	ProcessedFolder string   `yaml:"processed_folder"`
 	RejectedFolder  string   `yaml:"rejected_folder"`
 	PollInterval    Duration `yaml:"poll_interval"`
-	// FetchBatch is how many messages one FETCH brings in and one commit
-	// stores, handles and moves (default 100).
+	// FetchBatch is how many messages one FETCH brings in and a batch
+	// stores, handles and moves (unset or 0: 100).
 	FetchBatch int `yaml:"fetch_batch"`
 }
 

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
 
+	"escalationd/config"
 	"escalationd/internal/clock"
 	"escalationd/internal/mailtest"
 	"escalationd/store"
@@ -120,5 +122,31 @@ func TestFailedBatchFallsBackToOneByOne(t *testing.T) {
 	waitFor(t, "the mails to be handled one by one", func() bool { return e.count(t, "Processed") == 3 })
 	if sizes := proc.batchSizes(); len(sizes) == 0 {
 		t.Fatal("the batch was never tried")
+	}
+}
+
+// The same mail delivered twice (an alias, a resend) into one batch: each
+// copy leaves the folder, even when the first could not be handled on the
+// first pass. The row keeps one UID, so the second copy waits until the
+// first has been moved; before, the first copy stayed unseen in INBOX for
+// good once the cursor was past both.
+func TestTwoCopiesInABatchBothLeaveTheFolder(t *testing.T) {
+	e := newEnv(t, mailtest.IMAPMemOptions{})
+	e.mb.PollInterval = config.Duration(time.Second)
+	e.proc.failures = 1 // the database refuses the first attempt
+	e.srv.Append(t, "escalations", "INBOX", msg("good before"))
+	e.srv.Append(t, "escalations", "INBOX", msg("diskfull twice"))
+	e.srv.Append(t, "escalations", "INBOX", msg("diskfull twice"))
+	e.srv.Append(t, "escalations", "INBOX", msg("good after"))
+	proc := &batchProcessor{fakeProcessor: e.proc}
+	stop := e.runWith(t, proc, 5)
+	defer stop()
+	waitFor(t, "every copy to leave INBOX", func() bool { return e.count(t, "INBOX") == 0 })
+	if got := subjects(e.srv.Messages(t, "escalations", "Processed")); !slices.Equal(got, []string{"diskfull twice", "diskfull twice", "good after", "good before"}) {
+		t.Fatalf("Processed = %v", got)
+	}
+	counts, _ := e.st.MessageCounts(context.Background())
+	if counts["handled:processed"] != 3 {
+		t.Fatalf("message rows: %v (the two copies are one mail)", counts)
 	}
 }

@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -17,7 +18,8 @@ import (
 // a backlog of large mail never holds more than this in memory at once.
 const fetchBudget = 32 << 20
 
-// metaChunk is how many messages' sizes and envelopes one FETCH asks for.
+// metaChunk is how many messages' sizes and envelopes one FETCH asks for
+// at least (FetchBatch when that is more).
 const metaChunk = 200
 
 // meta is what the poller knows about a message before fetching its body.
@@ -52,7 +54,7 @@ func (s *session) fetchNew(ctx context.Context) error {
 	}
 	slices.Sort(uids)
 	for len(uids) > 0 && ctx.Err() == nil {
-		n := min(len(uids), metaChunk)
+		n := min(len(uids), max(metaChunk, p.opt.FetchBatch))
 		metas, err := s.fetchMeta(uids[:n])
 		if err != nil {
 			return err
@@ -64,7 +66,9 @@ func (s *session) fetchNew(ctx context.Context) error {
 				bytes += s.fetchSize(metas[k])
 				k++
 			}
-			if err := s.fetchBatch(ctx, metas[:k]); err != nil {
+			if err := s.fetchBatch(ctx, metas[:k]); errors.Is(err, errCopyPending) {
+				return nil
+			} else if err != nil {
 				return err
 			}
 			metas = metas[k:]
@@ -253,19 +257,49 @@ func (s *session) incoming(m meta, raw []byte) store.Incoming {
 // the move, and one UID STORE and UID MOVE per destination folder,
 // whatever its size: a backlog goes at the speed of the servers, not of
 // round trips.
+//
+// A batch holding a second copy of a mail whose first copy has not left
+// the folder is stored up to it, handled and moved, and then the rest (see
+// store.IngestBatch); when the batch starts with such a copy, the pass
+// ends (errCopyPending) until the first copy's handling and move are done.
 func (s *session) storeBatch(ctx context.Context, metas []meta, ins []store.Incoming) error {
+	for len(ins) > 0 {
+		n, err := s.storeSome(ctx, metas, ins)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errCopyPending
+		}
+		metas, ins = metas[n:], ins[n:]
+	}
+	return nil
+}
+
+// errCopyPending ends a pass at a mail whose other copy has yet to leave
+// the folder: the next pass retries that copy first.
+var errCopyPending = errors.New("another copy of a mail has yet to leave the folder")
+
+// storeSome stores, hands over and moves the messages of a batch up to
+// the first one IngestBatch stops at, and says how many that was.
+func (s *session) storeSome(ctx context.Context, metas []meta, ins []store.Incoming) (int, error) {
 	p := s.p
 	work := context.WithoutCancel(ctx)
 	ings, err := p.opt.Store.IngestBatch(work, ins, p.opt.Clock.Now())
 	// The engine reads the stored copies: holding these through the
 	// handling would double the memory a large mail takes.
-	for i := range ins {
+	for i := range ings {
 		ins[i].Raw = nil
 	}
 	if err != nil {
 		// Not stored, so not acknowledged: they stay unseen in the folder
 		// and are fetched again on the next pass.
-		return err
+		return 0, err
+	}
+	if len(ings) == 0 {
+		p.log.Info("a copy of this mail is still in the folder; storing this one once that copy has been moved",
+			"uid", metas[0].uid, "message_id", ins[0].MessageID)
+		return 0, nil
 	}
 	p.progress(p.stepAllow())
 	ids := make([]int64, len(ings))
@@ -284,5 +318,5 @@ func (s *session) storeBatch(ctx context.Context, metas []meta, ins []store.Inco
 			moves = append(moves, pendingMove{id: ids[i], uid: metas[i].uid, outcome: r.outcome})
 		}
 	}
-	return s.move(work, moves)
+	return len(ings), s.move(work, moves)
 }

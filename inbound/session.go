@@ -327,7 +327,7 @@ func (s *session) move(ctx context.Context, moves []pendingMove) error {
 		} else if err := s.copyDelete(set, folder); err != nil {
 			return err
 		}
-		p.log.Debug("messages moved", "uids", set.String(), "folder", folder)
+		p.log.Info("messages moved", "uids", set.String(), "folder", folder, "count", len(group))
 		if err := p.opt.Store.MarkMoved(ctx, p.opt.Clock.Now(), ids...); err != nil {
 			return err
 		}

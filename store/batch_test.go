@@ -222,3 +222,52 @@ func TestAtLeastReadsUpToTheLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A second copy of a mail whose first copy has not left the folder stops
+// the batch before it; once the first is moved, the second is stored and
+// the row is unmoved again, under the second copy's UID, so recovery
+// moves that copy too.
+func TestIngestBatchStopsAtAnUnmovedCopy(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	a := Incoming{Mailbox: "esc", UIDValidity: 1, UID: 1, MessageID: "a@x", Raw: []byte("Subject: a\r\n\r\nA\r\n")}
+	b := Incoming{Mailbox: "esc", UIDValidity: 1, UID: 2, MessageID: "b@x", Raw: []byte("Subject: b\r\n\r\nB\r\n")}
+	a2 := a
+	a2.UID = 3
+	got, err := s.IngestBatch(ctx, []Incoming{a, b, a2}, t0)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("IngestBatch = %+v, %v; want the two before the second copy", got, err)
+	}
+	if c, _, _ := s.Cursor(ctx, "esc"); c.LastUID != 2 {
+		t.Fatalf("cursor = %+v, want 2: the second copy is not past", c)
+	}
+	if got, err := s.IngestBatch(ctx, []Incoming{a2}, t0); err != nil || len(got) != 0 {
+		t.Fatalf("with the first copy unmoved: %+v, %v", got, err)
+	}
+	if err := s.MarkMoved(ctx, t0, unfinishedID(t, s, 1)); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.IngestBatch(ctx, []Incoming{a2}, t0)
+	if err != nil || len(again) != 1 || !again[0].Duplicate {
+		t.Fatalf("after the move: %+v, %v", again, err)
+	}
+	m, _ := s.Message(ctx, again[0].ID)
+	if m.UID != 3 || !m.MovedAt.IsZero() {
+		t.Fatalf("row after the second copy: uid %d moved %v", m.UID, m.MovedAt)
+	}
+}
+
+func unfinishedID(t *testing.T, s *Store, uid uint32) int64 {
+	t.Helper()
+	refs, err := s.Unfinished(context.Background(), "esc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refs {
+		if r.UID == uid {
+			return r.ID
+		}
+	}
+	t.Fatalf("no unfinished message with uid %d", uid)
+	return 0
+}

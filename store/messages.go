@@ -94,7 +94,7 @@ type Ingested struct {
 // mail, so nobody can make a mail disappear by sending another with its
 // Message-ID first.
 func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested, error) {
-	out, err := s.IngestBatch(ctx, []Incoming{m}, now)
+	out, err := s.ingestBatch(ctx, []Incoming{m}, now, false)
 	if err != nil {
 		return Ingested{}, err
 	}
@@ -104,7 +104,22 @@ func (s *Store) Ingest(ctx context.Context, m Incoming, now time.Time) (Ingested
 // IngestBatch is Ingest for several messages of one mailbox in one
 // transaction (one commit, so one fsync, for a fetched batch): all are
 // stored and the cursor advanced past the last, or none.
+//
+// It stops before a message whose other copy (the same mail delivered
+// twice) is still in the folder, not yet moved, under another UID of the
+// same UIDVALIDITY: a row keeps one UID, so storing the second copy would
+// leave the first where nobody moves it once the cursor is past both. It
+// then returns the messages before it, possibly none; the caller moves the
+// first copy and comes back for the rest.
 func (s *Store) IngestBatch(ctx context.Context, ms []Incoming, now time.Time) ([]Ingested, error) {
+	return s.ingestBatch(ctx, ms, now, true)
+}
+
+// errCopyUnmoved stops a batch before a message whose other copy has not
+// left the folder (see IngestBatch).
+var errCopyUnmoved = errors.New("another copy of this mail is still in the folder")
+
+func (s *Store) ingestBatch(ctx context.Context, ms []Incoming, now time.Time, stopAtCopy bool) ([]Ingested, error) {
 	if len(ms) == 0 {
 		return nil, nil
 	}
@@ -112,7 +127,11 @@ func (s *Store) IngestBatch(ctx context.Context, ms []Incoming, now time.Time) (
 	err := s.InTx(ctx, func(tx *Tx) error {
 		for i, m := range ms {
 			var err error
-			if out[i], err = tx.ingest(m, now); err != nil {
+			if out[i], err = tx.ingest(m, now, stopAtCopy); errors.Is(err, errCopyUnmoved) {
+				out = out[:i]
+				return nil
+			}
+			if err != nil {
 				if len(ms) > 1 {
 					err = fmt.Errorf("uid %d: %w", m.UID, err)
 				}
@@ -132,21 +151,33 @@ func (s *Store) IngestBatch(ctx context.Context, ms []Incoming, now time.Time) (
 }
 
 // ingest stores one message and advances its mailbox's cursor.
-func (tx *Tx) ingest(m Incoming, now time.Time) (Ingested, error) {
+//
+// With stopAtCopy it returns errCopyUnmoved, writing nothing, for a
+// duplicate whose row's copy has not left the folder under another UID of
+// the same UIDVALIDITY.
+func (tx *Tx) ingest(m Incoming, now time.Time, stopAtCopy bool) (Ingested, error) {
 	ctx := tx.ctx
 	size := max(int64(len(m.Raw)), m.Size)
 	key := dedupeKey(m.MessageID, m.Raw, size)
 	var out Ingested
-	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE mailbox = ? AND dedupe_key = ?`, m.Mailbox, key).Scan(&out.ID)
+	var validity, uid uint32
+	var moved sql.NullString
+	err := tx.tx.QueryRowContext(ctx, `SELECT id, uid_validity, uid, moved_at FROM messages WHERE mailbox = ? AND dedupe_key = ?`,
+		m.Mailbox, key).Scan(&out.ID, &validity, &uid, &moved)
 	switch {
 	case err == nil:
+		if stopAtCopy && !moved.Valid && validity == m.UIDValidity && uid != m.UID {
+			return Ingested{}, errCopyUnmoved
+		}
 		out.Duplicate = true
-		// A parked message put back into the folder by an operator is
+		// This copy is in the folder, so the row is not moved, whatever
+		// became of an earlier copy: recovery moves it by this UID. A
+		// parked message put back into the folder by an operator is
 		// handled again from scratch.
 		if _, err := tx.tx.ExecContext(ctx, `UPDATE messages SET uid_validity = ?, uid = ?,
 			attempts = CASE WHEN state = 'failed' THEN 0 ELSE attempts END,
 			outcome = CASE WHEN state = 'failed' THEN '' ELSE outcome END,
-			moved_at = CASE WHEN state = 'failed' THEN NULL ELSE moved_at END,
+			moved_at = NULL,
 			state = CASE WHEN state = 'failed' THEN 'new' ELSE state END
 			WHERE id = ?`, m.UIDValidity, m.UID, out.ID); err != nil {
 			return Ingested{}, err
