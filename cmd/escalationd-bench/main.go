@@ -108,7 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "bench.json", "JSON `FILE` for the figures")
 	fs.StringVar(&o.binary, "binary", "", "escalationd binary to measure (default: go build ./cmd/escalationd)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (configs, databases, daemon and server logs)")
-	fs.BoolVar(&o.quick, "quick", false, "small counts for a smoke run (backlog 300, latency 20, big 5MB, sender 300, 5 IDLE samples)")
+	fs.BoolVar(&o.quick, "quick", false, "small counts for a smoke run (backlog 300, latency 20, big 5MB, sender 300, 5 IDLE samples, 0.5s of SQLite)")
 	only := fs.String("only", "", "run only these phases, comma-separated: "+strings.Join(allPhases, ","))
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the random mail mix and intervals")
 	fs.IntVar(&o.idleSamples, "idle-samples", 20, "raw IDLE latency samples")
@@ -677,7 +677,7 @@ func (b *bench) backlog(ctx context.Context, phase, prefix string, pct float64, 
 		return nil, err
 	}
 	res.MailsPerSecond = rate(res.Mails, elapsed)
-	res.MailsPerEscalation = round1(float64(res.Mails) / float64(n))
+	res.MailsPerEscalation = round3(float64(res.Mails) / float64(n))
 	if res.Processed, err = obs.count("Processed"); err != nil {
 		return nil, err
 	}

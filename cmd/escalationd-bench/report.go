@@ -454,6 +454,9 @@ func dur(s float64) string {
 	if s >= 60 {
 		return (time.Duration(s) * time.Second).Round(time.Second).String()
 	}
+	if s < 1 {
+		return fmt.Sprintf("%.0f ms", s*1000)
+	}
 	return fmt.Sprintf("%.1fs", s)
 }
 
