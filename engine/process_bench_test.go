@@ -3,7 +3,6 @@ package engine_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -253,34 +252,7 @@ On it.
 // benchWithAttachment is mailtest's escalation with a base64 attachment
 // of about size bytes on the wire.
 func benchWithAttachment(size int) func(ticket string) []byte {
-	data := make([]byte, size/78*57)
-	for i := range data {
-		data[i] = byte(i*7 + i>>9)
-	}
-	enc := base64.StdEncoding.EncodeToString(data)
-	var att bytes.Buffer
-	for len(enc) > 76 {
-		att.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	att.WriteString(enc + "\r\n")
 	return func(ticket string) []byte {
-		plain := mailtest.Escalation(mailtest.EscalationOpts{Ticket: ticket})
-		head, body, _ := bytes.Cut(plain, []byte("\r\n\r\n"))
-		var b bytes.Buffer
-		for _, line := range bytes.Split(head, []byte("\r\n")) {
-			if !bytes.HasPrefix(line, []byte("Content-")) {
-				b.Write(line)
-				b.WriteString("\r\n")
-			}
-		}
-		b.WriteString("Content-Type: multipart/mixed; boundary=\"=_bench\"\r\n\r\n--=_bench\r\n" +
-			"Content-Type: text/plain; charset=utf-8\r\n\r\n")
-		b.Write(body)
-		b.WriteString("\r\n--=_bench\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n" +
-			"Content-Disposition: attachment; filename=\"har-capture.zip\"\r\n\r\n")
-		b.Write(att.Bytes())
-		b.WriteString("--=_bench--\r\n")
-		return b.Bytes()
+		return mailtest.LargeEscalation(mailtest.EscalationOpts{Ticket: ticket}, size, 1)
 	}
 }

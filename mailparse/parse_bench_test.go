@@ -1,8 +1,6 @@
 package mailparse
 
 import (
-	"bytes"
-	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,8 +45,8 @@ func BenchmarkParseMail(b *testing.B) {
 		{"reply/command-resolved", corpusMail("reply-outlook-resolved.eml"), want{DispositionReply, "", "TCK-1234", vocab.CmdResolved}, 0},
 		{"quoted/outlook-over-original", corpusMail("escalation-outlook-over-original.eml"), want{DispositionCase, vocab.KindEscalation, "TCK-1254", ""}, 0},
 		{"forwarded/outlook-fw", corpusMail("forward-outlook-fw.eml"), want{DispositionCase, vocab.KindManagement, "SUP-2026-0042", ""}, 0},
-		{"attachment-1MB", attachmentMail(1 << 20), want{DispositionCase, vocab.KindEscalation, "TICKET-1042", ""}, 1},
-		{"attachment-20MB", attachmentMail(20 << 20), want{DispositionCase, vocab.KindEscalation, "TICKET-1042", ""}, 1},
+		{"attachment-1MB", mailtest.LargeEscalation(mailtest.EscalationOpts{}, 1<<20, 1), want{DispositionCase, vocab.KindEscalation, "TICKET-1042", ""}, 1},
+		{"attachment-20MB", mailtest.LargeEscalation(mailtest.EscalationOpts{}, 20<<20, 1), want{DispositionCase, vocab.KindEscalation, "TICKET-1042", ""}, 1},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			opts := corpusOptions()
@@ -70,50 +68,4 @@ func BenchmarkParseMail(b *testing.B) {
 			}
 		})
 	}
-}
-
-// attachmentMail is the default mailtest escalation (plain-text template)
-// in a multipart/mixed with a base64 attachment whose encoded part is
-// wireSize bytes, so the mail is about wireSize on the server. (A 20 MB
-// file, base64-encoded, is 27 MB: over the default max_message_size of
-// 25 MiB, which the gateway does not even fetch.)
-func attachmentMail(wireSize int) []byte {
-	plain := mailtest.Escalation(mailtest.EscalationOpts{})
-	head, body, ok := bytes.Cut(plain, []byte("\r\n\r\n"))
-	if !ok {
-		panic("mailtest escalation without a header")
-	}
-	// The part's own Content-Type and Content-Transfer-Encoding move into
-	// the text part.
-	var top, part bytes.Buffer
-	for _, line := range bytes.Split(head, []byte("\r\n")) {
-		if bytes.HasPrefix(line, []byte("Content-")) {
-			part.Write(line)
-			part.WriteString("\r\n")
-		} else {
-			top.Write(line)
-			top.WriteString("\r\n")
-		}
-	}
-	var b bytes.Buffer
-	b.Grow(wireSize + 4096)
-	b.Write(top.Bytes())
-	b.WriteString("Content-Type: multipart/mixed; boundary=\"=_bench_mixed\"\r\n\r\n")
-	b.WriteString("--=_bench_mixed\r\n")
-	b.Write(part.Bytes())
-	b.WriteString("\r\n")
-	b.Write(body)
-	b.WriteString("\r\n--=_bench_mixed\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n" +
-		"Content-Disposition: attachment; filename=\"har-capture.zip\"\r\n\r\n")
-	data := make([]byte, wireSize/78*57)
-	for i := range data {
-		data[i] = byte(i*7 + i>>9)
-	}
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n--=_bench_mixed--\r\n")
-	return b.Bytes()
 }

@@ -3,7 +3,6 @@ package outbound_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -27,7 +26,7 @@ func BenchmarkCompose(b *testing.B) {
 		original []byte
 	}{
 		{"routed", mailtest.Escalation(mailtest.EscalationOpts{})},
-		{"routed-original-1MB", benchOriginalWithAttachment(1 << 20)},
+		{"routed-original-1MB", mailtest.LargeEscalation(mailtest.EscalationOpts{}, 1<<20, 1)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			m := benchRoutedMessage(c.original)
@@ -158,33 +157,3 @@ Respond by: Mon 24 Nov 10:00 EST
 
 The original escalation is attached.
 `
-
-// benchOriginalWithAttachment is mailtest's default escalation with a
-// base64 attachment of about size bytes on the wire.
-func benchOriginalWithAttachment(size int) []byte {
-	plain := mailtest.Escalation(mailtest.EscalationOpts{})
-	head, body, _ := bytes.Cut(plain, []byte("\r\n\r\n"))
-	var b bytes.Buffer
-	for _, line := range bytes.Split(head, []byte("\r\n")) {
-		if !bytes.HasPrefix(line, []byte("Content-")) {
-			b.Write(line)
-			b.WriteString("\r\n")
-		}
-	}
-	b.WriteString("Content-Type: multipart/mixed; boundary=\"=_bench\"\r\n\r\n--=_bench\r\n" +
-		"Content-Type: text/plain; charset=utf-8\r\n\r\n")
-	b.Write(body)
-	b.WriteString("\r\n--=_bench\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n" +
-		"Content-Disposition: attachment; filename=\"har-capture.zip\"\r\n\r\n")
-	data := make([]byte, size/78*57)
-	for i := range data {
-		data[i] = byte(i*7 + i>>9)
-	}
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n--=_bench--\r\n")
-	return b.Bytes()
-}
