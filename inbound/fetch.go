@@ -312,11 +312,9 @@ func (s *session) storeSome(ctx context.Context, metas []meta, ins []store.Incom
 			log.Info("message stored", "size", metas[i].size, "header_only", s.oversize(metas[i]), "from", ins[i].Sender)
 		}
 	}
-	var moves []pendingMove
-	for i, r := range p.handleBatch(work, ids) {
-		if r.ok {
-			moves = append(moves, pendingMove{id: ids[i], uid: metas[i].uid, outcome: r.outcome})
-		}
+	uids := make([]imap.UID, len(ings))
+	for i := range ings {
+		uids[i] = metas[i].uid
 	}
-	return len(ings), s.move(work, moves)
+	return len(ings), s.handleAndMove(work, ids, uids)
 }

@@ -267,20 +267,27 @@ func (s *session) finishUnfinished(ctx context.Context) error {
 		batch := retry[:min(len(retry), p.opt.FetchBatch)]
 		retry = retry[len(batch):]
 		ids := make([]int64, len(batch))
+		uids := make([]imap.UID, len(batch))
 		for i, r := range batch {
-			ids[i] = r.ID
+			ids[i], uids[i] = r.ID, imap.UID(r.UID)
 		}
-		moves = moves[:0]
-		for i, h := range p.handleBatch(ctx, ids) {
-			if h.ok {
-				moves = append(moves, pendingMove{id: batch[i].ID, uid: imap.UID(batch[i].UID), outcome: h.outcome})
-			}
-		}
-		if err := s.move(ctx, moves); err != nil {
+		if err := s.handleAndMove(ctx, ids, uids); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// handleAndMove hands stored messages (ids, at uids on the server) to the
+// Processor as one batch and moves those it handled.
+func (s *session) handleAndMove(ctx context.Context, ids []int64, uids []imap.UID) error {
+	var moves []pendingMove
+	for i, h := range s.p.handleBatch(ctx, ids) {
+		if h.ok {
+			moves = append(moves, pendingMove{id: ids[i], uid: uids[i], outcome: h.outcome})
+		}
+	}
+	return s.move(ctx, moves)
 }
 
 // pendingMove is a handled message to take out of the watched folder.
