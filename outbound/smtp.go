@@ -266,7 +266,11 @@ func transaction(c *smtp.Client, timeout time.Duration, from string, to []string
 	if err != nil {
 		return nil, fmt.Errorf("DATA: %w", err)
 	}
-	if err := body(w); err != nil {
+	out := &watchedWriter{w: w}
+	if err := body(out); err != nil {
+		if out.err == nil {
+			err = &bodyError{err}
+		}
 		// Not w.Close: that would end DATA and deliver what was written.
 		return nil, fmt.Errorf("DATA write: %w", err)
 	}
@@ -277,11 +281,36 @@ func transaction(c *smtp.Client, timeout time.Duration, from string, to []string
 }
 
 // connectionLost reports whether err is the connection failing rather than
-// the server answering (any SMTP reply is an answer).
+// the server answering (any SMTP reply is an answer) or the mail's own
+// bytes failing to come (a bodyError: a new connection would not help).
 func connectionLost(err error) bool {
 	var tpe *textproto.Error
 	var se *gomail.SendError
-	return !errors.As(err, &tpe) && !errors.As(err, &se)
+	var be *bodyError
+	return !errors.As(err, &tpe) && !errors.As(err, &se) && !errors.As(err, &be)
+}
+
+// bodyError is a failure of the body function of SendStream, not of the
+// connection: the stored original could not be read, or the mail before
+// could not be recorded.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// watchedWriter remembers the first error of the writer it wraps, so a
+// body's failure can be told from the connection's.
+type watchedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (w *watchedWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
 }
 
 // Close ends the session politely.

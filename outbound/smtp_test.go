@@ -2,6 +2,8 @@ package outbound
 
 import (
 	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +134,26 @@ func TestSMTPSenderRedialsADroppedConnection(t *testing.T) {
 	}
 	if msgs := sink.WaitForCount(t, 2, 5*time.Second); msgs[1].To[0] != "b@example.com" {
 		t.Fatalf("second mail went to %v", msgs[1].To)
+	}
+}
+
+// A body that fails (the stored original unreadable, the mail before not
+// recorded) is not a dropped connection: it is not tried again on a new
+// one.
+func TestSMTPSenderDoesNotRedialForAFailedBody(t *testing.T) {
+	sink := mailtest.StartSMTPSink(t)
+	s := sinkSender(t, sink)
+	ctx := context.Background()
+	raw := []byte("From: gw@example.com\r\nTo: a@example.com\r\nSubject: x\r\n\r\nbody\r\n")
+	if _, err := s.Send(ctx, "gw@example.com", []string{"a@example.com"}, raw); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	_, err := s.SendStream(ctx, "gw@example.com", []string{"b@example.com"}, func(w io.Writer) error {
+		calls++
+		return errors.New("original unreadable")
+	})
+	if err == nil || calls != 1 {
+		t.Fatalf("SendStream = %v after %d calls of the body, want its error after one", err, calls)
 	}
 }
